@@ -1,0 +1,149 @@
+// Loads the data under rules/: rule metadata, control catalogs, deny/allow lists and
+// thresholds, each validated against its schema in rules/schemas. Bad data fails loudly:
+// a security team editing these files must learn at once what is wrong.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import type { ControlMeta, Framework, RuleMeta } from "../types";
+
+export class CatalogError extends Error {
+  override name = "CatalogError";
+}
+
+let cachedRoot: string | undefined;
+
+/** The package root (where package.json and rules/ live), found upward from this file. */
+export function packageRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, "rules", "schemas")) && existsSync(join(dir, "package.json"))) {
+      cachedRoot = dir;
+      return dir;
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new CatalogError(`cannot find the aigis rules/ folder above ${__dirname}`);
+}
+
+export function rulesDir(): string {
+  return join(packageRoot(), "rules");
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+let ajvInstance: Ajv | undefined;
+export function ajv(): Ajv {
+  if (!ajvInstance) {
+    ajvInstance = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajvInstance);
+  }
+  return ajvInstance;
+}
+
+const validators = new Map<string, ValidateFunction>();
+/** The compiled validator for rules/schemas/<name>.schema.json. */
+export function schemaValidator(name: string): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    const schema = JSON.parse(readFileSync(join(rulesDir(), "schemas", `${name}.schema.json`), "utf8")) as object;
+    v = ajv().compile(schema);
+    validators.set(name, v);
+  }
+  return v;
+}
+
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const where = e.instancePath || "(root)";
+    const extra =
+      e.keyword === "additionalProperties"
+        ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
+        : e.keyword === "enum"
+          ? ` (${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(", ")})`
+          : "";
+    return `${where}: ${e.message ?? e.keyword}${extra}`;
+  });
+}
+
+/** Reads a JSON data file and validates it, reporting every error at once. */
+export function loadValidatedJson<T>(path: string, schemaName: string): T {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new CatalogError(`${path}: ${(e as Error).message}`);
+  }
+  const validate = schemaValidator(schemaName);
+  if (!validate(data)) {
+    throw new CatalogError(`${path} does not match ${schemaName}.schema.json:\n  ${formatAjvErrors(validate.errors).join("\n  ")}`);
+  }
+  return data as T;
+}
+
+/** A data file from rules/<sub>, validated by rules/schemas/<schemaName>.schema.json. Cached. */
+const dataCache = new Map<string, unknown>();
+export function loadRulesData<T>(relPath: string, schemaName: string): T {
+  const path = resolve(rulesDir(), relPath);
+  const key = `${path}\0${schemaName}`;
+  if (!dataCache.has(key)) dataCache.set(key, loadValidatedJson<T>(path, schemaName));
+  return dataCache.get(key) as T;
+}
+
+export interface Catalog {
+  rules: Map<string, RuleMeta>;
+  frameworks: Framework[];
+  /** Every control id, with its framework. */
+  controls: Map<string, { framework: Framework; control: ControlMeta }>;
+}
+
+let cachedCatalog: Catalog | undefined;
+
+export function loadCatalog(): Catalog {
+  if (cachedCatalog) return cachedCatalog;
+  const dir = rulesDir();
+  const rules = new Map<string, RuleMeta>();
+  const seenIn = new Map<string, string>();
+  for (const file of readdirSync(join(dir, "catalog")).filter((f) => f.endsWith(".json")).sort()) {
+    const path = join(dir, "catalog", file);
+    const cat = loadValidatedJson<{ area: string; rules: RuleMeta[] }>(path, "rule-catalog");
+    for (const rule of cat.rules) {
+      const prior = seenIn.get(rule.id);
+      if (prior) throw new CatalogError(`duplicate rule id ${rule.id} in ${file} (first defined in ${prior})`);
+      if (!rule.id.startsWith(`${cat.area}/`)) throw new CatalogError(`${file}: rule ${rule.id} is not in area ${cat.area}`);
+      seenIn.set(rule.id, file);
+      rules.set(rule.id, rule);
+    }
+  }
+  const frameworks: Framework[] = [];
+  const controls = new Map<string, { framework: Framework; control: ControlMeta }>();
+  for (const file of readdirSync(join(dir, "frameworks")).filter((f) => f.endsWith(".json")).sort()) {
+    const fw = loadValidatedJson<Framework & { $schema?: string }>(join(dir, "frameworks", file), "framework");
+    delete fw.$schema;
+    if (frameworks.some((f) => f.id === fw.id)) throw new CatalogError(`duplicate framework id ${fw.id} in ${file}`);
+    frameworks.push(fw);
+    for (const control of fw.controls) {
+      if (controls.has(control.id)) throw new CatalogError(`duplicate control id ${control.id} in ${file}`);
+      controls.set(control.id, { framework: fw, control });
+    }
+  }
+  for (const rule of rules.values()) {
+    for (const c of rule.controls) {
+      if (!controls.has(c)) throw new CatalogError(`rule ${rule.id} maps to unknown control ${c}`);
+    }
+  }
+  cachedCatalog = { rules, frameworks, controls };
+  return cachedCatalog;
+}
+
+/** The framework of a control id. */
+export function frameworkOf(catalog: Catalog, controlId: string): Framework | undefined {
+  return catalog.controls.get(controlId)?.framework;
+}

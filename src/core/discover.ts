@@ -1,0 +1,149 @@
+// Finds the files to scan: explicit files, folders walked recursively, .aigisignore
+// (gitignore syntax) at each scan root, --include / --exclude globs, and symlinks
+// followed only while they stay inside the scan root.
+
+import { existsSync, readFileSync } from "node:fs";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { basename, join, relative, resolve, sep } from "node:path";
+import ignore, { type Ignore } from "ignore";
+import picomatch from "picomatch";
+import { UsageError } from "./errors";
+
+export const IGNORE_FILE = ".aigisignore";
+export const DEFAULT_IGNORES = [".git/", "node_modules/"];
+
+export interface DiscoveredFile {
+  absPath: string;
+  /** Relative to the working directory, forward slashes. */
+  uri: string;
+  size: number;
+}
+
+export interface SkippedPath {
+  uri: string;
+  reason: "ignored" | "excluded" | "symlink-outside-root" | "not-a-regular-file" | "too-large" | "unreadable";
+  detail?: string;
+}
+
+export interface DiscoveryOptions {
+  cwd: string;
+  include?: string[];
+  exclude?: string[];
+  defaultIgnores?: string[];
+  maxFileSize: number;
+}
+
+export interface DiscoveryResult {
+  files: DiscoveredFile[];
+  skipped: SkippedPath[];
+}
+
+export function toUri(cwd: string, absPath: string): string {
+  const rel = relative(cwd, absPath) || basename(absPath);
+  return rel.split(sep).join("/");
+}
+
+function globMatcher(globs: string[] | undefined): ((uri: string) => boolean) | undefined {
+  if (!globs || globs.length === 0) return undefined;
+  const matchers = globs.map((g) => picomatch(g, { dot: true, basename: !g.includes("/") }));
+  return (uri) => matchers.some((m) => m(uri));
+}
+
+export async function discover(paths: string[], options: DiscoveryOptions): Promise<DiscoveryResult> {
+  const files: DiscoveredFile[] = [];
+  const skipped: SkippedPath[] = [];
+  const include = globMatcher(options.include);
+  const exclude = globMatcher(options.exclude);
+  const seen = new Set<string>();
+
+  const accept = (absPath: string, size: number, explicit: boolean): void => {
+    const uri = toUri(options.cwd, absPath);
+    if (!explicit) {
+      if (exclude?.(uri)) return void skipped.push({ uri, reason: "excluded" });
+      if (include && !include(uri)) return void skipped.push({ uri, reason: "excluded" });
+    }
+    if (seen.has(absPath)) return;
+    seen.add(absPath);
+    if (size > options.maxFileSize) {
+      skipped.push({ uri, reason: "too-large", detail: `${size} bytes, limit ${options.maxFileSize}` });
+      return;
+    }
+    files.push({ absPath, uri, size });
+  };
+
+  for (const p of paths) {
+    const abs = resolve(options.cwd, p);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw new UsageError(`path not found: ${p}`);
+    }
+    if (st.isFile()) {
+      accept(abs, st.size, true);
+      continue;
+    }
+    if (!st.isDirectory()) throw new UsageError(`not a file or folder: ${p}`);
+    const root = await realpath(abs);
+    const ig = ignore().add(options.defaultIgnores ?? DEFAULT_IGNORES);
+    const ignorePath = join(abs, IGNORE_FILE);
+    if (existsSync(ignorePath)) ig.add(readFileSync(ignorePath, "utf8"));
+    await walk(abs, abs, root, ig, new Set([root]));
+  }
+
+  async function walk(dir: string, rootDir: string, realRoot: string, ig: Ignore, visited: Set<string>): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ uri: toUri(options.cwd, dir), reason: "unreadable", detail: (e as Error).message });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const abs = join(dir, entry.name);
+      const relToRoot = relative(rootDir, abs).split(sep).join("/");
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      let size = 0;
+      if (entry.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = await realpath(abs);
+        } catch {
+          skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: "dangling symlink" });
+          continue;
+        }
+        if (target !== realRoot && !target.startsWith(realRoot + sep)) {
+          skipped.push({ uri: toUri(options.cwd, abs), reason: "symlink-outside-root", detail: target });
+          continue;
+        }
+        const st = await stat(target);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        if (isDir && visited.has(target)) continue; // a loop
+        if (isDir) visited.add(target);
+      }
+      if (ig.ignores(isDir ? `${relToRoot}/` : relToRoot)) {
+        skipped.push({ uri: toUri(options.cwd, abs), reason: "ignored" });
+        continue;
+      }
+      if (entry.name === IGNORE_FILE && dir === rootDir) continue;
+      if (isDir) {
+        await walk(abs, rootDir, realRoot, ig, visited);
+      } else if (isFile) {
+        try {
+          size = (await lstat(abs)).isSymbolicLink() ? (await stat(abs)).size : (await lstat(abs)).size;
+        } catch (e) {
+          skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: (e as Error).message });
+          continue;
+        }
+        accept(abs, size, false);
+      } else {
+        skipped.push({ uri: toUri(options.cwd, abs), reason: "not-a-regular-file" });
+      }
+    }
+  }
+
+  return { files, skipped };
+}

@@ -1,0 +1,87 @@
+// Scans many files on all cores with worker threads; falls back to the main thread when
+// there is one file, one job, or no compiled worker script (e.g. under ts-jest).
+
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { DiscoveredFile } from "./discover";
+import type { Registry } from "./registry";
+import type { ScanSettings } from "./rule";
+import { makeFinding, scanFile, type FileResult } from "./scan-file";
+
+const WORKER_SCRIPT = join(__dirname, "worker.js");
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export async function scanAll(
+  files: DiscoveredFile[],
+  settings: ScanSettings,
+  registry: Registry,
+  jobs: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<FileResult[]> {
+  const results: FileResult[] = new Array(files.length);
+  let done = 0;
+  const workers = Math.min(jobs, files.length);
+  if (workers <= 1 || !existsSync(WORKER_SCRIPT)) {
+    for (let i = 0; i < files.length; i++) {
+      results[i] = await scanFile(files[i]!, settings, registry);
+      onProgress?.(++done, files.length);
+    }
+    return results;
+  }
+  // Biggest files first, so one large file does not start last and hold the run up.
+  const order = files.map((_, i) => i).sort((a, b) => files[b]!.size - files[a]!.size);
+  let next = 0;
+  const lane = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let worker = spawn();
+      let current = -1;
+      function spawn(): Worker {
+        const w = new Worker(WORKER_SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
+        w.on("message", (msg: { id: number; result?: FileResult; error?: string }) => {
+          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry);
+          onProgress?.(++done, files.length);
+          feed();
+        });
+        // A worker that dies (out of memory on a hostile file, a native fault) costs that file only.
+        w.on("error", (e) => {
+          if (current >= 0 && results[current] === undefined) {
+            results[current] = crashed(files[current]!, e.message, registry);
+            onProgress?.(++done, files.length);
+          }
+          worker = spawn();
+          feed();
+        });
+        return w;
+      }
+      function feed(): void {
+        if (next >= order.length) {
+          current = -1;
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        current = order[next++]!;
+        worker.postMessage({ id: current, file: files[current], settings });
+      }
+      feed();
+    });
+  await Promise.all(Array.from({ length: workers }, lane));
+  return results;
+}
+
+function crashed(file: DiscoveredFile, reason: string, registry: Registry): FileResult {
+  return {
+    target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "" },
+    findings: [
+      makeFinding(registry, "aigis/parse-error", file.uri, {
+        message: `Scanning ${file.uri} stopped its worker: ${reason}.`,
+        evidence: { reason },
+        fingerprintKey: "worker-crash",
+      }),
+    ],
+  };
+}

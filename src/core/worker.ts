@@ -1,0 +1,16 @@
+// Worker-thread entry: scans the files the pool sends and posts the results back.
+import { parentPort } from "node:worker_threads";
+import { SCANNERS } from "../scanners";
+import type { DiscoveredFile } from "./discover";
+import { createRegistry } from "./registry";
+import type { ScanSettings } from "./rule";
+import { scanFile } from "./scan-file";
+
+const registry = createRegistry(SCANNERS);
+
+parentPort?.on("message", (msg: { id: number; file: DiscoveredFile; settings: ScanSettings }) => {
+  scanFile(msg.file, msg.settings, registry).then(
+    (result) => parentPort?.postMessage({ id: msg.id, result }),
+    (e: unknown) => parentPort?.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+  );
+});

@@ -1,0 +1,275 @@
+// A lenient zip reader over positioned reads: it reads the central directory and also walks
+// the local headers, because loaders such as PyTorch's read local headers and ignore
+// flags (e.g. the "encrypted" bit) that stricter readers trip on. Members are read in
+// memory and never extracted.
+
+import { constants, inflateRawSync } from "node:zlib";
+import type { RandomAccessFile } from "../../../core/random-access";
+
+export interface ZipEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc32: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+  /** Unix mode from the central directory's external attributes (0 when absent). */
+  unixMode: number;
+  /** Where the entry was found: the central directory, a local header only, or both. */
+  source: "central" | "local" | "both";
+  /** Name in the local header when it differs from the central directory's. */
+  localName?: string;
+}
+
+export interface ZipListing {
+  entries: ZipEntry[];
+  /** Problems found while reading the structure (mismatches, truncation); not fatal. */
+  anomalies: string[];
+}
+
+export class ZipError extends Error {
+  override name = "ZipError";
+}
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_ZIP64_LOCATOR = 0x07064b50;
+const SIG_ZIP64_EOCD = 0x06064b50;
+
+function readZip64Extra(extra: Buffer, want: { usize: boolean; csize: boolean; offset: boolean }): { usize?: number; csize?: number; offset?: number } {
+  let p = 0;
+  while (p + 4 <= extra.length) {
+    const id = extra.readUInt16LE(p);
+    const len = extra.readUInt16LE(p + 2);
+    if (id === 0x0001) {
+      const out: { usize?: number; csize?: number; offset?: number } = {};
+      let q = p + 4;
+      const end = Math.min(extra.length, q + len);
+      const next = (): number | undefined => {
+        if (q + 8 > end) return undefined;
+        const v = Number(extra.readBigUInt64LE(q));
+        q += 8;
+        return v;
+      };
+      if (want.usize) { const v = next(); if (v !== undefined) out.usize = v; }
+      if (want.csize) { const v = next(); if (v !== undefined) out.csize = v; }
+      if (want.offset) { const v = next(); if (v !== undefined) out.offset = v; }
+      return out;
+    }
+    p += 4 + len;
+  }
+  return {};
+}
+
+async function findEocd(file: RandomAccessFile): Promise<{ cdOffset: number; cdSize: number; total: number } | undefined> {
+  const tailLen = Math.min(file.size, 22 + 65535 + 20);
+  const tailStart = file.size - tailLen;
+  const tail = await file.read(tailStart, tailLen);
+  for (let p = tail.length - 22; p >= 0; p--) {
+    if (tail.readUInt32LE(p) !== SIG_EOCD) continue;
+    let total = tail.readUInt16LE(p + 10);
+    let cdSize = tail.readUInt32LE(p + 12);
+    let cdOffset = tail.readUInt32LE(p + 16);
+    if (p >= 20 && tail.readUInt32LE(p - 20) === SIG_ZIP64_LOCATOR) {
+      const z64Offset = Number(tail.readBigUInt64LE(p - 20 + 8));
+      const rec = await file.read(z64Offset, 56);
+      if (rec.length === 56 && rec.readUInt32LE(0) === SIG_ZIP64_EOCD) {
+        total = Number(rec.readBigUInt64LE(32));
+        cdSize = Number(rec.readBigUInt64LE(40));
+        cdOffset = Number(rec.readBigUInt64LE(48));
+      }
+    }
+    if (cdOffset + cdSize <= file.size) return { cdOffset, cdSize, total };
+  }
+  return undefined;
+}
+
+async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies: string[]): Promise<ZipEntry[] | undefined> {
+  const eocd = await findEocd(file);
+  if (!eocd) return undefined;
+  const cd = await file.read(eocd.cdOffset, eocd.cdSize);
+  const entries: ZipEntry[] = [];
+  let p = 0;
+  while (p + 46 <= cd.length && cd.readUInt32LE(p) === SIG_CENTRAL) {
+    if (entries.length >= maxEntries) {
+      anomalies.push(`more than ${maxEntries} entries; the rest were not read`);
+      break;
+    }
+    const nameLen = cd.readUInt16LE(p + 28);
+    const extraLen = cd.readUInt16LE(p + 30);
+    const commentLen = cd.readUInt16LE(p + 32);
+    const name = cd.subarray(p + 46, p + 46 + nameLen).toString("utf8");
+    const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
+    let csize = cd.readUInt32LE(p + 20);
+    let usize = cd.readUInt32LE(p + 24);
+    let offset = cd.readUInt32LE(p + 42);
+    if (csize === 0xffffffff || usize === 0xffffffff || offset === 0xffffffff) {
+      const z = readZip64Extra(extra, { usize: usize === 0xffffffff, csize: csize === 0xffffffff, offset: offset === 0xffffffff });
+      usize = z.usize ?? usize;
+      csize = z.csize ?? csize;
+      offset = z.offset ?? offset;
+    }
+    const madeBy = cd.readUInt16LE(p + 4) >> 8;
+    const external = cd.readUInt32LE(p + 38);
+    entries.push({
+      name,
+      method: cd.readUInt16LE(p + 10),
+      flags: cd.readUInt16LE(p + 8),
+      crc32: cd.readUInt32LE(p + 16),
+      compressedSize: csize,
+      uncompressedSize: usize,
+      localHeaderOffset: offset,
+      unixMode: madeBy === 3 ? external >>> 16 : 0,
+      source: "central",
+    });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  if (entries.length !== eocd.total && entries.length < maxEntries) {
+    anomalies.push(`central directory lists ${entries.length} entries but its end record says ${eocd.total}`);
+  }
+  return entries;
+}
+
+/** Walks local file headers from the start of the file, as a streaming reader would. */
+async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: string[], startAt = 0): Promise<ZipEntry[]> {
+  const entries: ZipEntry[] = [];
+  let p = startAt;
+  while (p + 30 <= file.size && entries.length < maxEntries) {
+    const h = await file.read(p, 30);
+    if (h.readUInt32LE(0) !== SIG_LOCAL) break;
+    const flags = h.readUInt16LE(6);
+    const nameLen = h.readUInt16LE(26);
+    const extraLen = h.readUInt16LE(28);
+    const ne = await file.read(p + 30, nameLen + extraLen);
+    const name = ne.subarray(0, nameLen).toString("utf8");
+    let csize = h.readUInt32LE(18);
+    let usize = h.readUInt32LE(22);
+    if (csize === 0xffffffff || usize === 0xffffffff) {
+      const z = readZip64Extra(ne.subarray(nameLen), { usize: usize === 0xffffffff, csize: csize === 0xffffffff, offset: false });
+      usize = z.usize ?? usize;
+      csize = z.csize ?? csize;
+    }
+    const dataStart = p + 30 + nameLen + extraLen;
+    if (flags & 0x08 && csize === 0) {
+      // Sizes follow the data in a descriptor: find the next header to bound the entry.
+      const next = await findNextSignature(file, dataStart);
+      if (next === undefined) {
+        anomalies.push(`local entry ${JSON.stringify(name)} has a data descriptor and no following header`);
+        break;
+      }
+      csize = Math.max(0, next.at - dataStart - next.descriptorLength);
+    }
+    entries.push({
+      name,
+      method: h.readUInt16LE(8),
+      flags,
+      crc32: h.readUInt32LE(14),
+      compressedSize: csize,
+      uncompressedSize: usize,
+      localHeaderOffset: p,
+      unixMode: 0,
+      source: "local",
+    });
+    p = dataStart + csize;
+    if (flags & 0x08) {
+      // Skip the data descriptor (optional signature, crc, sizes).
+      const d = await file.read(p, 4);
+      p += d.length === 4 && d.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
+    }
+  }
+  return entries;
+}
+
+async function findNextSignature(file: RandomAccessFile, from: number): Promise<{ at: number; descriptorLength: number } | undefined> {
+  const chunk = 1 << 20;
+  for (let pos = from; pos < file.size; pos += chunk - 4) {
+    const buf = await file.read(pos, chunk);
+    for (let i = 0; i + 4 <= buf.length; i++) {
+      const sig = buf.readUInt32LE(i);
+      if (sig === SIG_LOCAL || sig === SIG_CENTRAL) {
+        // Back off over the descriptor that precedes the header.
+        const at = pos + i;
+        const back = at >= 16 ? await file.read(at - 16, 4) : Buffer.alloc(0);
+        const descriptorLength = back.length === 4 && back.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
+        return { at, descriptorLength };
+      }
+    }
+    if (buf.length < chunk) break;
+  }
+  return undefined;
+}
+
+/** Lists a zip's members from both the central directory and the local headers, and notes where they disagree. */
+export async function listZip(file: RandomAccessFile, maxEntries: number): Promise<ZipListing> {
+  const anomalies: string[] = [];
+  const central = await readCentral(file, maxEntries, anomalies);
+  // Data may precede the zip (e.g. a pickle before an appended zip): walk from the first local header.
+  const head = await file.read(0, Math.min(file.size, 1 << 16));
+  const firstLocal = head.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+  const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal) : [];
+  if (!central) {
+    if (local.length === 0) throw new ZipError("no central directory and no local file headers");
+    anomalies.push("no end-of-central-directory record: members found by walking local headers");
+    return { entries: local, anomalies };
+  }
+  const byOffset = new Map(local.map((e) => [e.localHeaderOffset, e]));
+  const entries: ZipEntry[] = [];
+  for (const c of central) {
+    const l = byOffset.get(c.localHeaderOffset);
+    if (l) {
+      byOffset.delete(c.localHeaderOffset);
+      const merged: ZipEntry = { ...c, source: "both" };
+      if (l.name !== c.name) {
+        merged.localName = l.name;
+        anomalies.push(`member ${JSON.stringify(c.name)} is named ${JSON.stringify(l.name)} in its local header`);
+      }
+      entries.push(merged);
+    } else {
+      entries.push(c);
+    }
+  }
+  for (const l of byOffset.values()) {
+    anomalies.push(`local header ${JSON.stringify(l.name)} at offset ${l.localHeaderOffset} is not in the central directory`);
+    entries.push(l);
+  }
+  return { entries, anomalies };
+}
+
+/** Reads a member's bytes (stored or deflated), bounded by `maxBytes`. */
+export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxBytes: number): Promise<Buffer> {
+  const h = await file.read(entry.localHeaderOffset, 30);
+  if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
+  const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  if (entry.compressedSize > maxBytes && entry.method === 0) throw new ZipError(`member ${JSON.stringify(entry.name)} is larger than ${maxBytes} bytes`);
+  const raw = await file.read(dataStart, Math.min(entry.compressedSize, maxBytes + 1));
+  if (raw.length < entry.compressedSize && raw.length <= maxBytes) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`);
+  switch (entry.method) {
+    case 0:
+      return raw;
+    case 8:
+      try {
+        return inflateRawSync(raw, { maxOutputLength: maxBytes });
+      } catch (e) {
+        throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+      }
+    default:
+      throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}, which aigis does not read`);
+  }
+}
+
+/** The first `length` bytes of a member, for sniffing, without reading or inflating all of it. */
+export async function peekZipEntry(file: RandomAccessFile, entry: ZipEntry, length: number): Promise<Buffer> {
+  const h = await file.read(entry.localHeaderOffset, 30);
+  if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
+  const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  if (entry.method === 0) return file.read(dataStart, Math.min(length, entry.compressedSize));
+  if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`);
+  const raw = await file.read(dataStart, Math.min(entry.compressedSize, length * 4 + 1024));
+  try {
+    return inflateRawSync(raw, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: Math.max(length, 1024) * 64 }).subarray(0, length);
+  } catch (e) {
+    throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,39 @@
+import type { PickleAnalysis, PickleCall, PickleImport } from "./machine";
+import { classifyImport, type ImportVerdict } from "./policy";
+
+/** One pickle stream (a file, or an archive member) analysed, with every import judged. */
+export interface PickleDocument {
+  analysis: PickleAnalysis;
+  imports: Array<PickleImport & { judgement: ImportVerdict }>;
+}
+
+export function toDocument(analysis: PickleAnalysis): PickleDocument {
+  return {
+    analysis,
+    imports: analysis.imports.map((imp) => ({ ...imp, judgement: classifyImport(imp.module, imp.name) })),
+  };
+}
+
+/** Imports grouped by what they resolve to, so one callable imported many times is one finding. */
+export function groupImports(
+  doc: PickleDocument,
+  verdict: ImportVerdict["verdict"],
+): Array<{ resolved: string; first: PickleDocument["imports"][number]; offsets: number[]; calls: PickleCall[] }> {
+  const groups = new Map<string, { resolved: string; first: PickleDocument["imports"][number]; offsets: number[]; calls: PickleCall[] }>();
+  for (const imp of doc.imports) {
+    if (imp.judgement.verdict !== verdict) continue;
+    const key = imp.judgement.resolved;
+    let g = groups.get(key);
+    if (!g) {
+      g = { resolved: key, first: imp, offsets: [], calls: [] };
+      groups.set(key, g);
+    }
+    g.offsets.push(imp.offset);
+  }
+  for (const call of doc.analysis.calls) {
+    if (!call.target) continue;
+    const g = groups.get(classifyImport(call.target.module, call.target.name).resolved);
+    if (g) g.calls.push(call);
+  }
+  return [...groups.values()];
+}

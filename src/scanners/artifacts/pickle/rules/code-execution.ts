@@ -1,0 +1,32 @@
+import type { RuleModule } from "../../../../core/rule";
+import { groupImports, type PickleDocument } from "../document";
+
+const MAX_LISTED = 10;
+
+export const pickleCodeExecution: RuleModule<PickleDocument> = {
+  id: "artifact/pickle-code-execution",
+  check(doc, ctx) {
+    for (const g of groupImports(doc, "deny")) {
+      const j = g.first.judgement;
+      if (j.verdict !== "deny") continue;
+      const called = g.calls.length > 0;
+      const how = called ? `and calls it as ${g.calls[0]!.chain}` : "(imported; any later call or attribute use runs it)";
+      ctx.report({
+        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset} ${how}; it ${j.reason}.`,
+        location: { offset: g.first.offset },
+        evidence: {
+          callable: g.resolved,
+          imported: `${g.first.module}.${g.first.name}`,
+          opcode: g.first.opcode,
+          matched: j.matched,
+          reason: j.reason,
+          pickle: g.first.pickle,
+          occurrences: g.offsets.length,
+          offsets: g.offsets.slice(0, MAX_LISTED),
+          calls: g.calls.slice(0, MAX_LISTED).map((c) => ({ opcode: c.opcode, offset: c.offset, chain: c.chain })),
+        },
+        fingerprintKey: g.resolved,
+      });
+    }
+  },
+};

@@ -1,0 +1,26 @@
+import type { RuleModule } from "../../../../core/rule";
+import { groupImports, type PickleDocument } from "../document";
+
+const MAX_LISTED = 10;
+
+export const pickleUnknownImport: RuleModule<PickleDocument> = {
+  id: "artifact/pickle-unknown-import",
+  check(doc, ctx) {
+    for (const g of groupImports(doc, "unknown")) {
+      ctx.report({
+        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset}, which is on neither the allow-list nor the deny-list${g.calls.length > 0 ? ` and calls it ${g.calls.length} time(s)` : ""}.`,
+        location: { offset: g.first.offset },
+        evidence: {
+          callable: g.resolved,
+          imported: `${g.first.module}.${g.first.name}`,
+          opcode: g.first.opcode,
+          pickle: g.first.pickle,
+          occurrences: g.offsets.length,
+          offsets: g.offsets.slice(0, MAX_LISTED),
+          calls: g.calls.slice(0, MAX_LISTED).map((c) => ({ opcode: c.opcode, offset: c.offset, chain: c.chain })),
+        },
+        fingerprintKey: g.resolved,
+      });
+    }
+  },
+};

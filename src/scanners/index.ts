@@ -1,0 +1,5 @@
+// Every scanner aigis runs. A new scanner is one folder under src/scanners/ and one line here.
+import type { Scanner } from "../core/rule";
+import { artifactScanner } from "./artifacts";
+
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner];
