@@ -5,6 +5,8 @@ import type { RandomAccessFile } from "./random-access";
 // Format probes shared with the scanners that read these formats in full.
 import { listZip } from "../scanners/artifacts/archive/zip";
 import { looksLikePickle } from "../scanners/artifacts/pickle/machine";
+import { compressionOf } from "../scanners/artifacts/archive/decompress";
+import { constants as zlibConstants, inflateSync } from "node:zlib";
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -239,6 +241,14 @@ async function zipKind(file: RandomAccessFile): Promise<TargetKind> {
   return "zip";
 }
 
+function inflatesCleanly(head: Buffer): boolean {
+  try {
+    return inflateSync(head.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 }).length > 0;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+  }
+}
+
 export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<TargetKind> {
   const size = file.size;
   if (size === 0) return "unknown";
@@ -265,6 +275,8 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
       const json = head.subarray(8, end).toString("utf8");
       if (end === 8 + headerLen ? isJson(json.trimEnd()) : /^\{\s*"/.test(json)) return "safetensors";
     }
+    // A header length past the end of the file is a malformed safetensors file, not an unknown one.
+    if (headerLen > size - 8 && head[8] === 0x7b && /^\{\s*"(__metadata__|[^"]{1,200}"\s*:\s*\{\s*"(dtype|shape|data_offsets)")/.test(head.subarray(8, 512).toString("utf8"))) return "safetensors";
   }
   const cms = cmsType(head);
   if (cms === "signed") return "cms-signature";
@@ -272,6 +284,10 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
   if (looksLikePickle(head, size)) return "pickle";
   const proto = sniffProtobuf(head, size);
   if (proto) return proto;
+  // Raw zlib and lzma-alone streams (joblib's compressors) have weak magic: require a clean decode of the head.
+  const compression = compressionOf(head);
+  if (compression === "zlib" && inflatesCleanly(head)) return "zlib";
+  if (compression === "lzma") return "lzma";
   if (isOpenPgpBinary(head)) return "openpgp";
   if (isLikelyText(head)) return sniffText(head, size);
   return "unknown";

@@ -22,10 +22,17 @@ export interface ZipEntry {
   localName?: string;
 }
 
+export interface ZipAnomaly {
+  kind: "name-mismatch" | "local-only" | "no-central-directory" | "count-mismatch" | "entry-limit" | "descriptor" | "data-before-archive";
+  message: string;
+  member?: string;
+  offset?: number;
+}
+
 export interface ZipListing {
   entries: ZipEntry[];
   /** Problems found while reading the structure (mismatches, truncation); not fatal. */
-  anomalies: string[];
+  anomalies: ZipAnomaly[];
 }
 
 export class ZipError extends Error {
@@ -86,7 +93,7 @@ async function findEocd(file: RandomAccessFile): Promise<{ cdOffset: number; cdS
   return undefined;
 }
 
-async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies: string[]): Promise<ZipEntry[] | undefined> {
+async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[]): Promise<ZipEntry[] | undefined> {
   const eocd = await findEocd(file);
   if (!eocd) return undefined;
   const cd = await file.read(eocd.cdOffset, eocd.cdSize);
@@ -94,7 +101,7 @@ async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies
   let p = 0;
   while (p + 46 <= cd.length && cd.readUInt32LE(p) === SIG_CENTRAL) {
     if (entries.length >= maxEntries) {
-      anomalies.push(`more than ${maxEntries} entries; the rest were not read`);
+      anomalies.push({ kind: "entry-limit", message: `more than ${maxEntries} entries; the rest were not read` });
       break;
     }
     const nameLen = cd.readUInt16LE(p + 28);
@@ -127,13 +134,13 @@ async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies
     p += 46 + nameLen + extraLen + commentLen;
   }
   if (entries.length !== eocd.total && entries.length < maxEntries) {
-    anomalies.push(`central directory lists ${entries.length} entries but its end record says ${eocd.total}`);
+    anomalies.push({ kind: "count-mismatch", message: `the central directory lists ${entries.length} entries but its end record says ${eocd.total}` });
   }
   return entries;
 }
 
 /** Walks local file headers from the start of the file, as a streaming reader would. */
-async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: string[], startAt = 0): Promise<ZipEntry[]> {
+async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[], startAt = 0): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [];
   let p = startAt;
   while (p + 30 <= file.size && entries.length < maxEntries) {
@@ -156,7 +163,7 @@ async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: 
       // Sizes follow the data in a descriptor: find the next header to bound the entry.
       const next = await findNextSignature(file, dataStart);
       if (next === undefined) {
-        anomalies.push(`local entry ${JSON.stringify(name)} has a data descriptor and no following header`);
+        anomalies.push({ kind: "descriptor", message: `local entry ${JSON.stringify(name)} has a data descriptor and no following header`, member: name, offset: p });
         break;
       }
       csize = Math.max(0, next.at - dataStart - next.descriptorLength);
@@ -203,15 +210,18 @@ async function findNextSignature(file: RandomAccessFile, from: number): Promise<
 
 /** Lists a zip's members from both the central directory and the local headers, and notes where they disagree. */
 export async function listZip(file: RandomAccessFile, maxEntries: number): Promise<ZipListing> {
-  const anomalies: string[] = [];
+  const anomalies: ZipAnomaly[] = [];
   const central = await readCentral(file, maxEntries, anomalies);
   // Data may precede the zip (e.g. a pickle before an appended zip): walk from the first local header.
   const head = await file.read(0, Math.min(file.size, 1 << 16));
   const firstLocal = head.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
   const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal) : [];
+  if (firstLocal > 0) {
+    anomalies.push({ kind: "data-before-archive", message: `${firstLocal} bytes precede the first member`, offset: 0 });
+  }
   if (!central) {
     if (local.length === 0) throw new ZipError("no central directory and no local file headers");
-    anomalies.push("no end-of-central-directory record: members found by walking local headers");
+    anomalies.push({ kind: "no-central-directory", message: "there is no central directory; members were found by walking the local headers" });
     return { entries: local, anomalies };
   }
   const byOffset = new Map(local.map((e) => [e.localHeaderOffset, e]));
@@ -223,7 +233,7 @@ export async function listZip(file: RandomAccessFile, maxEntries: number): Promi
       const merged: ZipEntry = { ...c, source: "both" };
       if (l.name !== c.name) {
         merged.localName = l.name;
-        anomalies.push(`member ${JSON.stringify(c.name)} is named ${JSON.stringify(l.name)} in its local header`);
+        anomalies.push({ kind: "name-mismatch", message: `member ${JSON.stringify(c.name)} is named ${JSON.stringify(l.name)} in its local header`, member: c.name, offset: c.localHeaderOffset });
       }
       entries.push(merged);
     } else {
@@ -231,7 +241,7 @@ export async function listZip(file: RandomAccessFile, maxEntries: number): Promi
     }
   }
   for (const l of byOffset.values()) {
-    anomalies.push(`local header ${JSON.stringify(l.name)} at offset ${l.localHeaderOffset} is not in the central directory`);
+    anomalies.push({ kind: "local-only", message: `local header ${JSON.stringify(l.name)} at offset ${l.localHeaderOffset} is not in the central directory`, member: l.name, offset: l.localHeaderOffset });
     entries.push(l);
   }
   return { entries, anomalies };

@@ -172,6 +172,17 @@ const T_OTHER = 0;
 const T_UTF8 = 1;
 const T_LATIN1 = 2;
 const T_OBJ = 3;
+/** A non-negative integer below 2^32, value in `off` (joblib array shapes and sizes). */
+const T_INT = 4;
+/** A tuple of such integers (a shape), element product in `off`, saturating. */
+const T_INTS = 5;
+
+/** Bytes per item of NumPy dtype codes without an explicit size. */
+const DTYPE_CHAR_SIZE: Record<string, number> = { "?": 1, b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, e: 2, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32 };
+const KEY_SHAPE = Buffer.from("shape");
+const KEY_DTYPE = Buffer.from("dtype");
+const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
+const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
 
 const MAX_EMBEDDED = 64;
 
@@ -255,6 +266,8 @@ class Machine {
   private i = 0;
   private pickleIndex = 0;
   private lastTop = 0;
+  /** The last dict items that described a joblib array (shape, dtype, alignment). */
+  private arraySpec: { count: number; dtype: Value | undefined; alignment: number | undefined } | undefined;
 
   constructor(
     private readonly buf: Uint8Array,
@@ -382,7 +395,10 @@ class Machine {
   /** True if any slot in [from, to) holds something worth keeping (a string or an object). */
   private anyInteresting(from: number, to: number): boolean {
     const tag = this.stack.tag;
-    for (let k = from; k < to; k++) if (tag[k] !== T_OTHER) return true;
+    for (let k = from; k < to; k++) {
+      const t = tag[k]!;
+      if (t === T_UTF8 || t === T_LATIN1 || t === T_OBJ) return true;
+    }
     return false;
   }
 
@@ -394,6 +410,18 @@ class Machine {
 
   /** Builds a tuple from stack slots [from, to), leaving the stack pointer at `from`, and pushes it. */
   private pushTuple(from: number, to: number, at: number): void {
+    const tag = this.stack.tag;
+    let product = 1;
+    let ints = to - from <= 32;
+    for (let k = from; ints && k < to; k++) {
+      if (tag[k] !== T_INT) ints = false;
+      else product = Math.min(0xffffffff, product * this.stack.off[k]!);
+    }
+    if (ints) {
+      this.sp = from;
+      this.pushSlot(T_INTS, product, to - from, at);
+      return;
+    }
     if (!this.anyInteresting(from, to)) {
       this.sp = from;
       this.pushOther(at);
@@ -493,12 +521,81 @@ class Machine {
     }
   }
 
+  private bytesAre(off: number, len: number, key: Uint8Array): boolean {
+    const b = this.buf;
+    if (len !== key.length || off + len > this.n) return false;
+    for (let k = 0; k < key.length; k++) if (b[off + k] !== key[k]) return false;
+    return true;
+  }
+
+  /** Keys of a dict being filled, checked for the fields of a joblib NumpyArrayWrapper state. */
+  private noteDictItems(from: number, to: number): void {
+    const st = this.stack;
+    for (let k = from; k + 1 < to; k += 2) {
+      if (st.tag[k] !== T_UTF8) continue;
+      const len = st.len[k]!;
+      if (len !== 5 && len !== 27) continue;
+      const off = st.off[k]!;
+      const vt = st.tag[k + 1]!;
+      if (vt === T_INTS && this.bytesAre(off, len, KEY_SHAPE)) {
+        this.arraySpec = { count: st.off[k + 1]!, dtype: undefined, alignment: undefined };
+      } else if (!this.arraySpec) {
+        continue;
+      } else if (this.bytesAre(off, len, KEY_DTYPE)) {
+        this.arraySpec.dtype = this.valueAt(vt, st.off[k + 1]!, st.len[k + 1]!);
+      } else if (this.bytesAre(off, len, KEY_ALIGNMENT)) {
+        this.arraySpec.alignment = vt === T_INT ? st.off[k + 1]! : undefined;
+      }
+    }
+  }
+
+  /**
+   * joblib writes each NumPy array's bytes into the pickle stream right after the BUILD of its
+   * NumpyArrayWrapper (object arrays as a nested pickle). Skip them as joblib's unpickler reads them.
+   */
+  private skipJoblibArray(obj: Value, at: number): void {
+    const root = rootGlobal(obj);
+    if (!root || !JOBLIB_WRAPPERS.has(`${root.module}.${root.name}`)) return;
+    const spec = this.arraySpec;
+    this.arraySpec = undefined;
+    if (!spec) this.fail("joblib array wrapper without shape and dtype", at);
+    const dt = spec.dtype;
+    let code: string | undefined;
+    if (dt && typeof dt !== "string" && dt.kind === "call" && typeof dt.args !== "string" && dt.args.kind === "tuple" && typeof dt.args.items[0] === "string") {
+      code = dt.args.items[0];
+    }
+    const m = code === undefined ? null : /^[<>|=]?([a-zA-Z?])(\d*)$/.exec(code);
+    if (!m) this.fail(`joblib array with a dtype aigis cannot size (${code ?? "unknown"})`, at);
+    const kind = m[1]!;
+    if (kind === "O") {
+      // Object arrays: a whole pickle follows, which numpy.load unpickles.
+      const nested = new Machine(this.buf, this.limits, this.out).run(this.i, this.pickleIndex);
+      if (!nested.ok) throw nested.error;
+      this.i = nested.end;
+      return;
+    }
+    const digits = m[2] ? parseInt(m[2], 10) : undefined;
+    const itemSize = kind === "U" ? (digits ?? 0) * 4 : digits ?? DTYPE_CHAR_SIZE[kind];
+    if (itemSize === undefined) this.fail(`joblib array with a dtype aigis cannot size (${code})`, at);
+    if (spec.alignment !== undefined) {
+      this.need(1, at);
+      const pad = this.buf[this.i]!;
+      this.i += 1;
+      this.need(pad, at);
+      this.i += pad;
+    }
+    const bytes = spec.count * itemSize;
+    this.need(bytes, at);
+    this.i += bytes;
+  }
+
   run(start: number, pickleIndex: number): Outcome {
     this.sp = 0;
     this.marks = [];
     this.memoDense = 0;
     this.memoSparse.clear();
     this.objs = [];
+    this.arraySpec = undefined;
     this.i = start;
     this.pickleIndex = pickleIndex;
     try {
@@ -540,27 +637,32 @@ class Machine {
         case 0x5d /* EMPTY_LIST */:
         case 0x7d /* EMPTY_DICT */:
         case 0x8f /* EMPTY_SET */:
-        case 0x29 /* EMPTY_TUPLE */:
           this.pushOther(at);
+          break;
+        case 0x29 /* EMPTY_TUPLE */:
+          this.pushSlot(T_INTS, 1, 0, at);
           break;
         case 0x98 /* READONLY_BUFFER */:
           this.top(at);
           break;
         case 0x4b /* BININT1 */:
           this.need(1, at);
+          this.pushSlot(T_INT, buf[this.i]!, 0, at);
           this.i += 1;
-          this.pushOther(at);
           break;
         case 0x4d /* BININT2 */:
           this.need(2, at);
+          this.pushSlot(T_INT, buf[this.i]! | (buf[this.i + 1]! << 8), 0, at);
           this.i += 2;
-          this.pushOther(at);
           break;
-        case 0x4a /* BININT */:
+        case 0x4a /* BININT */: {
           this.need(4, at);
+          const v = this.u32(this.i);
+          if (v < 0x80000000) this.pushSlot(T_INT, v, 0, at);
+          else this.pushOther(at);
           this.i += 4;
-          this.pushOther(at);
           break;
+        }
         case 0x47 /* BINFLOAT */:
           this.need(8, at);
           this.i += 8;
@@ -689,14 +791,20 @@ class Machine {
           this.top(at);
           break;
         case 0x65 /* APPENDS */:
-        case 0x75 /* SETITEMS */:
         case 0x90 /* ADDITEMS */:
           this.popMarkSlots(at);
           this.top(at);
           break;
+        case 0x75 /* SETITEMS */: {
+          const from = this.popMarkSlots(at);
+          this.noteDictItems(from, this.lastTop);
+          this.top(at);
+          break;
+        }
         case 0x73 /* SETITEM */:
           this.popSlot(at);
           this.popSlot(at);
+          this.noteDictItems(this.sp, this.sp + 2);
           this.top(at);
           break;
         case 0x6c /* LIST */:
@@ -809,7 +917,10 @@ class Machine {
           const state = this.pop(at);
           const t = this.top(at);
           const obj = this.valueAt(this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
-          if (isInteresting(obj)) this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+          if (isInteresting(obj)) {
+            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+            this.skipJoblibArray(obj, at);
+          }
           break;
         }
         case 0x69 /* INST */: {
