@@ -68,10 +68,12 @@ export function classifyImport(module: string, name: string): ImportVerdict {
   for (let j = 0; j + 1 < parts.length; j++) {
     candidates.push(`${applyAlias(parts[j]!, p.aliases)}.${parts.slice(j + 1).join(".")}`);
   }
-  for (const candidate of candidates) {
+  // The deepest tail first: it is the object the attribute walk ends on.
+  for (const candidate of candidates.reverse()) {
     if (!candidate) continue;
     for (const d of p.deny) {
-      if (d.re.test(candidate)) return { verdict: "deny", resolved, matched: d.pattern, reason: d.reason };
+      // Report what the dotted path really reaches (`pathlib.os.system` is `os.system`).
+      if (d.re.test(candidate)) return { verdict: "deny", resolved: candidate, matched: d.pattern, reason: d.reason };
     }
   }
   // A dangerous builtin name re-exported by another module (`gzip.open`, `codecs.open`, a module
