@@ -64,7 +64,9 @@ export const archivePathTraversal: RuleModule<ArchiveDocument> = {
           fingerprintKey: m.name,
         });
       }
-      if ((m.type === "symlink" || m.type === "hardlink") && m.linkName && escapes(m.linkName)) {
+      // Symlink targets are relative to the link's folder; hard link targets to the archive root.
+      const target = m.linkName && m.type === "symlink" && escapes(m.linkName) !== "absolute" ? `${m.name.replace(/\\/g, "/").replace(/[^/]*$/, "")}${m.linkName}` : m.linkName;
+      if ((m.type === "symlink" || m.type === "hardlink") && target && escapes(target)) {
         ctx.report({
           message: `The ${doc.format} ${m.type} ${JSON.stringify(m.name)} points outside the extraction folder, to ${JSON.stringify(m.linkName)}.`,
           location: { member: m.name, offset: m.offset },
