@@ -1,0 +1,41 @@
+// Limits and error handling of the artifact scanner, through the real pipeline.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runScan } from "../../../src/core/run";
+import { FIXTURES } from "./fixture-scan";
+
+const scan = async (paths: string[], limits: Record<string, number> = {}, cwd = FIXTURES) => (await runScan({ paths, cwd, jobs: 1, config: { limits } })).report;
+
+describe("artifact scanner limits", () => {
+  it("does not open archives nested deeper than maxArchiveDepth, and says so", async () => {
+    const r = await scan(["malicious/zip-nested-zip-pickle.zip"], { maxArchiveDepth: 0 });
+    expect(r.findings.map((f) => f.ruleId)).toEqual(["aigis/limit-exceeded"]);
+    expect(r.findings[0]!.location.member).toBe("release/model.zip");
+  });
+
+  it("refuses pickles above maxInMemoryBytes with a limit notice", async () => {
+    const r = await scan(["malicious/global-os-system.pkl"], { maxInMemoryBytes: 10 });
+    expect(r.findings.map((f) => f.ruleId)).toEqual(["aigis/limit-exceeded"]);
+  });
+
+  it("reports a compressed stream that expands past the limits as a bomb", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-art-"));
+    writeFileSync(join(dir, "big.gz"), require("node:zlib").gzipSync(Buffer.alloc(4 << 20)));
+    const r = await scan(["big.gz"], { maxInMemoryBytes: 1 << 20 }, dir);
+    expect(r.findings.map((f) => [f.ruleId, f.severity])).toEqual([["artifact/archive-bomb", "high"]]);
+  });
+
+  it("turns a corrupt member into a parse error and still scans the rest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-art-"));
+    const good = readFileSync(join(FIXTURES, "malicious/torch-zip.pt"));
+    const bad = Buffer.from(good);
+    // Corrupt the first member's deflate/pickle bytes only (the data.pkl member comes first).
+    const dataStart = 30 + bad.readUInt16LE(26) + bad.readUInt16LE(28);
+    bad.fill(0xff, dataStart, dataStart + 8);
+    writeFileSync(join(dir, "bad.pt"), bad);
+    const r = await scan(["bad.pt"], {}, dir);
+    expect(r.findings.some((f) => f.ruleId === "aigis/parse-error")).toBe(true);
+    expect(r.findings.every((f) => !/could not finish reading/.test(f.message))).toBe(true);
+  });
+});
