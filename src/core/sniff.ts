@@ -232,7 +232,9 @@ async function zipKind(file: RandomAccessFile): Promise<TargetKind> {
   // PyTorch checkpoints are zips whose members sit under one folder and include data.pkl.
   try {
     const { entries } = await listZip(file, 100_000);
-    if (entries.some((e) => /(^|\/)data\.pkl$/.test(e.name)) && entries.some((e) => /(^|\/)(data\/\d+|version|byteorder|\.data\/version)$/.test(e.name))) {
+    // Local header names count too: PyTorch reads those when the central directory disagrees.
+    const names = entries.flatMap((e) => (e.localName !== undefined ? [e.name, e.localName] : [e.name]));
+    if (names.some((n) => /(^|\/)data\.pkl$/.test(n)) && names.some((n) => /(^|\/)(data\/\d+|version|byteorder|\.data\/version)$/.test(n))) {
       return "pytorch-zip";
     }
   } catch {

@@ -16,9 +16,9 @@ export const tfUnsafeOp: RuleModule<SavedModelDocument> = {
     }
     for (const { count, first } of seen.values()) {
       const o = unsafe.get(first.op)!;
-      const where = first.fn ? `function ${JSON.stringify(first.fn)}` : "the main graph";
+      const where = first.fn ? `SavedModel function ${JSON.stringify(first.fn)}` : "The SavedModel's main graph";
       ctx.report({
-        message: `SavedModel ${where} uses the ${first.op} op (node ${JSON.stringify(first.name)}${count > 1 ? ` and ${count - 1} more` : ""}), which ${o.reason}.`,
+        message: `${where} uses the ${first.op} op (node ${JSON.stringify(first.name)}${count > 1 ? ` and ${count - 1} more` : ""}), which ${o.reason}.`,
         severity: o.severity,
         evidence: { op: first.op, node: first.name, function: first.fn, occurrences: count, metaGraph: first.metaGraph },
         fingerprintKey: `${first.op}:${first.fn}`,
