@@ -182,11 +182,17 @@ async function sniffMember(head: Buffer, size: number): Promise<TargetKind | und
   return undefined;
 }
 
-async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | undefined, member: string, depth: number, name: string): Promise<void> {
+async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | undefined, named: boolean, member: string, depth: number, name: string): Promise<void> {
   const file = new BufferFile(bytes);
   let kind = await sniffKind(bytes.subarray(0, PEEK_BYTES), file);
   if (!CONTAINER_KINDS.has(kind) && hinted === "pickle") kind = "pickle";
   if (!CONTAINER_KINDS.has(kind)) return;
+  if (kind === "pickle" && !named) {
+    // Recognised from content only (e.g. a tensor storage whose bytes happen to start like a
+    // pickle): report it only if it parses as one or imports something.
+    scanPickleBytes(bytes, w.ctx, at(member), false);
+    return;
+  }
   if (depth >= w.limits.maxArchiveDepth && kind !== "pickle" && kind !== "numpy") {
     limitExceeded(w, member, `Member ${member} (${kind}) is nested deeper than the archive depth limit of ${w.limits.maxArchiveDepth} and was not opened.`, "maxArchiveDepth", w.limits.maxArchiveDepth);
     return;
@@ -274,7 +280,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
         }
         continue;
       }
-      await scanMemberBytes(w, bytes, hinted, member, depth, entry.localName ?? entry.name);
+      await scanMemberBytes(w, bytes, hinted, named, member, depth, entry.localName ?? entry.name);
     } catch (e) {
       if (!(e instanceof ZipError)) throw e;
       parseError(w, member, "zip member", e.message);
@@ -300,14 +306,15 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     if (entry.type !== "file" || entry.size === 0) continue;
     const member = join(prefix, entry.name);
     const peek = await file.read(entry.dataOffset, Math.min(entry.size, PEEK_BYTES));
-    const hinted = PICKLE_MEMBER.test(entry.name) ? "pickle" : await sniffMember(peek, entry.size);
+    const named = PICKLE_MEMBER.test(entry.name);
+    const hinted = named ? "pickle" : await sniffMember(peek, entry.size);
     if (!hinted) continue;
     if (entry.size > w.limits.maxInMemoryBytes) {
       limitExceeded(w, member, `Member ${member} (${entry.size} bytes) is larger than the in-memory limit of ${w.limits.maxInMemoryBytes} bytes and was not analysed.`, "maxInMemoryBytes", w.limits.maxInMemoryBytes);
       continue;
     }
     const bytes = await file.read(entry.dataOffset, entry.size);
-    await scanMemberBytes(w, bytes, hinted, member, depth, entry.name);
+    await scanMemberBytes(w, bytes, hinted, named, member, depth, entry.name);
   }
   w.ctx.runRules(archiveRules, doc, at(prefix));
 }

@@ -44,6 +44,8 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
+const LOCAL_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const CENTRAL_MAGIC = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 
 function readZip64Extra(extra: Buffer, want: { usize: boolean; csize: boolean; offset: boolean }): { usize?: number; csize?: number; offset?: number } {
   let p = 0;
@@ -140,7 +142,7 @@ async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies
 }
 
 /** Walks local file headers from the start of the file, as a streaming reader would. */
-async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[], startAt = 0): Promise<ZipEntry[]> {
+async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[], startAt = 0, central?: Map<number, ZipEntry>): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [];
   let p = startAt;
   while (p + 30 <= file.size && entries.length < maxEntries) {
@@ -159,7 +161,12 @@ async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: 
       csize = z.csize ?? csize;
     }
     const dataStart = p + 30 + nameLen + extraLen;
-    if (flags & 0x08 && csize === 0) {
+    const known = flags & 0x08 && csize === 0 ? central?.get(p) : undefined;
+    if (known) {
+      // Sizes follow the data in a descriptor; the central directory has them for this offset.
+      csize = known.compressedSize;
+      usize = known.uncompressedSize;
+    } else if (flags & 0x08 && csize === 0) {
       // Sizes follow the data in a descriptor: find the next header to bound the entry.
       const next = await findNextSignature(file, dataStart);
       if (next === undefined) {
@@ -193,15 +200,15 @@ async function findNextSignature(file: RandomAccessFile, from: number): Promise<
   const chunk = 1 << 20;
   for (let pos = from; pos < file.size; pos += chunk - 4) {
     const buf = await file.read(pos, chunk);
-    for (let i = 0; i + 4 <= buf.length; i++) {
-      const sig = buf.readUInt32LE(i);
-      if (sig === SIG_LOCAL || sig === SIG_CENTRAL) {
-        // Back off over the descriptor that precedes the header.
-        const at = pos + i;
-        const back = at >= 16 ? await file.read(at - 16, 4) : Buffer.alloc(0);
-        const descriptorLength = back.length === 4 && back.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
-        return { at, descriptorLength };
-      }
+    const a = buf.indexOf(LOCAL_MAGIC);
+    const b = buf.indexOf(CENTRAL_MAGIC);
+    const i = a < 0 ? b : b < 0 ? a : Math.min(a, b);
+    if (i >= 0) {
+      // Back off over the descriptor that precedes the header.
+      const at = pos + i;
+      const back = at >= 16 ? await file.read(at - 16, 4) : Buffer.alloc(0);
+      const descriptorLength = back.length === 4 && back.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
+      return { at, descriptorLength };
     }
     if (buf.length < chunk) break;
   }
@@ -215,7 +222,8 @@ export async function listZip(file: RandomAccessFile, maxEntries: number): Promi
   // Data may precede the zip (e.g. a pickle before an appended zip): walk from the first local header.
   const head = await file.read(0, Math.min(file.size, 1 << 16));
   const firstLocal = head.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
-  const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal) : [];
+  const centralByOffset = new Map((central ?? []).map((c) => [c.localHeaderOffset, c]));
+  const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal, centralByOffset) : [];
   if (firstLocal > 0) {
     anomalies.push({ kind: "data-before-archive", message: `${firstLocal} bytes precede the first member`, offset: 0 });
   }

@@ -879,9 +879,21 @@ class Machine {
           this.memoSet(this.u32(this.i), this.top(at), at);
           this.i += 4;
           break;
-        case 0x94 /* MEMOIZE */:
-          this.memoSet(this.memoDense + this.memoSparse.size, this.top(at), at);
+        case 0x94 /* MEMOIZE */: {
+          const t = this.top(at);
+          const d = this.memoDense;
+          if (this.memoSparse.size === 0 && d < this.limits.maxMemoEntries) {
+            // The common case, inlined: append to the dense memo.
+            const memo = this.memo.tag.length > d ? this.memo : (this.memo.grow(d + 1), this.memo);
+            memo.tag[d] = this.stack.tag[t]!;
+            memo.off[d] = this.stack.off[t]!;
+            memo.len[d] = this.stack.len[t]!;
+            this.memoDense = d + 1;
+          } else {
+            this.memoSet(d + this.memoSparse.size, t, at);
+          }
           break;
+        }
         // Imports
         case 0x63 /* GLOBAL */: {
           const module = this.readLine(at);
@@ -980,5 +992,9 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   const probe = analysePickles(head, 0, { maxMemoEntries: 100_000, maxStackDepth: 100_000, maxEvents: 100 });
   if (probe.pickles > 0) return probe.end === head.length || probe.end > 2;
   // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation.
-  return head.length < totalSize && probe.error !== undefined && probe.error.message.startsWith("truncated");
+  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation,
+  // but not one that needs more bytes than the file has (random data read as a length).
+  if (head.length >= totalSize || probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
+  const m = /^truncated: (\d+) bytes needed at offset (\d+)/.exec(probe.error.message);
+  return !m || Number(m[1]) + Number(m[2]) <= totalSize;
 }
