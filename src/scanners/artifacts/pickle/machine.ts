@@ -210,6 +210,32 @@ class Slots {
   }
 }
 
+const CHUNK_BITS = 16;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
+/**
+ * The dense memo: fixed-size chunks, so growing never copies and memory is taken as it is used
+ * (a doubling array touched twice the memory and spent its time in page faults and copies).
+ */
+class ChunkedSlots {
+  private chunks: Slots[] = [];
+  chunk(index: number): Slots {
+    return this.chunks[index >>> CHUNK_BITS]!;
+  }
+  set(index: number, tag: number, off: number, len: number): void {
+    const ci = index >>> CHUNK_BITS;
+    while (ci >= this.chunks.length) this.chunks.push(new Slots(1 << CHUNK_BITS));
+    const c = this.chunks[ci]!;
+    const k = index & CHUNK_MASK;
+    c.tag[k] = tag;
+    c.off[k] = off;
+    c.len[k] = len;
+  }
+  clear(): void {
+    this.chunks = [];
+  }
+}
+
 /**
  * Simulates every pickle in `buf` from `start`, one after another, until the data stops
  * looking like a pickle. Never throws on malformed input: the first error is returned in
@@ -258,7 +284,7 @@ class Machine {
   private stack = new Slots(1024);
   private sp = 0;
   private marks: number[] = [];
-  private memo = new Slots(1024);
+  private memo = new ChunkedSlots();
   /** Dense memo entries set so far (indices below this are defined). */
   private memoDense = 0;
   private memoSparse = new Map<number, { tag: number; off: number; len: number }>();
@@ -439,9 +465,7 @@ class Machine {
     const off = st.off[from]!;
     const len = st.len[from]!;
     if (index < this.memoDense) {
-      this.memo.tag[index] = tag;
-      this.memo.off[index] = off;
-      this.memo.len[index] = len;
+      this.memo.set(index, tag, off, len);
       return;
     }
     if (this.memoDense + this.memoSparse.size >= this.limits.maxMemoEntries) {
@@ -465,16 +489,15 @@ class Machine {
 
   private appendDense(tag: number, off: number, len: number): void {
     const d = this.memoDense;
-    if (d >= this.memo.tag.length) this.memo.grow(d + 1);
-    this.memo.tag[d] = tag;
-    this.memo.off[d] = off;
-    this.memo.len[d] = len;
+    this.memo.set(d, tag, off, len);
     this.memoDense = d + 1;
   }
 
   private memoPush(index: number, at: number): void {
     if (index < this.memoDense) {
-      this.pushSlot(this.memo.tag[index]!, this.memo.off[index]!, this.memo.len[index]!, at);
+      const c = this.memo.chunk(index);
+      const k = index & CHUNK_MASK;
+      this.pushSlot(c.tag[k]!, c.off[k]!, c.len[k]!, at);
       return;
     }
     const e = this.memoSparse.get(index);
@@ -593,6 +616,7 @@ class Machine {
     this.sp = 0;
     this.marks = [];
     this.memoDense = 0;
+    this.memo.clear();
     this.memoSparse.clear();
     this.objs = [];
     this.arraySpec = undefined;
@@ -884,10 +908,7 @@ class Machine {
           const d = this.memoDense;
           if (this.memoSparse.size === 0 && d < this.limits.maxMemoEntries) {
             // The common case, inlined: append to the dense memo.
-            const memo = this.memo.tag.length > d ? this.memo : (this.memo.grow(d + 1), this.memo);
-            memo.tag[d] = this.stack.tag[t]!;
-            memo.off[d] = this.stack.off[t]!;
-            memo.len[d] = this.stack.len[t]!;
+            this.memo.set(d, this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
             this.memoDense = d + 1;
           } else {
             this.memoSet(d + this.memoSparse.size, t, at);
