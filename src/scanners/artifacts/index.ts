@@ -6,6 +6,7 @@
 import type { FindingLocation, TargetKind } from "../../types";
 import type { Limits, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { crc32 } from "node:zlib";
+import { CatalogError, formatAjvErrors, schemaValidator } from "../../core/catalog";
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
 import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
@@ -58,12 +59,33 @@ function limitExceeded(w: Walk, member: string | undefined, message: string, lim
   w.ctx.report("aigis/limit-exceeded", { message, location: at(member), evidence: { limit, value }, fingerprintKey: `${limit}:${member ?? ""}` });
 }
 
+export interface ArtifactOptions {
+  /** Extra pickle globals the project trusts (exact `module.name` or `prefix.*`); the deny-list still wins. */
+  pickleAllow: string[];
+}
+
+const optionsCache = new WeakMap<object, ArtifactOptions>();
+/** `scanners.artifacts` from the config, validated by rules/schemas/artifact-options.schema.json. */
+export function artifactOptions(ctx: ScanContext): ArtifactOptions {
+  const raw = ctx.settings.scannerOptions["artifacts"];
+  if (raw === undefined || raw === null || typeof raw !== "object") return { pickleAllow: [] };
+  let cached = optionsCache.get(raw);
+  if (!cached) {
+    const validate = schemaValidator("artifact-options");
+    if (!validate(raw)) throw new CatalogError(`config scanners.artifacts is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
+    const o = raw as Partial<ArtifactOptions>;
+    cached = { pickleAllow: o.pickleAllow ?? [] };
+    optionsCache.set(raw, cached);
+  }
+  return cached;
+}
+
 /** Runs the pickle rules over one pickle stream (and any pickles embedded in its byte strings). */
 export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Partial<FindingLocation>, mustBePickle: boolean, depth = 0): void {
   const analysis = analysePickles(bytes);
   if (analysis.pickles === 0 && analysis.imports.length === 0 && !mustBePickle) return;
   const shift = base.offset ?? 0;
-  const doc = toDocument(analysis);
+  const doc = toDocument(analysis, artifactOptions(ctx).pickleAllow);
   if (shift) {
     for (const imp of doc.imports) imp.offset += shift;
     for (const call of doc.analysis.calls) call.offset += shift;

@@ -39,3 +39,18 @@ describe("artifact scanner limits", () => {
     expect(r.findings.every((f) => !/could not finish reading/.test(f.message))).toBe(true);
   });
 });
+
+describe("artifact scanner options", () => {
+  const str = (s: string): Buffer => Buffer.concat([Buffer.from([0x8c, s.length]), Buffer.from(s)]);
+  const pickle = (m: string, n: string): Buffer => Buffer.concat([Buffer.from([0x80, 4]), str(m), str(n), Buffer.from("\x93)R.", "latin1")]);
+
+  it("scanners.artifacts.pickleAllow clears the project's own classes but never a denied callable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-art-"));
+    writeFileSync(join(dir, "own.pkl"), pickle("mypkg.models", "Net"));
+    writeFileSync(join(dir, "evil.pkl"), pickle("os", "system"));
+    const run = async (pickleAllow: string[]) =>
+      (await runScan({ paths: ["own.pkl", "evil.pkl"], cwd: dir, jobs: 1, config: { scanners: { artifacts: { pickleAllow } } } })).report.findings.map((f) => `${f.location.uri} ${f.ruleId}`);
+    expect(await run([])).toEqual(["evil.pkl artifact/pickle-code-execution", "own.pkl artifact/pickle-unknown-import"]);
+    expect(await run(["mypkg.*", "os.system"])).toEqual(["evil.pkl artifact/pickle-code-execution"]);
+  });
+});

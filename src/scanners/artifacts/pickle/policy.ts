@@ -58,7 +58,7 @@ function applyAlias(module: string, aliases: Map<string, string>): string {
  * judged as if its first part were a module; and walking through dunder attributes
  * (`__globals__`, `__builtins__`, `__subclasses__`) is itself an escape.
  */
-export function classifyImport(module: string, name: string): ImportVerdict {
+export function classifyImport(module: string, name: string, extraAllow: ReadonlyArray<string> = []): ImportVerdict {
   const p = policy();
   const mod = applyAlias(module, p.aliases);
   const resolved = `${mod}.${name}`;
@@ -90,6 +90,10 @@ export function classifyImport(module: string, name: string): ImportVerdict {
     return { verdict: "deny", resolved, matched: "(dunder attribute)", reason: "module dunder attributes expose namespaces and loaders" };
   }
   if (p.allowExact.has(resolved)) return { verdict: "allow", resolved };
+  // The project's own allow-list (scanners.artifacts.pickleAllow) widens only what is not denied.
+  for (const a of extraAllow) {
+    if (a.endsWith(".*") ? resolved.startsWith(a.slice(0, -1)) && !parts.some((x) => DUNDER.test(x)) : resolved === a) return { verdict: "allow", resolved };
+  }
   if (!parts.some((x) => DUNDER.test(x)) && p.allowPrefixes.some((pre) => resolved.startsWith(pre))) return { verdict: "allow", resolved };
   return { verdict: "unknown", resolved };
 }
