@@ -55,7 +55,7 @@ describe("detached CMS signatures agree with openssl cms -verify", () => {
 
   it("a corrupted signature value is invalid although the content matches", async () => {
     const sig = Buffer.from(readFileSync(fixture("signatures", "good", "model.npy.p7s")));
-    sig[sig.length - 10] ^= 0xff; // inside the RSA signature, the last field
+    sig[sig.length - 10] = sig[sig.length - 10]! ^ 0xff; // inside the RSA signature, the last field
     const got = await verify("good", { sig });
     expect(got.status).toBe("invalid");
     expect(got.reasons.join()).toMatch(/does not verify/);
