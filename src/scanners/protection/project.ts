@@ -96,6 +96,16 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
     const suffix = data.detachedSignatureSuffixes.find((s) => sig.uri.endsWith(s));
     const artifact = suffix ? byUri.get(sig.uri.slice(0, -suffix.length)) : undefined;
     if (!artifact) continue;
+    if (sig.bytes > MAX_TEXT_BYTES) {
+      // Detached signatures are a few KiB; a huge one is not read whole.
+      ctx.report("aigis/limit-exceeded", {
+        message: `${sig.uri} is ${sig.bytes} bytes, more than the ${MAX_TEXT_BYTES} bytes read for a detached signature, and was not verified.`,
+        location: { uri: sig.uri },
+        evidence: { limit: "detachedSignatureBytes", value: MAX_TEXT_BYTES },
+        fingerprintKey: "signature-size",
+      });
+      continue;
+    }
     const verdict = await verifyDetachedCms(await readFile(sig.absPath), artifact.absPath, trust, { now, weak: data.weakSignature });
     const doc: SignatureDoc = { uri: artifact.uri, signatureUri: sig.uri, via: "cms", status: verdict.status, reasons: verdict.reasons, ...(verdict.signer ? { signer: verdict.signer } : {}), evidence: cmsEvidence(verdict) };
     annotations.set(artifact.uri, toInfo(verdict, sig.uri));
