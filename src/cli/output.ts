@@ -24,8 +24,9 @@ export function trackOutputs(cmd: Command): () => OutputTarget[] {
   const seq: Array<{ format?: string; path?: string }> = [];
   cmd.on("option:format", (value: string) => seq.push({ format: value }));
   cmd.on("option:output", (value: string) => {
-    const pending = [...seq].reverse().find((e) => e.format !== undefined && e.path === undefined);
-    if (pending) pending.path = value;
+    // Pairs only with a --format given just before it; otherwise the extension decides.
+    const pending = seq[seq.length - 1];
+    if (pending && pending.format !== undefined && pending.path === undefined) pending.path = value;
     else seq.push({ path: value });
   });
   return () => resolveOutputs(seq);

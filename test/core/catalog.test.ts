@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCatalog, packageRoot } from "../../src/core/catalog";
+import { CatalogError } from "../../src/core/catalog";
+import { createRegistry } from "../../src/core/registry";
+import type { Scanner } from "../../src/core/rule";
+import { SCANNERS } from "../../src/scanners";
+
+const noop: Scanner["scan"] = async () => undefined;
+
+describe("rule catalogue and control catalogues", () => {
+  const catalog = loadCatalog();
+
+  it("loads the six frameworks with the ids REFERENCE.md names", () => {
+    expect(catalog.frameworks.map((f) => f.id).sort()).toEqual(["ccpa", "eu-ai-act", "gdpr", "mitre-atlas", "nist-ai-rmf", "owasp-ml-top10"]);
+    expect(catalog.frameworks.find((f) => f.id === "gdpr")!.guid).toBe("C2BC6A45-3FD3-4B12-A735-041C72A4E286");
+    for (const id of ["GDPR-32(1)(a)", "CCPA-1798.150", "EUAIA-15(5)", "ATLAS-AML.T0011.000", "OWASP-ML06", "AIRMF-MEASURE-2.10"]) expect(catalog.controls.has(id)).toBe(true);
+  });
+
+  it("maps every rule to at least one known control and documents every rule", () => {
+    for (const rule of catalog.rules.values()) {
+      expect(rule.controls.length).toBeGreaterThan(0);
+      for (const c of rule.controls) expect(catalog.controls.has(c)).toBe(true);
+      const page = join(packageRoot(), "docs", "rules", `${rule.id.replace("/", "-")}.md`);
+      expect(existsSync(page)).toBe(true);
+      const text = readFileSync(page, "utf8");
+      for (const section of ["## What it finds", "## Why it matters", "## How to fix", "## Controls", "## Example"]) expect(text).toContain(section);
+    }
+  });
+
+  it("agrees with the scanners: every scanner rule has metadata and every catalog rule a scanner", () => {
+    expect(() => createRegistry(SCANNERS)).not.toThrow();
+  });
+
+  it("fails loudly on a rule without metadata and on a rule claimed twice", () => {
+    const ghost: Scanner = { id: "ghost", kinds: [], ruleIds: ["artifact/does-not-exist"], scan: noop };
+    expect(() => createRegistry([...SCANNERS, ghost])).toThrow(/not in rules\/catalog/);
+    const twin: Scanner = { id: "twin", kinds: [], ruleIds: ["artifact/pickle-code-execution"], scan: noop };
+    expect(() => createRegistry([...SCANNERS, twin])).toThrow(CatalogError);
+  });
+});
