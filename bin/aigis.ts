@@ -2,6 +2,14 @@
 // Thin entry point: hand argv to the CLI and set the exit code. Nothing else.
 import { main } from "../src/cli";
 
+// Output piped into `head` closes early: stop quietly instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
