@@ -14,6 +14,7 @@ const ENCRYPTED: Record<string, string> = {
   "model.npy.cms": "cms",
   "model.npy.cms.pem": "cms",
   "model.npy.jwe": "jwe",
+  "model.npy.jwe.json": "jwe",
   "model-aes.zip": "zip-aes",
   "model-zipcrypto.zip": "zipcrypto",
 };
