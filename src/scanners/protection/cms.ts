@@ -8,7 +8,7 @@ import { constants, createHash, createVerify, verify as cryptoVerify, X509Certif
 import { createReadStream } from "node:fs";
 import forge from "node-forge";
 import type { SignatureStatus } from "../../types";
-import { asn1FromDer, asn1ToDer, certDates, certExtensions, commonName, keyStrength, normaliseSerial, oidOf, type TrustStore } from "./x509";
+import { asn1FromDer, asn1ToDer, certDates, certExtensions, certSignatureHash, commonName, keyStrength, normaliseSerial, oidOf, type TrustStore } from "./x509";
 
 export interface SignatureVerdict {
   status: Exclude<SignatureStatus, "missing">;
@@ -292,6 +292,14 @@ async function verifySigner(si: SignerInfo, sd: SignedData, contentPath: string,
   const { chain, anchored, problem } = buildChain(cert, sd.certificates, trust);
   if (!anchored) untrusted.push(trust.certificates.length === 0 ? "no trust anchor was given (--trust-anchor or scanners.protection.trustAnchors)" : problem ?? "no chain to a trust anchor");
   else verdict.anchor = commonName(chain[chain.length - 1]!.subject);
+  chain.forEach((c, position) => {
+    const ext = certExtensions(c);
+    // A CA's pathLenConstraint bounds the intermediate CAs below it (position - 1 of them).
+    if (position >= 1 && ext.pathLen !== undefined && position - 1 > ext.pathLen) untrusted.push(`CA "${commonName(c.subject)}" allows ${ext.pathLen} intermediate CA(s) below it, the chain has ${position - 1}`);
+    // The anchor's self-signature is not relied on; every other issuer signature is.
+    const certHash = isAnchor(c, trust) ? undefined : certSignatureHash(c);
+    if (certHash && options.weak.weakDigests.includes(certHash)) weak.push(`certificate "${commonName(c.subject)}" is signed with ${certHash.toUpperCase()}`);
+  });
   for (const c of chain) {
     const { notBefore, notAfter } = certDates(c);
     const who = `certificate "${commonName(c.subject)}"`;

@@ -84,6 +84,8 @@ export function oidOf(node: forge.asn1.Asn1 | undefined): string | undefined {
 
 export interface CertExtensions {
   keyUsage?: { digitalSignature: boolean; nonRepudiation: boolean; keyCertSign: boolean };
+  /** basicConstraints pathLenConstraint of a CA. */
+  pathLen?: number;
   extKeyUsage?: string[];
   subjectKeyIdentifier?: string;
 }
@@ -108,6 +110,7 @@ export function certExtensions(cert: X509Certificate): CertExtensions {
   for (const extNode of seq.value) {
     const ext = extensionFromAsn1(extNode);
     if (ext.name === "keyUsage") out.keyUsage = { digitalSignature: ext.digitalSignature === true, nonRepudiation: ext.nonRepudiation === true, keyCertSign: ext.keyCertSign === true };
+    if (ext.name === "basicConstraints" && typeof ext.pathLenConstraint === "number") out.pathLen = ext.pathLenConstraint;
     if (ext.name === "subjectKeyIdentifier" && typeof ext.subjectKeyIdentifier === "string") out.subjectKeyIdentifier = ext.subjectKeyIdentifier.toLowerCase();
     if (ext.id === "2.5.29.37") {
       const list = asn1FromDer(Buffer.from(String(ext.value), "binary"));
@@ -115,6 +118,26 @@ export function certExtensions(cert: X509Certificate): CertExtensions {
     }
   }
   return out;
+}
+
+const CERT_SIGNATURE_HASH: Record<string, string> = {
+  "1.2.840.113549.1.1.4": "md5",
+  "1.2.840.113549.1.1.5": "sha1",
+  "1.2.840.10045.4.1": "sha1",
+  "1.2.840.10040.4.3": "sha1",
+  "1.2.840.113549.1.1.11": "sha256",
+  "1.2.840.113549.1.1.12": "sha384",
+  "1.2.840.113549.1.1.13": "sha512",
+  "1.2.840.10045.4.3.2": "sha256",
+  "1.2.840.10045.4.3.3": "sha384",
+  "1.2.840.10045.4.3.4": "sha512",
+};
+
+/** The hash of the issuer's signature on a certificate (undefined when the algorithm carries it in parameters, e.g. RSA-PSS). */
+export function certSignatureHash(cert: X509Certificate): string | undefined {
+  const alg = asn1FromDer(cert.raw).value[1] as forge.asn1.Asn1 | undefined;
+  const oid = Array.isArray(alg?.value) ? oidOf(alg.value[0]) : undefined;
+  return oid ? CERT_SIGNATURE_HASH[oid] : undefined;
 }
 
 export function commonName(dn: string): string {

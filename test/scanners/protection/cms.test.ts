@@ -17,7 +17,7 @@ const verdicts = JSON.parse(readFileSync(fixture("signatures", "openssl-verdicts
 function expectedStatuses(v: OpensslVerdict): Array<SignatureVerdict["status"]> {
   if (v.opensslVerified) return ["valid", "weak"];
   if (/certificate has expired|not yet valid/.test(v.opensslError)) return ["expired"];
-  if (/unable to get local issuer|self.signed|unsuitable certificate purpose|unable to verify/.test(v.opensslError)) return ["untrusted"];
+  if (/unable to get local issuer|self.signed|unsuitable certificate purpose|path length constraint exceeded|unable to verify/.test(v.opensslError)) return ["untrusted"];
   if (/verification failure|digest failure|signature failure/.test(v.opensslError)) return ["invalid"];
   throw new Error(`unmapped openssl error: ${v.opensslError}`);
 }
@@ -45,6 +45,7 @@ describe("detached CMS signatures agree with openssl cms -verify", () => {
   it("calls RSA-1024 and SHA-1 weak, and the strong signers valid", async () => {
     expect((await verify("rsa1024")).reasons.join()).toMatch(/1024 bits/);
     expect((await verify("sha1")).reasons.join()).toMatch(/SHA1/);
+    expect(await verify("sha1-certificate")).toMatchObject({ status: "weak", reasons: [expect.stringMatching(/signed with SHA1/)] });
     for (const name of ["good", "ecdsa-p256", "ecdsa-p384", "rsa-pss", "pem-sig", "intermediate"]) expect((await verify(name)).status).toBe("valid");
   });
 
@@ -84,8 +85,8 @@ describe("detached CMS signatures agree with openssl cms -verify", () => {
     const byRule = (id: string): string[] => report.findings.filter((f) => f.ruleId === id).map((f) => f.location.uri.split("/")[3]!).sort();
     expect(byRule("protection/signature-invalid")).toEqual(["tampered"]);
     expect(byRule("protection/signature-expired")).toEqual(["expired"]);
-    expect(byRule("protection/signature-untrusted")).toEqual(["unknown-ca", "wrong-key-usage"]);
-    expect(byRule("protection/weak-signature")).toEqual(["rsa1024", "sha1"]);
+    expect(byRule("protection/signature-untrusted")).toEqual(["path-length", "unknown-ca", "wrong-key-usage"]);
+    expect(byRule("protection/weak-signature")).toEqual(["rsa1024", "sha1", "sha1-certificate"]);
     expect(report.findings.find((f) => f.ruleId === "protection/signature-invalid")?.severity).toBe("critical");
   });
 });
