@@ -64,3 +64,12 @@ describe("SHA256SUMS manifests", () => {
     ]);
   });
 });
+
+describe("model signing bundles with a certificate", () => {
+  const text = readFileSync(fixture("sigstore", "certificate", "model.sig"), "utf8");
+  it("verifies when the certificate chains to a trusted CA, and is untrusted otherwise", () => {
+    const ca = loadTrustAnchors([`${FIXTURES}/pki/root-ca.pem`], ROOT);
+    expect(verifyBundle(text, ca, { now: new Date(), weak })).toMatchObject({ status: "valid", signer: "aigis fixture ecdsa", key: "EC prime256v1" });
+    expect(verifyBundle(text, loadTrustAnchors([`${FIXTURES}/pki/unknown-ca.pem`], ROOT), { now: new Date(), weak }).status).toBe("untrusted");
+  });
+});
