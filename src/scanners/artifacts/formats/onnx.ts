@@ -40,6 +40,7 @@ function onnxModelType(): protobuf.Type {
 }
 
 type Msg = Record<string, unknown>;
+const toNumber = (v: unknown): number => (v && typeof v === "object" && "toNumber" in v ? (v as { toNumber(): number }).toNumber() : Number(v ?? 0));
 const list = (v: unknown): Msg[] => (Array.isArray(v) ? (v as Msg[]) : []);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
@@ -73,10 +74,12 @@ function walkNode(n: Msg, where: string, doc: OnnxDocument, depth: number): void
 
 export function parseOnnx(bytes: Uint8Array): OnnxDocument {
   const type = onnxModelType();
-  const model = type.toObject(type.decode(bytes), { longs: Number, defaults: false, bytes: Array }) as Msg;
+  // The decoded message is read directly: converting it with toObject would copy every
+  // tensor's raw_data into JavaScript arrays (gigabytes for a large model).
+  const model = type.decode(bytes) as unknown as Msg;
   if (!model["graph"] && !model["irVersion"]) throw new Error("no ONNX graph or ir_version");
   const doc: OnnxDocument = {
-    irVersion: Number(model["irVersion"] ?? 0),
+    irVersion: toNumber(model["irVersion"]),
     producer: str(model["producerName"]),
     opsetDomains: list(model["opsetImport"]).map((o) => str(o["domain"])),
     localFunctionDomains: [],
