@@ -265,7 +265,8 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       const named = PICKLE_MEMBER.test(entry.name) || (entry.localName !== undefined && PICKLE_MEMBER.test(entry.localName));
       const isConfig = keras && (entry.localName ?? entry.name) === "config.json";
       let hinted: TargetKind | undefined = named ? "pickle" : undefined;
-      if (!named && !isConfig) {
+      // bzip2 and lzma members cannot be decoded in part: they are read whole (bounded) and sniffed after.
+      if (!named && !isConfig && entry.method !== 12 && entry.method !== 14) {
         const peek = await peekZipEntry(file, entry, PEEK_BYTES).catch(() => undefined);
         if (!peek) continue;
         hinted = await sniffMember(peek, entry.uncompressedSize);
@@ -273,7 +274,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       }
       const remaining = w.limits.maxArchiveTotalBytes - w.expanded;
       const cap = Math.min(w.limits.maxInMemoryBytes, remaining);
-      if (entry.method === 8 && entry.uncompressedSize > cap) {
+      if (entry.method !== 0 && entry.uncompressedSize > cap) {
         doc.expansionLimitHit.push({ member: entry.name, limit: cap });
         continue;
       }

@@ -5,6 +5,7 @@
 
 import { constants, inflateRawSync } from "node:zlib";
 import type { RandomAccessFile } from "../../../core/random-access";
+import { decompress } from "./decompress";
 
 export interface ZipEntry {
   name: string;
@@ -272,9 +273,25 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
       } catch (e) {
         throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
       }
+    case 12:
+    case 14:
+      // Python's zipfile (numpy.load of .npz, .keras) also reads bzip2 and lzma members.
+      try {
+        return entry.method === 12 ? decompress("bzip2", raw, maxBytes) : decompress("lzma", zipLzmaToAlone(raw), maxBytes);
+      } catch (e) {
+        throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+      }
     default:
       throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}, which aigis does not read`);
   }
+}
+
+/** Zip method 14 data (version, properties size, properties, raw LZMA) as an lzma-alone stream of unknown size. */
+function zipLzmaToAlone(raw: Buffer): Buffer {
+  if (raw.length < 4) throw new ZipError("lzma member header is truncated");
+  const propsSize = raw.readUInt16LE(2);
+  if (propsSize !== 5 || raw.length < 4 + propsSize) throw new ZipError("lzma member has unexpected properties");
+  return Buffer.concat([raw.subarray(4, 9), Buffer.alloc(8, 0xff), raw.subarray(9)]);
 }
 
 /** The first `length` bytes of a member, for sniffing, without reading or inflating all of it. */
@@ -283,6 +300,10 @@ export async function peekZipEntry(file: RandomAccessFile, entry: ZipEntry, leng
   if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
   const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
   if (entry.method === 0) return file.read(dataStart, Math.min(length, entry.compressedSize));
+  if (entry.method === 12 || entry.method === 14) {
+    // No partial decoding for these: read the member (bounded) and cut.
+    return (await readZipEntry(file, entry, Math.max(length, 64 * 1024 * 1024))).subarray(0, length);
+  }
   if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`);
   const raw = await file.read(dataStart, Math.min(entry.compressedSize, length * 4 + 1024));
   try {
