@@ -4,7 +4,7 @@ import { loadRulesData } from "../../../core/catalog";
 import type { Severity } from "../../../types";
 
 export interface ArtifactFormatLists {
-  keras: { allowedModulePrefixes: string[]; codeLayers: string[]; dangerousClasses: string[]; dangerousFunctionTypes: string[] };
+  keras: { allowedModulePrefixes: string[]; codeLayers: string[]; dangerousClasses: string[]; functionClasses: string[]; dangerousFunctionTypes: string[] };
   tensorflow: { unsafeOps: Array<{ op: string; severity: Severity; reason: string }> };
   onnx: { knownDomains: string[] };
   safetensors: { dtypes: Record<string, number>; maxHeaderBytes: number; maxMetadataBytes: number };

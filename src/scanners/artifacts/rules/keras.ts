@@ -46,6 +46,15 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
         });
         continue;
       }
+      if (lists.functionClasses.includes(cls) && !codeLayerConfigs.has(path.replace(/\.function$/, ""))) {
+        ctx.report({
+          message: `Keras config at ${path} holds a serialized Python function (${cls}) that runs when the model is loaded without safe mode.`,
+          severity: "critical",
+          evidence: { className: cls, configPath: path, container: doc.container },
+          fingerprintKey: `function-class:${path}`,
+        });
+        continue;
+      }
       const module = obj["module"];
       if (typeof module === "string" && cls && !allowed(module)) {
         ctx.report({

@@ -23,11 +23,13 @@ runRuleTests(kerasUnsafeConfig, {
   valid: [
     { name: "keras modules", doc: keras(seq({ class_name: "Dropout", module: "keras.src.layers", config: { name: "x" } })) },
     { name: "a Lambda is keras-lambda's finding", doc: keras(seq(lambda)) },
+    { name: "a Keras 3 Lambda's __lambda__ function is keras-lambda's finding too", doc: keras(seq({ class_name: "Lambda", config: { name: "l3", function: { class_name: "__lambda__", config: { code: "4w" } } } })) },
   ],
   invalid: [
     { name: "module outside keras", doc: keras(seq({ class_name: "system", module: "os", config: {} })), findings: [{ message: "`os.system`", evidence: { module: "os" } }] },
     { name: "TorchModuleWrapper", doc: keras(seq({ class_name: "TorchModuleWrapper", module: "keras.layers", config: { name: "t" } })), findings: [{ severity: "critical", message: "TorchModuleWrapper" }] },
     { name: ".py member", doc: keras(seq(), ["layers.py"]), findings: [{ message: '"layers.py"', location: { member: "layers.py" } }] },
+    { name: "Keras 3 __lambda__ as an activation", doc: keras(seq({ class_name: "Dense", module: "keras.layers", config: { name: "d2", activation: { class_name: "__lambda__", config: { code: "4wEAAAAA" } } } })), findings: [{ severity: "critical", message: "serialized Python function (__lambda__)" }] },
   ],
 });
 
