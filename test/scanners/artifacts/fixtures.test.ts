@@ -108,7 +108,7 @@ describe("what the findings say", () => {
   });
 
   it("reports benign real-world files with no findings at all", () => {
-    for (const name of ["torch-state-dict.pt", "torch-training-checkpoint.pt", "torch-legacy.pt", "torchscript.pt", "sklearn-pipeline.pkl", "model.onnx", "model.safetensors", "keras-dense.h5", "keras-dense.keras", "numpy-arrays.npz", "tiny.gguf"]) {
+    for (const name of ["torch-state-dict.pt", "torch-training-checkpoint.pt", "torch-lightning-style.ckpt", "torch-legacy.pt", "torchscript.pt", "sklearn-pipeline.pkl", "model.onnx", "model.safetensors", "keras-dense.h5", "keras-dense.keras", "numpy-arrays.npz", "tiny.gguf"]) {
       expect({ name, findings: findingsFor(report, `benign/${name}`).map((f) => f.message) }).toEqual({ name, findings: [] });
     }
   });

@@ -4,6 +4,7 @@ import { loadRulesData } from "../../../core/catalog";
 
 interface PickleGlobalsData {
   aliases: Record<string, string>;
+  denyExceptions?: string[];
   deny: Array<{ pattern: string; reason: string }>;
   allow: string[];
 }
@@ -15,6 +16,7 @@ export type ImportVerdict =
 
 interface CompiledPolicy {
   aliases: Map<string, string>;
+  denyExceptions: Set<string>;
   deny: Array<{ re: RegExp; pattern: string; reason: string }>;
   allowExact: Set<string>;
   allowPrefixes: string[];
@@ -36,6 +38,7 @@ function policy(): CompiledPolicy {
   const data = loadRulesData<PickleGlobalsData>("lists/pickle-globals.json", "pickle-globals");
   compiled = {
     aliases: new Map(Object.entries(data.aliases)),
+    denyExceptions: new Set(data.denyExceptions ?? []),
     deny: data.deny.map((d) => ({ re: patternToRegExp(d.pattern), pattern: d.pattern, reason: d.reason })),
     allowExact: new Set(data.allow.filter((a) => !a.endsWith(".*"))),
     allowPrefixes: data.allow.filter((a) => a.endsWith(".*")).map((a) => a.slice(0, -1)),
@@ -70,7 +73,7 @@ export function classifyImport(module: string, name: string, extraAllow: Readonl
   }
   // The deepest tail first: it is the object the attribute walk ends on.
   for (const candidate of candidates.reverse()) {
-    if (!candidate) continue;
+    if (!candidate || p.denyExceptions.has(candidate)) continue;
     for (const d of p.deny) {
       // Report what the dotted path really reaches (`pathlib.os.system` is `os.system`).
       if (d.re.test(candidate)) return { verdict: "deny", resolved: candidate, matched: d.pattern, reason: d.reason };

@@ -15,10 +15,12 @@ runRuleTests(pickleCodeExecution, {
     { name: "plain data", doc: doc(Buffer.concat([Buffer.from([0x80, 4]), str("os.system"), Buffer.from(".")])) },
     { name: "allow-listed OrderedDict", doc: doc(Buffer.from("\x80\x02ccollections\nOrderedDict\n)R.", "latin1")) },
     { name: "unknown import is not code execution", doc: doc(call("mypkg.models", "Net", "x")) },
+    { name: "constructing a path object (deny exception)", doc: doc(call("pathlib", "PosixPath", "/data")) },
   ],
   invalid: [
     { name: "os.system via STACK_GLOBAL", doc: doc(call("os", "system", "id")), findings: [{ message: "`os.system`", location: { offset: 14 }, evidence: { callable: "os.system", opcode: "STACK_GLOBAL" } }] },
     { name: "GLOBAL posix.system", doc: doc(Buffer.from("\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.", "latin1")), findings: [{ evidence: { callable: "posix.system", opcode: "GLOBAL" } }] },
+    { name: "a method reached through an excepted class", doc: doc(call("pathlib", "Path.write_text", "x")), findings: [{ evidence: { callable: "pathlib.Path.write_text", matched: "pathlib.*" } }] },
     { name: "dotted name behind an innocent module", doc: doc(call("collections", "os.system", "id")), findings: [{ message: "written as `collections.os.system`", evidence: { callable: "os.system" } }] },
     { name: "re-exported builtin", doc: doc(call("gzip", "open", "/etc/passwd")), findings: [{ evidence: { callable: "gzip.open", matched: "builtins.open" } }] },
     { name: "dunder traversal", doc: doc(call("mypkg", "Net.__init__.__globals__", "x")), findings: [{ evidence: { matched: "(dunder attribute traversal)" } }] },
