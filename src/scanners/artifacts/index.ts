@@ -12,7 +12,7 @@ import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { listTar, TarError } from "./archive/tar";
 import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
-import { readH5ModelConfig, type KerasDocument } from "./formats/keras";
+import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
 import { formatLists } from "./formats/lists";
 import { parseNpyHeader } from "./formats/numpy";
 import { parseOnnx } from "./formats/onnx";
@@ -402,7 +402,10 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   try {
     text = readH5ModelConfig(bytes);
   } catch (e) {
-    return parseError(w, member, "HDF5", e instanceof Error ? e.message : String(e));
+    parseError(w, member, "HDF5", e instanceof Error ? e.message : String(e));
+    // Still judge any model config visible in the raw bytes: an unreadable file must not hide a Lambda layer.
+    for (const config of findConfigsInBytes(bytes)) w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
+    return;
   }
   if (text === undefined) return;
   let config: unknown;

@@ -40,6 +40,17 @@ describe("artifact scanner limits", () => {
   });
 });
 
+describe("artifact scanner on damaged files", () => {
+  it("still finds a Lambda layer in an HDF5 file the HDF5 reader rejects", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-art-"));
+    const h5 = Buffer.from(readFileSync(join(FIXTURES, "malicious/keras-lambda.h5")));
+    h5[8] = 9; // superblock version no reader knows
+    writeFileSync(join(dir, "broken.h5"), h5);
+    const r = await scan(["broken.h5"], {}, dir);
+    expect(r.findings.map((f) => f.ruleId).sort()).toEqual(["aigis/parse-error", "artifact/keras-lambda"]);
+  });
+});
+
 describe("artifact scanner options", () => {
   const str = (s: string): Buffer => Buffer.concat([Buffer.from([0x8c, s.length]), Buffer.from(s)]);
   const pickle = (m: string, n: string): Buffer => Buffer.concat([Buffer.from([0x80, 4]), str(m), str(n), Buffer.from("\x93)R.", "latin1")]);

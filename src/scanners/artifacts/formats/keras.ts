@@ -24,6 +24,47 @@ export function readH5ModelConfig(bytes: Uint8Array): string | undefined {
   return String(raw);
 }
 
+/**
+ * Model configs found in raw bytes, for HDF5 files the HDF5 reader cannot open: h5py stores the
+ * `model_config` attribute as plain JSON text, so a file made unreadable on purpose still shows it.
+ */
+export function findConfigsInBytes(bytes: Uint8Array, maxConfigs = 8): unknown[] {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const found: unknown[] = [];
+  let from = 0;
+  while (found.length < maxConfigs) {
+    const start = view.indexOf('{"class_name"', from, "latin1");
+    if (start < 0) break;
+    const end = jsonObjectEnd(view, start);
+    from = start + 1;
+    if (end < 0) continue;
+    try {
+      found.push(JSON.parse(view.toString("utf8", start, end)));
+      from = end;
+    } catch {
+      /* not JSON after all */
+    }
+  }
+  return found;
+}
+
+/** End (exclusive) of the JSON object starting at `start`, by brace matching outside strings; -1 if it does not close. */
+function jsonObjectEnd(view: Buffer, start: number): number {
+  let depth = 0;
+  let inString = false;
+  const limit = Math.min(view.length, start + 64 * 1024 * 1024);
+  for (let k = start; k < limit; k++) {
+    const c = view[k]!;
+    if (inString) {
+      if (c === 0x5c) k++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return k + 1;
+  }
+  return -1;
+}
+
 /** Every object in a config tree with the JSON path that leads to it. */
 export function* walkConfig(node: unknown, path = "$", depth = 0): Generator<{ path: string; obj: Record<string, unknown> }> {
   if (depth > 200 || node === null || typeof node !== "object") return;
