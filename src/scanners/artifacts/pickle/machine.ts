@@ -185,6 +185,8 @@ const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
 const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
 
 const MAX_EMBEDDED = 64;
+/** Longest import name decoded; Python resolves dotted names of any length, so this is generous. */
+const MAX_NAME = 1 << 20;
 
 class Slots {
   tag: Uint8Array;
@@ -392,6 +394,16 @@ class Machine {
       default:
         return OTHER;
     }
+  }
+
+  /** Pops a value, decoding a string slot whole (up to MAX_NAME bytes) instead of as a preview. */
+  private popName(at: number): Value {
+    const s = this.popSlot(at);
+    const tag = this.stack.tag[s]!;
+    const off = this.stack.off[s]!;
+    const len = this.stack.len[s]!;
+    if ((tag === T_UTF8 || tag === T_LATIN1) && len <= MAX_NAME) return this.view.toString(tag === T_UTF8 ? "utf8" : "latin1", off, off + len);
+    return this.valueAt(tag, off, len);
   }
 
   private pop(at: number): Value {
@@ -923,8 +935,9 @@ class Machine {
           break;
         }
         case 0x93 /* STACK_GLOBAL */: {
-          const name = this.pop(at);
-          const module = this.pop(at);
+          // Names are decoded in full: a long dotted name (a chain of attributes) must not become a preview.
+          const name = this.popName(at);
+          const module = this.popName(at);
           if (typeof module !== "string" || typeof name !== "string") this.fail("STACK_GLOBAL requires two strings", at);
           this.pushValue(this.addImport(module as string, name as string, "STACK_GLOBAL", at), at);
           break;

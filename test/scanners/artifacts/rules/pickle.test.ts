@@ -23,6 +23,11 @@ runRuleTests(pickleCodeExecution, {
     { name: "a method reached through an excepted class", doc: doc(call("pathlib", "Path.write_text", "x")), findings: [{ evidence: { callable: "pathlib.Path.write_text", matched: "pathlib.*" } }] },
     { name: "dotted name behind an innocent module", doc: doc(call("collections", "os.system", "id")), findings: [{ message: "written as `collections.os.system`", evidence: { callable: "os.system" } }] },
     { name: "re-exported builtin", doc: doc(call("gzip", "open", "/etc/passwd")), findings: [{ evidence: { callable: "gzip.open", matched: "builtins.open" } }] },
+    {
+      name: "a dotted name longer than a string preview",
+      doc: doc(Buffer.concat([Buffer.from([0x80, 4]), str("builtins"), Buffer.from([0x58, 0x2b, 0x05, 0, 0]), Buffer.from("str" + ".__class__".repeat(132)), Buffer.from("\x93)R.", "latin1")])),
+      findings: [{ evidence: { opcode: "STACK_GLOBAL" } }],
+    },
     { name: "dunder traversal", doc: doc(call("mypkg", "Net.__init__.__globals__", "x")), findings: [{ evidence: { matched: "(dunder attribute traversal)" } }] },
     { name: "py2 alias", doc: doc(Buffer.from("c__builtin__\neval\n(S'1'\ntR.", "latin1")), findings: [{ evidence: { callable: "builtins.eval" } }] },
     { name: "copyreg extension code", doc: doc(Buffer.from("\x80\x02\x82\x05)R.", "latin1")), findings: [{ evidence: { opcode: "EXT" } }] },
