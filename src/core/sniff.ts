@@ -96,6 +96,9 @@ function sniffJson(text: string): TargetKind {
   try {
     doc = JSON.parse(text);
   } catch {
+    // Malformed policies still go to the policy scanner, which reports where the JSON breaks.
+    if (/"Statement"\s*:/.test(text) && /"Effect"\s*:/.test(text)) return "iam-policy";
+    if (/"bindings"\s*:/.test(text) && /"role"\s*:\s*"roles\//.test(text)) return "gcs-iam-policy";
     return "json";
   }
   if (!doc || typeof doc !== "object") return "json";
@@ -113,7 +116,7 @@ function sniffJson(text: string): TargetKind {
 function hasPolicyDocument(o: unknown, depth: number): boolean {
   if (depth > 8 || !o || typeof o !== "object") return false;
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-    if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument") && v && typeof v === "object" && "Statement" in (v as object)) return true;
+    if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument" || k === "KeyPolicy") && v && typeof v === "object" && "Statement" in (v as object)) return true;
     if ((k === "policy" || k === "Policy") && typeof v === "string" && v.includes('"Statement"')) return true;
     if (typeof v === "object" && hasPolicyDocument(v, depth + 1)) return true;
   }
@@ -158,6 +161,12 @@ function sniffText(head: Buffer, size: number): TargetKind {
   if (/^\s*(apiVersion|kind)\s*:/m.test(text) && /rbac\.authorization\.k8s\.io/.test(text) && /^\s*kind\s*:\s*(Cluster)?Role(Binding)?\s*$/m.test(text)) {
     return "k8s-rbac";
   }
+  // IAM policies in YAML: CloudFormation templates (PolicyDocument, KeyPolicy, ...) and bare policies.
+  if (/^\s*-?\s*Statement\s*:/m.test(text) && (/^\s*(PolicyDocument|AssumeRolePolicyDocument|KeyPolicy)\s*:/m.test(text) || /^Version\s*:\s*["']?2012-10-17/m.test(text))) {
+    return "iam-policy";
+  }
+  // GCS IAM policies as gcloud prints them (YAML).
+  if (/^bindings\s*:/m.test(text) && /^\s*-?\s*role\s*:\s*["']?roles\//m.test(text)) return "gcs-iam-policy";
   if (isDelimited(lines, head.length < size)) return "csv";
   if (/^(---\s*\n)?([A-Za-z_][\w.-]*\s*:(\s|$))/m.test(text) && /^[A-Za-z_][\w.-]*\s*:/m.test(lines[0] ?? "")) return "yaml";
   return "text";

@@ -1,0 +1,205 @@
+// A small position-aware tree shared by JSON and YAML policy files, so every rule can say
+// on which line of the source file a statement, binding or RBAC rule starts.
+
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from "yaml";
+
+export interface SObject {
+  type: "object";
+  line: number;
+  entries: SEntry[];
+}
+export interface SEntry {
+  key: string;
+  keyLine: number;
+  value: SNode;
+}
+export interface SArray {
+  type: "array";
+  line: number;
+  items: SNode[];
+}
+export interface SScalar {
+  type: "scalar";
+  line: number;
+  value: string | number | boolean | null;
+  /** YAML tag such as CloudFormation's `!Sub`; the value is then an expression, not a literal. */
+  tag?: string;
+}
+export type SNode = SObject | SArray | SScalar;
+
+export interface SourceError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface ParsedSource {
+  format: "json" | "yaml";
+  documents: SNode[];
+  errors: SourceError[];
+}
+
+/** Most nodes one file may expand to; YAML aliases can otherwise multiply a small file (billion laughs). */
+const NODE_BUDGET = 500_000;
+
+export class NodeBudgetError extends Error {
+  override name = "NodeBudgetError";
+}
+
+/** 1-based line of a character offset, by binary search over line starts. */
+export function lineLocator(text: string): (offset: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
+}
+
+export function looksLikeJson(text: string): boolean {
+  const t = text.replace(/^\uFEFF/, "").trimStart();
+  return t.startsWith("{") || t.startsWith("[");
+}
+
+/** Parses JSON strictly (no comments, no trailing commas); a partial tree is kept after an error. */
+export function parseJsonSource(text: string, lineOffset = 0): ParsedSource {
+  const locate = lineLocator(text);
+  const errors: ParseError[] = [];
+  const root = parseTree(text.replace(/^\uFEFF/, " "), errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  let budget = NODE_BUDGET;
+  const convert = (node: JsonNode): SNode => {
+    if (--budget < 0) throw new NodeBudgetError(`more than ${NODE_BUDGET} JSON nodes`);
+    const line = locate(node.offset).line + lineOffset;
+    if (node.type === "object") {
+      const entries: SEntry[] = [];
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (!k || typeof k.value !== "string") continue;
+        entries.push({ key: k.value, keyLine: locate(k.offset).line + lineOffset, value: v ? convert(v) : { type: "scalar", line, value: null } });
+      }
+      return { type: "object", line, entries };
+    }
+    if (node.type === "array") return { type: "array", line, items: (node.children ?? []).map(convert) };
+    const value = node.value as unknown;
+    return { type: "scalar", line, value: typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null };
+  };
+  return {
+    format: "json",
+    documents: root ? [convert(root)] : [],
+    errors: errors.map((e) => {
+      const at = locate(e.offset);
+      return { line: at.line + lineOffset, column: at.column, message: describeJsonError(printParseErrorCode(e.error)) };
+    }),
+  };
+}
+
+function describeJsonError(code: string): string {
+  // "CloseBraceExpected" -> "close brace expected"
+  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+}
+
+/** Parses every document of a YAML stream, keeping line numbers; tags (CloudFormation `!Ref`) are kept as expressions. */
+export function parseYamlSource(text: string): ParsedSource {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: false, strict: false });
+  const docs: Document[] = Array.isArray(parsed) ? parsed : [];
+  const errors: SourceError[] = [];
+  const documents: SNode[] = [];
+  let budget = NODE_BUDGET;
+  const lineOf = (node: YamlNode | null | undefined, fallback: number): number => {
+    const start = node?.range?.[0];
+    return start === undefined ? fallback : lineCounter.linePos(start).line;
+  };
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      errors.push({ line: pos.line, column: pos.col, message: (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, "") });
+    }
+    const convert = (node: unknown, fallbackLine: number, depth: number): SNode => {
+      if (--budget < 0 || depth > 200) throw new NodeBudgetError(`more than ${NODE_BUDGET} YAML nodes or nesting deeper than 200`);
+      if (isAlias(node)) {
+        const target = node.resolve(doc);
+        return target ? convert(target, lineOf(node, fallbackLine), depth + 1) : { type: "scalar", line: fallbackLine, value: null };
+      }
+      if (isMap(node)) {
+        const line = lineOf(node, fallbackLine);
+        const entries: SEntry[] = [];
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const keyNode = pair.key as unknown;
+          const key = isScalar(keyNode) ? String(keyNode.value) : keyNode === null || keyNode === undefined ? "" : String(keyNode);
+          const keyLine = isScalar(keyNode) ? lineOf(keyNode, line) : line;
+          entries.push({ key, keyLine, value: convert(pair.value, keyLine, depth + 1) });
+        }
+        return withTag({ type: "object", line, entries }, node.tag);
+      }
+      if (isSeq(node)) {
+        const line = lineOf(node, fallbackLine);
+        return withTag({ type: "array", line, items: node.items.map((i) => convert(i, line, depth + 1)) }, node.tag);
+      }
+      if (isScalar(node)) {
+        const v = node.value;
+        const value = typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : typeof v === "bigint" ? Number(v) : null;
+        const scalar: SScalar = { type: "scalar", line: lineOf(node, fallbackLine), value };
+        if (node.tag && node.tag.startsWith("!")) scalar.tag = node.tag;
+        return scalar;
+      }
+      return { type: "scalar", line: fallbackLine, value: null };
+    };
+    if (doc.contents !== null && doc.contents !== undefined) documents.push(convert(doc.contents, 1, 0));
+  }
+  return { format: "yaml", documents, errors };
+}
+
+/** Tagged collections (`!If [...]`, `!Join [...]`) are CloudFormation expressions; kept as an object naming the function. */
+function withTag(node: SObject | SArray, tag: string | undefined): SNode {
+  if (!tag || !tag.startsWith("!")) return node;
+  return { type: "object", line: node.line, entries: [{ key: `Fn::${tag.slice(1)}`, keyLine: node.line, value: node }] };
+}
+
+export function parseSource(text: string): ParsedSource {
+  return looksLikeJson(text) ? parseJsonSource(text) : parseYamlSource(text);
+}
+
+// ---- reading helpers ----
+
+export function isObject(n: SNode | undefined): n is SObject {
+  return n?.type === "object";
+}
+
+/** The value under `key` (exact match first, then case-insensitive). */
+export function field(n: SNode | undefined, key: string): SNode | undefined {
+  if (!isObject(n)) return undefined;
+  const exact = n.entries.find((e) => e.key === key);
+  if (exact) return exact.value;
+  const lower = key.toLowerCase();
+  return n.entries.find((e) => e.key.toLowerCase() === lower)?.value;
+}
+
+export function str(n: SNode | undefined): string | undefined {
+  return n?.type === "scalar" && n.value !== null && n.tag === undefined ? String(n.value) : undefined;
+}
+
+/** Marker for values that are expressions (CloudFormation intrinsics, Terraform unknowns), never a wildcard. */
+export const EXPRESSION = "<expression>";
+
+/** A scalar or a list of scalars as strings; tagged scalars keep their text, objects become EXPRESSION. */
+export function strings(n: SNode | undefined): string[] {
+  if (!n) return [];
+  if (n.type === "array") return n.items.flatMap((i) => (i.type === "array" ? strings(i) : strings(i)));
+  if (n.type === "object") return [EXPRESSION];
+  if (n.value === null) return [];
+  return [String(n.value)];
+}
+
+export function items(n: SNode | undefined): SNode[] {
+  if (!n) return [];
+  return n.type === "array" ? n.items : [n];
+}
