@@ -22,7 +22,7 @@ export interface PolicyDocuments {
 /** Parses a policy file's text and extracts the documents its kind's rules read. */
 export function readPolicyText(text: string, kind: PolicyKind): PolicyDocuments {
   const parsed = parseSource(text);
-  if (kind === "iam-policy") return { parsed, aws: extractAwsPolicies(parsed.documents) };
+  if (kind === "iam-policy") return { parsed, aws: extractAwsPolicies(parsed.documents, parsed.errors.length === 0) };
   if (kind === "gcs-iam-policy") return { parsed, gcs: extractGcsBindings(parsed.documents) };
   return { parsed, rbac: extractRbac(parsed.documents) };
 }

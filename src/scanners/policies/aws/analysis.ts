@@ -133,14 +133,15 @@ export function listed(values: string[], max: number): string {
   return values.length > max ? `${shown} and ${values.length - max} more` : shown || "(none)";
 }
 
-/** "statement "PublicRead" of ModelBucketPolicy" / "statement 2". */
+/** "Statement "PublicRead" of ModelBucketPolicy" / "Statement 2"; starts the message. */
 export function statementLabel(policy: AwsPolicy, st: AwsStatement): string {
-  const name = st.sid ? `statement "${st.sid}"` : `statement ${st.index + 1}`;
+  const name = st.sid ? `Statement "${st.sid}"` : `Statement ${st.index + 1}`;
   return policy.owner ? `${name} of ${policy.owner}` : name;
 }
 
+/** "The policy of ModelRole" / "The policy at Resources.X" / "The policy"; starts the message. */
 export function policyLabel(policy: AwsPolicy): string {
-  return policy.owner ? `the policy of ${policy.owner}` : policy.path ? `the policy at ${policy.path}` : "the policy";
+  return policy.owner ? `The policy of ${policy.owner}` : policy.path ? `The policy at ${policy.path}` : "The policy";
 }
 
 const BUCKET_POLICY_TYPES = new Set(["aws::s3::bucketpolicy", "aws_s3_bucket_policy"]);

@@ -52,6 +52,8 @@ export interface AwsPolicy {
 
 export interface AwsDocument {
   policies: AwsPolicy[];
+  /** False when the file did not parse to the end: checks for something missing (a Deny) are then skipped. */
+  complete: boolean;
 }
 
 function principals(n: SNode | undefined): AwsPrincipal[] | undefined {
@@ -146,7 +148,7 @@ function isPolicyObject(n: SObject): boolean {
 }
 
 /** Finds every policy in a parsed file. Policy JSON strings (Terraform plans) are parsed too, once per distinct text. */
-export function extractAwsPolicies(roots: SNode[]): AwsDocument {
+export function extractAwsPolicies(roots: SNode[], complete = true): AwsDocument {
   const policies: AwsPolicy[] = [];
   const seenStrings = new Set<string>();
   const walk = (n: SNode, path: string, owner: Owner, depth: number): void => {
@@ -185,5 +187,5 @@ export function extractAwsPolicies(roots: SNode[]): AwsDocument {
     }
   };
   for (const r of roots) walk(r, "", {}, 0);
-  return { policies };
+  return { policies, complete };
 }
