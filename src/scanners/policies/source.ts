@@ -183,6 +183,13 @@ export function field(n: SNode | undefined, key: string): SNode | undefined {
   return n.entries.find((e) => e.key.toLowerCase() === lower)?.value;
 }
 
+/** The entry under `key`, for the line of the key itself. */
+export function entry(n: SNode | undefined, key: string): SEntry | undefined {
+  if (!isObject(n)) return undefined;
+  const lower = key.toLowerCase();
+  return n.entries.find((e) => e.key === key) ?? n.entries.find((e) => e.key.toLowerCase() === lower);
+}
+
 export function str(n: SNode | undefined): string | undefined {
   return n?.type === "scalar" && n.value !== null && n.tag === undefined ? String(n.value) : undefined;
 }

@@ -123,11 +123,11 @@ function statement(n: SNode, index: number, path: string, lineOverride: number |
   return st;
 }
 
-function policyOf(n: SObject, path: string, owner: Owner, embedded: boolean, lineOverride: number | undefined): AwsPolicy {
+function policyOf(n: SObject, path: string, owner: Owner, embedded: boolean, lineOverride: number | undefined, keyLine?: number): AwsPolicy {
   const stmts = items(field(n, "Statement"));
   const policy: AwsPolicy = {
     path,
-    line: lineOverride ?? n.line,
+    line: lineOverride ?? keyLine ?? n.line,
     embedded,
     statements: stmts.filter(isObject).map((s, i) => statement(s, i, `${path}${path ? "." : ""}Statement[${i}]`, lineOverride)),
   };
@@ -151,7 +151,8 @@ function isPolicyObject(n: SObject): boolean {
 export function extractAwsPolicies(roots: SNode[], complete = true): AwsDocument {
   const policies: AwsPolicy[] = [];
   const seenStrings = new Set<string>();
-  const walk = (n: SNode, path: string, owner: Owner, depth: number): void => {
+  // keyLine: the line of the key a value sits under (a YAML block map starts on the line after it).
+  const walk = (n: SNode, path: string, owner: Owner, depth: number, keyLine?: number): void => {
     if (depth > 64) return;
     if (n.type === "scalar") {
       if (typeof n.value !== "string" || n.tag) return;
@@ -168,7 +169,7 @@ export function extractAwsPolicies(roots: SNode[], complete = true): AwsDocument
       return;
     }
     if (isPolicyObject(n)) {
-      policies.push(policyOf(n, path, owner, false, undefined));
+      policies.push(policyOf(n, path, owner, false, undefined, keyLine));
       return;
     }
     let here = owner;
@@ -183,7 +184,7 @@ export function extractAwsPolicies(roots: SNode[], complete = true): AwsDocument
         const cfnType = str(field(e.value, "Type"));
         childOwner = cfnType ? { name: e.key, type: cfnType } : { name: e.key };
       }
-      walk(e.value, path ? `${path}.${e.key}` : e.key, childOwner, depth + 1);
+      walk(e.value, path ? `${path}.${e.key}` : e.key, childOwner, depth + 1, e.keyLine);
     }
   };
   for (const r of roots) walk(r, "", {}, 0);

@@ -1,7 +1,7 @@
 // Kubernetes RBAC objects from a multi-document YAML stream (or JSON, or a v1 List).
 
 import { loadRulesData } from "../../../core/catalog";
-import { field, isObject, items, str, strings, type SNode } from "../source";
+import { entry, field, isObject, items, str, strings, type SNode } from "../source";
 
 export interface RbacRule {
   index: number;
@@ -70,8 +70,8 @@ function rbacObject(n: SNode): RbacObject | undefined {
       nonResourceURLs: strings(field(r, "nonResourceURLs")),
     });
   });
-  const ref = field(n, "roleRef");
-  if (isObject(ref)) obj.roleRef = { kind: str(field(ref, "kind")) ?? "ClusterRole", name: str(field(ref, "name")) ?? "", line: ref.line };
+  const ref = entry(n, "roleRef");
+  if (ref && isObject(ref.value)) obj.roleRef = { kind: str(field(ref.value, "kind")) ?? "ClusterRole", name: str(field(ref.value, "name")) ?? "", line: ref.keyLine };
   for (const s of items(field(n, "subjects"))) {
     if (!isObject(s)) continue;
     const subject: RbacSubject = { kind: str(field(s, "kind")) ?? "", name: str(field(s, "name")) ?? "", line: s.line };
