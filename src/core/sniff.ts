@@ -108,8 +108,16 @@ function sniffJson(text: string): TargetKind {
   if ("Statement" in o && ("Version" in o || Array.isArray(o.Statement) || typeof o.Statement === "object")) return "iam-policy";
   if (hasPolicyDocument(o, 0)) return "iam-policy";
   if (Array.isArray(o.bindings) && o.bindings.every((b) => b && typeof b === "object" && "role" in (b as object))) return "gcs-iam-policy";
+  if (isRbacObject(o) || (Array.isArray(o.items) && o.items.some(isRbacObject))) return "k8s-rbac";
   if (typeof o.protected === "string" && typeof o.ciphertext === "string") return "jwe";
   return "json";
+}
+
+/** Kubernetes RBAC objects as `kubectl get -o json` prints them. */
+function isRbacObject(o: unknown): boolean {
+  if (!o || typeof o !== "object") return false;
+  const { apiVersion, kind } = o as Record<string, unknown>;
+  return typeof apiVersion === "string" && apiVersion.startsWith("rbac.authorization.k8s.io/") && typeof kind === "string" && /^(Cluster)?Role(Binding)?$/.test(kind);
 }
 
 /** CloudFormation and Terraform plans carry IAM policies in PolicyDocument / policy fields. */
@@ -117,7 +125,7 @@ function hasPolicyDocument(o: unknown, depth: number): boolean {
   if (depth > 8 || !o || typeof o !== "object") return false;
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
     if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument" || k === "KeyPolicy") && v && typeof v === "object" && "Statement" in (v as object)) return true;
-    if ((k === "policy" || k === "Policy") && typeof v === "string" && v.includes('"Statement"')) return true;
+    if ((k === "policy" || k === "Policy" || k === "assume_role_policy" || k === "json") && typeof v === "string" && v.includes('"Statement"')) return true;
     if (typeof v === "object" && hasPolicyDocument(v, depth + 1)) return true;
   }
   return false;
@@ -162,7 +170,13 @@ function sniffText(head: Buffer, size: number): TargetKind {
     return "k8s-rbac";
   }
   // IAM policies in YAML: CloudFormation templates (PolicyDocument, KeyPolicy, ...) and bare policies.
-  if (/^\s*-?\s*Statement\s*:/m.test(text) && (/^\s*(PolicyDocument|AssumeRolePolicyDocument|KeyPolicy)\s*:/m.test(text) || /^Version\s*:\s*["']?2012-10-17/m.test(text))) {
+  // SAM templates may inline statements under Policies without a PolicyDocument key.
+  if (
+    /^\s*(-\s+)?Statement\s*:/m.test(text) &&
+    (/^\s*(-\s+)?(PolicyDocument|AssumeRolePolicyDocument|KeyPolicy)\s*:/m.test(text) ||
+      /^Version\s*:\s*["']?2012-10-17/m.test(text) ||
+      (/^(AWSTemplateFormatVersion|Resources)\s*:/m.test(text) && /^\s*(-\s+)?Effect\s*:\s*["']?(Allow|Deny)\b/m.test(text)))
+  ) {
     return "iam-policy";
   }
   // GCS IAM policies as gcloud prints them (YAML).

@@ -1,6 +1,7 @@
 // Kubernetes RBAC objects from a multi-document YAML stream (or JSON, or a v1 List).
 
 import { loadRulesData } from "../../../core/catalog";
+import { maskIdentity } from "../mask";
 import { entry, field, isObject, items, str, strings, type SNode } from "../source";
 
 export interface RbacRule {
@@ -100,5 +101,5 @@ export function objectLabel(o: RbacObject): string {
 }
 
 export function subjectLabel(s: RbacSubject): string {
-  return `${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.name}`;
+  return `${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.kind === "User" ? maskIdentity(s.name) : s.name}`;
 }

@@ -2,6 +2,7 @@
 import type { RuleModule } from "../../../core/rule";
 import { listed } from "../aws/analysis";
 import { k8sData, objectLabel, subjectLabel, type RbacDocument } from "../k8s/model";
+import { maskIdentity } from "../mask";
 
 export const k8sClusterAdminBinding: RuleModule<RbacDocument> = {
   id: "policy/k8s-cluster-admin-binding",
@@ -17,7 +18,7 @@ export const k8sClusterAdminBinding: RuleModule<RbacDocument> = {
       ctx.report({
         message: `${objectLabel(o)} gives ${listed(subjects.map(subjectLabel), 3)} the ${o.roleRef.name} role ${scope}, full control including every Secret and the power to grant more; bind a role limited to the resources and namespaces the subject works on.`,
         location: { line: o.roleRef.line },
-        evidence: { kind: o.kind, name: o.name, roleRef: o.roleRef.name, subjects: subjects.map((s) => s.name) },
+        evidence: { kind: o.kind, name: o.name, roleRef: o.roleRef.name, subjects: subjects.map((s) => (s.kind === "User" ? maskIdentity(s.name) : s.name)) },
         fingerprintKey: `${o.kind}/${o.namespace ?? ""}/${o.name}:admin`,
       });
     }

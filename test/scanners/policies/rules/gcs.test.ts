@@ -24,6 +24,6 @@ runRuleTests(gcsPrimitiveRole, {
   ],
   invalid: [
     { name: "roles/editor", doc: gcs([{ role: "roles/editor", members: ["group:ds@acme.example"] }]), findings: [{ message: "gives group:ds@acme.example the primitive role roles/editor", location: { line: 3 } }] },
-    { name: "roles/owner", doc: gcs([{ role: "roles/owner", members: ["user:cto@acme.example"] }]), findings: [{ message: "roles/owner" }] },
+    { name: "roles/owner", doc: gcs([{ role: "roles/owner", members: ["user:cto@acme.example"] }]), findings: [{ message: "gives user:c***@acme.example the primitive role roles/owner", evidence: { members: ["user:c***@acme.example"] } }] },
   ],
 });

@@ -69,6 +69,6 @@ runRuleTests(k8sClusterAdminBinding, {
   ],
   invalid: [
     { name: "cluster-admin to a service account", doc: binding("cluster-admin", `- kind: ServiceAccount\n  name: ci\n  namespace: ci\n`), findings: [{ message: "gives ServiceAccount ci/ci the cluster-admin role over the whole cluster", location: { line: 5 } }] },
-    { name: "cluster-admin through a RoleBinding", doc: binding("cluster-admin", `- kind: User\n  name: alice@acme.example\n`, "RoleBinding"), findings: [{ message: "over namespace ml" }] },
+    { name: "cluster-admin through a RoleBinding", doc: binding("cluster-admin", `- kind: User\n  name: alice@acme.example\n`, "RoleBinding"), findings: [{ message: "gives User a***@acme.example the cluster-admin role over namespace ml", evidence: { subjects: ["a***@acme.example"] } }] },
   ],
 });

@@ -1,0 +1,118 @@
+// Parsing with positions, sniffing policy files by content, masking identities.
+
+import { parseJsonSource, parseYamlSource, parseSource, field, strings, type SNode } from "../../../src/scanners/policies/source";
+import { maskIdentity } from "../../../src/scanners/policies/mask";
+import { readPolicyText } from "../../../src/scanners/policies";
+import { sniffKind } from "../../../src/core/sniff";
+import type { RandomAccessFile } from "../../../src/core/random-access";
+
+function memoryFile(bytes: Buffer): RandomAccessFile {
+  return { size: bytes.length, read: async (offset: number, length: number) => bytes.subarray(offset, offset + length), close: async () => undefined } as unknown as RandomAccessFile;
+}
+const sniff = (text: string) => {
+  const bytes = Buffer.from(text, "utf8");
+  return sniffKind(bytes.subarray(0, 65536), memoryFile(bytes));
+};
+
+describe("position-aware parsing", () => {
+  it("gives JSON keys and values their 1-based lines", () => {
+    const { documents, errors } = parseJsonSource('{\n  "a": {\n    "b": [1,\n      "x"]\n  }\n}');
+    expect(errors).toEqual([]);
+    const a = field(documents[0], "a") as SNode;
+    expect(a.line).toBe(2);
+    const b = field(a, "b");
+    expect(b?.type === "array" && b.items.map((i) => i.line)).toEqual([3, 4]);
+  });
+
+  it("reports JSON errors with line and column and keeps the partial tree", () => {
+    const { documents, errors } = parseJsonSource('{\n  "Statement": [\n    {"Effect": "Allow" "Action": "*"}\n  ]\n}');
+    expect(errors[0]).toMatchObject({ line: 3, column: 24, message: "comma expected" });
+    expect(documents).toHaveLength(1);
+  });
+
+  it("rejects comments and trailing commas, which IAM does not accept", () => {
+    expect(parseJsonSource('{"a": 1, // c\n}').errors.length).toBeGreaterThan(0);
+    expect(parseJsonSource('{"a": [1,],}').errors.length).toBeGreaterThan(0);
+  });
+
+  it("reads every YAML document with lines across the stream", () => {
+    const { documents, errors } = parseYamlSource("a: 1\n---\nb:\n  - x\n  - y\n");
+    expect(errors).toEqual([]);
+    expect(documents).toHaveLength(2);
+    const b = field(documents[1], "b");
+    expect(b?.type === "array" && b.items.map((i) => i.line)).toEqual([4, 5]);
+  });
+
+  it("keeps CloudFormation short-form tags as expressions", () => {
+    const { documents, errors } = parseYamlSource('R: !Sub "arn:aws:s3:::${B}/*"\nL: !GetAtt [B, Arn]\nJ: !Join ["", [a, b]]\n');
+    expect(errors).toEqual([]);
+    expect(strings(field(documents[0], "R"))).toEqual(["arn:aws:s3:::${B}/*"]);
+    expect(strings(field(documents[0], "J"))).toEqual(["<expression>"]);
+  });
+
+  it("reports YAML errors with line and column", () => {
+    const { errors } = parseYamlSource("a:\n  b: [1, 2\nc: 3\n");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]!.line).toBeGreaterThanOrEqual(2);
+    expect(errors[0]!.column).toBeGreaterThanOrEqual(1);
+  });
+
+  it("stops alias bombs at the node budget instead of expanding them", () => {
+    let yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 9; i++) yaml += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`;
+    expect(() => parseYamlSource(yaml)).toThrow(/nodes/);
+  });
+
+  it("chooses JSON or YAML by the first character, BOM included", () => {
+    expect(parseSource('\uFEFF{"a": 1}').format).toBe("json");
+    expect(parseSource("a: 1").format).toBe("yaml");
+  });
+
+  it("reads one statement object and string forms", () => {
+    const doc = readPolicyText('{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}', "iam-policy").aws!;
+    const st = doc.policies[0]!.statements[0]!;
+    expect(st).toMatchObject({ effect: "Allow", actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"], principal: [{ type: "*", value: "*" }] });
+  });
+
+  it("reads each distinct Terraform policy string once", () => {
+    const policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] });
+    const plan = JSON.stringify({ planned_values: { r: [{ address: "a.b", type: "aws_iam_policy", values: { policy } }] }, resource_changes: [{ change: { after: { policy } } }] }, null, 2);
+    const doc = readPolicyText(plan, "iam-policy").aws!;
+    expect(doc.policies).toHaveLength(1);
+    expect(doc.policies[0]).toMatchObject({ owner: "a.b", ownerType: "aws_iam_policy", embedded: true });
+  });
+});
+
+describe("sniffing policy files by content", () => {
+  it.each([
+    ["bare IAM JSON", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}', "iam-policy"],
+    ["malformed IAM JSON", '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow" "Action": "*"}]}', "iam-policy"],
+    ["CloudFormation JSON KeyPolicy", '{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": []}}}}}', "iam-policy"],
+    ["Terraform assume_role_policy", JSON.stringify({ values: { assume_role_policy: '{"Statement": []}' } }), "iam-policy"],
+    ["bare IAM YAML", 'Version: "2012-10-17"\nStatement:\n  - Effect: Allow\n    Action: "*"\n    Resource: "*"\n', "iam-policy"],
+    ["CloudFormation YAML list item PolicyDocument", "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n", "iam-policy"],
+    ["SAM inline Statement", "Resources:\n  F:\n    Properties:\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: s3:GetObject\n", "iam-policy"],
+    ["GCS JSON", '{"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}', "gcs-iam-policy"],
+    ["GCS gcloud YAML", "bindings:\n- members:\n  - allUsers\n  role: roles/storage.objectViewer\netag: CAE=\n", "gcs-iam-policy"],
+    ["malformed GCS JSON", '{"bindings": [{"role": "roles/storage.objectViewer" "members": []}]}', "gcs-iam-policy"],
+    ["RBAC as kubectl JSON", '{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "x"}, "rules": []}', "k8s-rbac"],
+    ["plain YAML config", "name: trainer\nepochs: 3\nStatement: none\n", "yaml"],
+    ["plain JSON", '{"Statement": "a sentence", "n": 1}', "json"],
+  ])("%s", async (_name, text, kind) => {
+    expect(await sniff(text)).toBe(kind);
+  });
+});
+
+describe("masking identities", () => {
+  it.each([
+    ["user:alice@acme.example", "user:a***@acme.example"],
+    ["deleted:user:bob@acme.example?uid=1", "deleted:user:b***@acme.example?uid=1"],
+    ["arn:aws:iam::111122223333:user/ml/carol", "arn:aws:iam::111122223333:user/ml/c***"],
+    ["dave@acme.example", "d***@acme.example"],
+    ["serviceAccount:sa@p.iam.gserviceaccount.com", "serviceAccount:sa@p.iam.gserviceaccount.com"],
+    ["arn:aws:iam::111122223333:role/trainer", "arn:aws:iam::111122223333:role/trainer"],
+    ["system:anonymous", "system:anonymous"],
+  ])("%s", (value, masked) => {
+    expect(maskIdentity(value)).toBe(masked);
+  });
+});
