@@ -126,6 +126,8 @@ function hasPolicyDocument(o: unknown, depth: number): boolean {
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
     if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument" || k === "KeyPolicy") && v && typeof v === "object" && "Statement" in (v as object)) return true;
     if ((k === "policy" || k === "Policy" || k === "assume_role_policy" || k === "json") && typeof v === "string" && v.includes('"Statement"')) return true;
+    // Policies nested under other keys (aws iam get-account-authorization-details: PolicyVersionList[].Document).
+    if (k === "Statement" && Array.isArray(v) && v.length > 0 && v.every((s) => s && typeof s === "object" && "Effect" in (s as object))) return true;
     if (typeof v === "object" && hasPolicyDocument(v, depth + 1)) return true;
   }
   return false;

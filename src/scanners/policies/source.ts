@@ -174,20 +174,22 @@ export function isObject(n: SNode | undefined): n is SObject {
   return n?.type === "object";
 }
 
-/** The value under `key` (exact match first, then case-insensitive). */
+/** The value under `key` (exact match first, then case-insensitive); the last of duplicate keys wins, as in JSON.parse. */
 export function field(n: SNode | undefined, key: string): SNode | undefined {
-  if (!isObject(n)) return undefined;
-  const exact = n.entries.find((e) => e.key === key);
-  if (exact) return exact.value;
-  const lower = key.toLowerCase();
-  return n.entries.find((e) => e.key.toLowerCase() === lower)?.value;
+  return entry(n, key)?.value;
 }
 
-/** The entry under `key`, for the line of the key itself. */
+/** The entry under `key`, for the line of the key itself (same matching as `field`). */
 export function entry(n: SNode | undefined, key: string): SEntry | undefined {
   if (!isObject(n)) return undefined;
   const lower = key.toLowerCase();
-  return n.entries.find((e) => e.key === key) ?? n.entries.find((e) => e.key.toLowerCase() === lower);
+  let insensitive: SEntry | undefined;
+  for (let i = n.entries.length - 1; i >= 0; i--) {
+    const e = n.entries[i]!;
+    if (e.key === key) return e;
+    if (!insensitive && e.key.toLowerCase() === lower) insensitive = e;
+  }
+  return insensitive;
 }
 
 export function str(n: SNode | undefined): string | undefined {

@@ -92,6 +92,7 @@ describe("sniffing policy files by content", () => {
     ["bare IAM YAML", 'Version: "2012-10-17"\nStatement:\n  - Effect: Allow\n    Action: "*"\n    Resource: "*"\n', "iam-policy"],
     ["CloudFormation YAML list item PolicyDocument", "Resources:\n  R:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n", "iam-policy"],
     ["SAM inline Statement", "Resources:\n  F:\n    Properties:\n      Policies:\n        - Statement:\n            - Effect: Allow\n              Action: s3:GetObject\n", "iam-policy"],
+    ["get-account-authorization-details", JSON.stringify({ Policies: [{ PolicyVersionList: [{ Document: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }] }] }), "iam-policy"],
     ["GCS JSON", '{"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}', "gcs-iam-policy"],
     ["GCS gcloud YAML", "bindings:\n- members:\n  - allUsers\n  role: roles/storage.objectViewer\netag: CAE=\n", "gcs-iam-policy"],
     ["malformed GCS JSON", '{"bindings": [{"role": "roles/storage.objectViewer" "members": []}]}', "gcs-iam-policy"],

@@ -75,12 +75,23 @@ export function publicGrant(st: AwsStatement): string | undefined {
   return undefined;
 }
 
+/** Keys whose values are exact identifiers: any wildcard in them (o-*, vpce-*) matches strangers too. */
+const ID_KEYS = /^(aws:principalorgid|aws:sourceorgid|aws:principalaccount|aws:sourceaccount|aws:sourceowner|aws:sourcevpce|aws:sourcevpc|aws:resourceaccount|s3:dataaccesspointaccount|kms:calleraccount)$/;
+
 function isWildcardValue(cond: AwsCondition, value: string): boolean {
   if (value === EXPRESSION) return false;
   if (/^[*?]*$/.test(value)) return true;
-  if (cond.key.toLowerCase() === "aws:sourceip" && (value === "0.0.0.0/0" || value === "::/0")) return true;
-  // arn:aws:iam::*:* and the like name no account and no resource.
-  if (/^arn:[^:]*:[^:]*:[^:]*:(\*|):\*$/.test(value)) return true;
+  const key = cond.key.toLowerCase();
+  if (ID_KEYS.test(key) && /[*?]/.test(value)) return true;
+  if (key === "aws:sourceip" || key === "aws:vpcsourceip") {
+    // A prefix shorter than /8 spans a large part of the internet.
+    const m = /\/(\d+)$/.exec(value);
+    if (m && Number(m[1]) < 8) return true;
+  }
+  // An ARN whose account field is a wildcard matches every account (S3 ARNs have no account field).
+  const arn = value.split(":");
+  if (arn[0] === "arn" && arn.length >= 6 && /[*?]/.test(arn[4] ?? "")) return true;
+  if (arn[0] === "arn" && arn.length >= 6 && arn[4] === "" && arn.slice(5).join(":") === "*") return true;
   return false;
 }
 

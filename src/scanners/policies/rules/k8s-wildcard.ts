@@ -12,7 +12,7 @@ export const k8sWildcard: RuleModule<RbacDocument> = {
         const anyVerb = r.verbs.includes("*");
         const anyResource = r.resources.includes("*");
         if (!anyVerb && !anyResource) continue;
-        const total = anyVerb && anyResource && (r.apiGroups.includes("*") || r.apiGroups.length === 0);
+        const total = anyVerb && anyResource && r.apiGroups.includes("*");
         const scope = o.kind === "ClusterRole" ? "in every namespace it is bound to" : `in namespace ${o.namespace ?? "(the role's namespace)"}`;
         ctx.report({
           message: `${objectLabel(o)} rule ${r.index + 1} grants ${anyVerb ? "every verb" : listed(r.verbs, 4)} on ${anyResource ? "every resource" : listed(r.resources, 4)} in API groups ${listed(r.apiGroups.map((g) => (g === "" ? '""' : g)), 3)} ${scope}${total ? ", the same as cluster-admin" : ""}, secrets and future resource types included; list the resources and verbs the workload needs.`,

@@ -23,6 +23,8 @@ const narrowing: Array<[string, Record<string, unknown>]> = [
   ["aws:SourceAccount", { StringEquals: { "aws:SourceAccount": "111122223333" } }],
   ["aws:SourceArn", { ArnLike: { "aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/E1" } }],
   ["key case-insensitive (AWS:SourceVpce)", { StringEquals: { "AWS:SourceVpce": "vpce-0a1b2c3d" } }],
+  ["aws:PrincipalArn with a named account and a role wildcard", { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/ml-*" } }],
+  ["aws:SourceArn of an S3 bucket (no account field)", { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::acme-logs" } }],
 ];
 
 runRuleTests(awsPublicPrincipal, {
@@ -45,6 +47,10 @@ runRuleTests(awsPublicPrincipal, {
     { name: "negated operator", doc: aws(publicRead({ Condition: { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })), findings: [{ message: "negated" }] },
     { name: "source IP 0.0.0.0/0", doc: aws(publicRead({ Condition: { IpAddress: { "aws:SourceIp": "0.0.0.0/0" } } })), findings: [{ message: "wildcard" }] },
     { name: "StringLike with *", doc: aws(publicRead({ Condition: { StringLike: { "aws:PrincipalOrgID": "*" } } })), findings: [{ message: "wildcard" }] },
+    { name: "ArnLike with an account wildcard", doc: aws(publicRead({ Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/trainer" } } })), findings: [{ message: "aws:PrincipalArn is compared with a wildcard" }] },
+    { name: "an org id pattern", doc: aws(publicRead({ Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } })), findings: [{ message: "wildcard" }] },
+    { name: "half the IPv4 internet", doc: aws(publicRead({ Condition: { IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } } })), findings: [{ message: "wildcard" }] },
+    { name: "duplicate Effect keys: the last one wins, as in JSON.parse", doc: awsText(`{"Statement": [{"Effect": "Deny", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "${OBJECTS}"}]}`), findings: [{ message: "lets anyone" }] },
     { name: "a condition on another key", doc: aws(publicRead({ Condition: { Bool: { "aws:SecureTransport": "true" } } })), findings: [{ message: "lets anyone" }] },
     { name: "NotPrincipal in an Allow is public too", doc: aws({ Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::1:root" }, Action: "s3:GetObject", Resource: OBJECTS }), findings: [{ message: "NotPrincipal" }] },
     {

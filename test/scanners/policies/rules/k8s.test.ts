@@ -20,6 +20,7 @@ runRuleTests(k8sWildcard, {
   invalid: [
     { name: "* verbs", doc: role(`- apiGroups: ["apps"]\n  resources: ["deployments"]\n  verbs: ["*"]\n`), findings: [{ message: 'Role "r" in namespace ml rule 1 grants every verb on deployments', location: { line: 7 } }] },
     { name: "* resources", doc: role(`- apiGroups: ["serving.kserve.io"]\n  resources: ["*"]\n  verbs: [get]\n`), findings: [{ message: "grants get on every resource" }] },
+    { name: "* verbs and resources in named groups stay high", doc: role(`- apiGroups: ["apps"]\n  resources: ["*"]\n  verbs: ["*"]\n`), findings: [{ severity: undefined, message: "every verb on every resource in API groups apps in namespace ml, secrets" }] },
     { name: "all three is cluster-admin", doc: role(`- apiGroups: ["*"]\n  resources: ["*"]\n  verbs: ["*"]\n`, "ClusterRole"), findings: [{ severity: "critical", message: "the same as cluster-admin" }] },
   ],
 });
