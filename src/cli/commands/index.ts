@@ -1,0 +1,10 @@
+// Every subcommand. A new one is a file in this folder and one line here.
+import type { Command } from "commander";
+import type { CliIO, CommandOutcome } from "../io";
+import { register as explain } from "./explain";
+import { register as rules } from "./rules";
+import { register as scan } from "./scan";
+
+export type RegisterCommand = (program: Command, io: CliIO, outcome: CommandOutcome) => void;
+
+export const COMMANDS: RegisterCommand[] = [scan, rules, explain];
