@@ -1,7 +1,7 @@
 // A small position-aware tree shared by JSON and YAML policy files, so every rule can say
 // on which line of the source file a statement, binding or RBAC rule starts.
 
-import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from "jsonc-parser";
+import { NodeBudgetError, parseStrictJson } from "./json";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from "yaml";
 
 export interface SObject {
@@ -43,25 +43,7 @@ export interface ParsedSource {
 /** Most nodes one file may expand to; YAML aliases can otherwise multiply a small file (billion laughs). */
 const NODE_BUDGET = 500_000;
 
-export class NodeBudgetError extends Error {
-  override name = "NodeBudgetError";
-}
-
-/** 1-based line of a character offset, by binary search over line starts. */
-export function lineLocator(text: string): (offset: number) => { line: number; column: number } {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return (offset: number) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  };
-}
+export { NodeBudgetError };
 
 export function looksLikeJson(text: string): boolean {
   const t = text.replace(/^\uFEFF/, "").trimStart();
@@ -69,40 +51,9 @@ export function looksLikeJson(text: string): boolean {
 }
 
 /** Parses JSON strictly (no comments, no trailing commas); a partial tree is kept after an error. */
-export function parseJsonSource(text: string, lineOffset = 0): ParsedSource {
-  const locate = lineLocator(text);
-  const errors: ParseError[] = [];
-  const root = parseTree(text.replace(/^\uFEFF/, " "), errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  let budget = NODE_BUDGET;
-  const convert = (node: JsonNode): SNode => {
-    if (--budget < 0) throw new NodeBudgetError(`more than ${NODE_BUDGET} JSON nodes`);
-    const line = locate(node.offset).line + lineOffset;
-    if (node.type === "object") {
-      const entries: SEntry[] = [];
-      for (const prop of node.children ?? []) {
-        const [k, v] = prop.children ?? [];
-        if (!k || typeof k.value !== "string") continue;
-        entries.push({ key: k.value, keyLine: locate(k.offset).line + lineOffset, value: v ? convert(v) : { type: "scalar", line, value: null } });
-      }
-      return { type: "object", line, entries };
-    }
-    if (node.type === "array") return { type: "array", line, items: (node.children ?? []).map(convert) };
-    const value = node.value as unknown;
-    return { type: "scalar", line, value: typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null };
-  };
-  return {
-    format: "json",
-    documents: root ? [convert(root)] : [],
-    errors: errors.map((e) => {
-      const at = locate(e.offset);
-      return { line: at.line + lineOffset, column: at.column, message: describeJsonError(printParseErrorCode(e.error)) };
-    }),
-  };
-}
-
-function describeJsonError(code: string): string {
-  // "CloseBraceExpected" -> "close brace expected"
-  return code.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+export function parseJsonSource(text: string): ParsedSource {
+  const { root, error } = parseStrictJson(text, NODE_BUDGET);
+  return { format: "json", documents: root ? [root] : [], errors: error ? [error] : [] };
 }
 
 /** Parses every document of a YAML stream, keeping line numbers; tags (CloudFormation `!Ref`) are kept as expressions. */

@@ -5,6 +5,8 @@ import { maskIdentity } from "../../../src/scanners/policies/mask";
 import { readPolicyText } from "../../../src/scanners/policies";
 import { sniffKind } from "../../../src/core/sniff";
 import type { RandomAccessFile } from "../../../src/core/random-access";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 
 function memoryFile(bytes: Buffer): RandomAccessFile {
   return { size: bytes.length, read: async (offset: number, length: number) => bytes.subarray(offset, offset + length), close: async () => undefined } as unknown as RandomAccessFile;
@@ -80,6 +82,82 @@ describe("position-aware parsing", () => {
     const doc = readPolicyText(plan, "iam-policy").aws!;
     expect(doc.policies).toHaveLength(1);
     expect(doc.policies[0]).toMatchObject({ owner: "a.b", ownerType: "aws_iam_policy", embedded: true });
+  });
+});
+
+/** The plain value of a tree, for comparison with JSON.parse. */
+function plain(n: SNode): unknown {
+  if (n.type === "scalar") return n.value;
+  if (n.type === "array") return n.items.map(plain);
+  const o: Record<string, unknown> = {};
+  for (const e of n.entries) Object.defineProperty(o, e.key, { value: plain(e.value), enumerable: true, configurable: true, writable: true });
+  return o;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("strict JSON parser agrees with JSON.parse", () => {
+  const dir = join(__dirname, "..", "..", "..", "fixtures", "policies");
+  const samples = ["aws/risky/bucket-public-read.json", "aws/safe/iam-least-privilege.json", "aws/risky/tfplan-public-bucket.json", "gcs/risky/bucket-primitive-editor.json", "k8s/risky/kubectl-get-json.json"].map((f) =>
+    readFileSync(join(dir, f), "utf8"),
+  );
+  const extra = ['"a\\u00e9\\n\\"b"', "[1, -0.5e3, 2E+2, 0, true, false, null]", '{"a": 1, "a": 2}', "  \n[]\n", '{"k": "line\\ttab", "u": "\\ud83d\\ude00"}'];
+
+  it("reads the same values from valid documents", () => {
+    for (const text of [...samples, ...extra]) {
+      const { documents, errors } = parseJsonSource(text);
+      expect(errors).toEqual([]);
+      expect(plain(documents[0]!)).toEqual(JSON.parse(text));
+    }
+  });
+
+  it("rejects exactly what JSON.parse rejects, on 3,000 random mutations", () => {
+    const next = rng(20261121);
+    const alphabet = ['{', '}', '[', ']', ',', ':', '"', "\\", " ", "\n", "a", "1", "-", ".", "e", "\u0001", "t"];
+    let invalid = 0;
+    for (let i = 0; i < 3000; i++) {
+      let text = samples[i % samples.length]!;
+      const at = Math.floor(next() * text.length);
+      const op = next();
+      if (op < 0.3) text = text.slice(0, at);
+      else if (op < 0.65) text = text.slice(0, at) + text.slice(at + 1);
+      else text = text.slice(0, at) + alphabet[Math.floor(next() * alphabet.length)]! + text.slice(at);
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      const { documents, errors } = parseJsonSource(text);
+      expect({ text, valid: errors.length === 0 }).toEqual({ text, valid });
+      if (valid) expect(plain(documents[0]!)).toEqual(JSON.parse(text));
+      else {
+        invalid++;
+        const lines = text.split("\n").length;
+        expect(errors[0]!.line).toBeGreaterThanOrEqual(1);
+        expect(errors[0]!.line).toBeLessThanOrEqual(lines);
+      }
+    }
+    expect(invalid).toBeGreaterThan(1000);
+  });
+
+  it("keeps the tree read before an error", () => {
+    const { documents, errors } = parseJsonSource('{"Statement": [{"Effect": "Allow", "Action": "*"}, {"Effect": "Deny", "Action": [');
+    expect(errors[0]!.message).toContain("end of input");
+    expect(plain(documents[0]!)).toEqual({ Statement: [{ Effect: "Allow", Action: "*" }, { Effect: "Deny", Action: [] }] });
+  });
+
+  it("refuses nesting deeper than 512 instead of overflowing the stack", () => {
+    const { errors } = parseJsonSource("[".repeat(100_000));
+    expect(errors[0]!.message).toContain("nesting");
   });
 });
 
