@@ -30,6 +30,8 @@ function glob(pattern: string): RegExp {
       .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
       .join("");
     re = new RegExp(`^${body}$`);
+    // Patterns come from scanned files; keep the cache bounded.
+    if (globCache.size > 10_000) globCache.clear();
     globCache.set(pattern, re);
   }
   return re;

@@ -4,20 +4,19 @@ import type { RuleModule } from "../../../core/rule";
 import { actionMatches, awsData, grants, listed, policyLabel, unconstrainedResource } from "../aws/analysis";
 import type { AwsDocument, AwsPolicy, AwsStatement } from "../aws/model";
 
-function denied(policy: AwsPolicy, action: string): boolean {
-  return policy.statements.some(
-    (s) =>
-      s.effect === "Deny" &&
-      s.conditions.length === 0 &&
-      unconstrainedResource(s) &&
-      (s.actions ? s.actions.some((p) => actionMatches(p, action)) : s.notActions ? !s.notActions.some((p) => actionMatches(p, action)) : false),
-  );
-}
-
-/** The first statement granting the action on every resource; Action "*" is left to aws-wildcard-action. */
-function grantingStatement(policy: AwsPolicy, action: string): AwsStatement | undefined {
-  if (denied(policy, action)) return undefined;
-  return policy.statements.find((s) => unconstrainedResource(s) && !(s.actions ?? []).includes("*") && grants(s, action));
+/** Per policy: which statement grants each action on every resource, after unconditional Denies (memoised per action). */
+function granter(policy: AwsPolicy): (action: string) => AwsStatement | undefined {
+  const denies = policy.statements.filter((s) => s.effect === "Deny" && s.conditions.length === 0 && unconstrainedResource(s));
+  // Action "*" is left to aws-wildcard-action.
+  const allows = policy.statements.filter((s) => s.effect === "Allow" && unconstrainedResource(s) && !(s.actions ?? []).includes("*"));
+  const memo = new Map<string, AwsStatement | undefined>();
+  return (action) => {
+    if (memo.has(action)) return memo.get(action);
+    const denied = denies.some((s) => (s.actions ? s.actions.some((p) => actionMatches(p, action)) : s.notActions ? !s.notActions.some((p) => actionMatches(p, action)) : false));
+    const by = denied ? undefined : allows.find((s) => grants(s, action));
+    memo.set(action, by);
+    return by;
+  };
 }
 
 export const awsPrivilegeEscalation: RuleModule<AwsDocument> = {
@@ -25,8 +24,9 @@ export const awsPrivilegeEscalation: RuleModule<AwsDocument> = {
   check(doc, ctx) {
     for (const policy of doc.policies) {
       const methods: Array<{ name: string; actions: string[]; at: AwsStatement }> = [];
+      const grantingStatement = granter(policy);
       for (const method of awsData().privilegeEscalation) {
-        const by = method.actions.map((a) => grantingStatement(policy, a));
+        const by = method.actions.map((a) => grantingStatement(a));
         if (by.every((s) => s !== undefined)) methods.push({ name: method.name, actions: method.actions, at: by[0]! });
       }
       if (methods.length === 0) continue;
