@@ -121,6 +121,13 @@ export function parseSource(text: string): ParsedSource {
 
 // ---- reading helpers ----
 
+/** Text from a scanned file, made safe for a one-line message: no control characters, at most 120 characters. */
+export function clip(value: string, max = 120): string {
+  const flat = value.replace(/[\u0000-\u001f\u007f]+/g, " ");
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+
 export function isObject(n: SNode | undefined): n is SObject {
   return n?.type === "object";
 }

@@ -3,7 +3,9 @@
 // condition keys are case-insensitive, and conditions in one statement are ANDed.
 
 import { loadRulesData } from "../../../core/catalog";
-import { EXPRESSION } from "../source";
+import { clip, EXPRESSION } from "../source";
+
+export { clip };
 import type { AwsCondition, AwsPolicy, AwsPrincipal, AwsStatement } from "./model";
 
 export interface AwsPolicyData {
@@ -142,19 +144,19 @@ export function describeResources(st: AwsStatement, max = 3): string {
 }
 
 export function listed(values: string[], max: number): string {
-  const shown = values.slice(0, max).join(", ");
+  const shown = values.slice(0, max).map((v) => clip(v)).join(", ");
   return values.length > max ? `${shown} and ${values.length - max} more` : shown || "(none)";
 }
 
 /** "Statement "PublicRead" of ModelBucketPolicy" / "Statement 2"; starts the message. */
 export function statementLabel(policy: AwsPolicy, st: AwsStatement): string {
-  const name = st.sid ? `Statement "${st.sid}"` : `Statement ${st.index + 1}`;
-  return policy.owner ? `${name} of ${policy.owner}` : name;
+  const name = st.sid ? `Statement "${clip(st.sid, 80)}"` : `Statement ${st.index + 1}`;
+  return policy.owner ? `${name} of ${clip(policy.owner, 80)}` : name;
 }
 
 /** "The policy of ModelRole" / "The policy at Resources.X" / "The policy"; starts the message. */
 export function policyLabel(policy: AwsPolicy): string {
-  return policy.owner ? `The policy of ${policy.owner}` : policy.path ? `The policy at ${policy.path}` : "The policy";
+  return policy.owner ? `The policy of ${clip(policy.owner, 80)}` : policy.path ? `The policy at ${clip(policy.path, 80)}` : "The policy";
 }
 
 const BUCKET_POLICY_TYPES = new Set(["aws::s3::bucketpolicy", "aws_s3_bucket_policy"]);
@@ -179,10 +181,12 @@ export function statementEvidence(policy: AwsPolicy, st: AwsStatement): Record<s
   const ev: Record<string, unknown> = { path: st.path, effect: st.effect };
   if (st.sid) ev.sid = st.sid;
   if (policy.owner) ev.owner = policy.owner;
-  if (st.actions) ev.actions = st.actions;
-  if (st.notActions) ev.notActions = st.notActions;
-  if (st.resources) ev.resources = st.resources;
-  if (st.notResources) ev.notResources = st.notResources;
+  // Evidence stays small however long the lists in the file are.
+  const cap = (xs: string[]): string[] => xs.slice(0, 50).map((x) => clip(x, 200));
+  if (st.actions) ev.actions = cap(st.actions);
+  if (st.notActions) ev.notActions = cap(st.notActions);
+  if (st.resources) ev.resources = cap(st.resources);
+  if (st.notResources) ev.notResources = cap(st.notResources);
   if (policy.embedded) ev.embedded = true;
   return ev;
 }

@@ -2,7 +2,7 @@
 
 import { loadRulesData } from "../../../core/catalog";
 import { maskIdentity } from "../mask";
-import { entry, field, isObject, items, str, strings, type SNode } from "../source";
+import { clip, entry, field, isObject, items, str, strings, type SNode } from "../source";
 
 export interface RbacRule {
   index: number;
@@ -97,9 +97,9 @@ export function extractRbac(roots: SNode[]): RbacDocument {
 }
 
 export function objectLabel(o: RbacObject): string {
-  return `${o.kind} "${o.name}"${o.namespace ? ` in namespace ${o.namespace}` : ""}`;
+  return `${o.kind} "${clip(o.name, 80)}"${o.namespace ? ` in namespace ${clip(o.namespace, 80)}` : ""}`;
 }
 
 export function subjectLabel(s: RbacSubject): string {
-  return `${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.kind === "User" ? maskIdentity(s.name) : s.name}`;
+  return clip(`${s.kind} ${s.namespace ? `${s.namespace}/` : ""}${s.kind === "User" ? maskIdentity(s.name) : s.name}`);
 }

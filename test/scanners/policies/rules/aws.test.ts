@@ -51,6 +51,11 @@ runRuleTests(awsPublicPrincipal, {
     { name: "an org id pattern", doc: aws(publicRead({ Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } })), findings: [{ message: "wildcard" }] },
     { name: "half the IPv4 internet", doc: aws(publicRead({ Condition: { IpAddress: { "aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"] } } })), findings: [{ message: "wildcard" }] },
     { name: "duplicate Effect keys: the last one wins, as in JSON.parse", doc: awsText(`{"Statement": [{"Effect": "Deny", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "${OBJECTS}"}]}`), findings: [{ message: "lets anyone" }] },
+    {
+      name: "hostile Sid and action text are clipped to one line",
+      doc: aws(publicRead({ Sid: `x\ny${"z".repeat(300)}`, Action: `s3:Get${"A".repeat(400)}*` })),
+      findings: [{ message: /^Statement "x yz{74}\.\.\." lets anyone \(Principal "\*"\) call s3:GetA{111}\.\.\. on/ }],
+    },
     { name: "a condition on another key", doc: aws(publicRead({ Condition: { Bool: { "aws:SecureTransport": "true" } } })), findings: [{ message: "lets anyone" }] },
     { name: "NotPrincipal in an Allow is public too", doc: aws({ Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::1:root" }, Action: "s3:GetObject", Resource: OBJECTS }), findings: [{ message: "NotPrincipal" }] },
     {
