@@ -19,7 +19,7 @@ export const gcsPublicMember: RuleModule<GcsDocument> = {
         const writes = writeRoles.has(b.role);
         const who = WHO[m.member.toLowerCase()] ?? m.member;
         ctx.report({
-          message: `Binding ${b.index + 1} gives ${m.member} the role ${b.role}, so ${who} can ${writes ? "replace and delete objects (models, datasets)" : "read the bucket's objects"}${b.condition ? " (an IAM condition does not make the member less public)" : ""}; grant the role to named users, groups or service accounts, and share single files through signed URLs.`,
+          message: `Binding ${b.index + 1} gives ${m.member} the role ${b.role}, so ${who} can ${writes ? "write objects into the bucket, planting models or poisoned data" : "read the bucket's objects"}${b.condition ? " (an IAM condition does not make the member less public)" : ""}; grant the role to named users, groups or service accounts, and share single files through signed URLs.`,
           location: { line: m.line },
           ...(writes ? { severity: "critical" as const } : {}),
           evidence: { role: b.role, member: m.member, binding: b.index, ...(b.condition ? { condition: b.condition } : {}) },

@@ -11,7 +11,7 @@ runRuleTests(gcsPublicMember, {
   ],
   invalid: [
     { name: "allUsers reader", doc: gcs([{ role: "roles/storage.objectViewer", members: ["user:a@acme.example", "allUsers"] }]), findings: [{ severity: undefined, message: "gives allUsers the role roles/storage.objectViewer, so anyone on the internet, without signing in can read", location: { line: 7 } }] },
-    { name: "allAuthenticatedUsers writer", doc: gcs([{ role: "roles/storage.objectAdmin", members: ["allAuthenticatedUsers"] }]), findings: [{ severity: "critical", message: "anyone with any Google account can replace and delete objects" }] },
+    { name: "allAuthenticatedUsers writer", doc: gcs([{ role: "roles/storage.objectAdmin", members: ["allAuthenticatedUsers"] }]), findings: [{ severity: "critical", message: "anyone with any Google account can write objects into the bucket" }] },
     { name: "with an IAM condition", doc: gcs([{ role: "roles/storage.objectViewer", members: ["allUsers"], condition: { title: "t", expression: 'resource.name.startsWith("x")' } }]), findings: [{ message: "does not make the member less public" }] },
   ],
 });
