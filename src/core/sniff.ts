@@ -164,7 +164,9 @@ function sniffText(head: Buffer, size: number): TargetKind {
       if (complete.length > 1 && complete.every((l) => isJson(l) && l.trim().startsWith("{"))) return "jsonl";
       // Large JSON: judge by the keys seen in the head.
       if (/"modelTopology"\s*:/.test(text)) return "tfjs-model";
-      if (/"Statement"\s*:/.test(text)) return "iam-policy";
+      // Policies, also as JSON strings inside Terraform plans (escaped quotes), and plans with IAM resources.
+      if (/\\?"Statement\\?"\s*:/.test(text)) return "iam-policy";
+      if (/"terraform_version"\s*:/.test(text) && /"type"\s*:\s*"aws_(iam_|s3_bucket_policy|kms_key)/.test(text)) return "iam-policy";
       return "json";
     }
   }

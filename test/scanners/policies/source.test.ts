@@ -180,6 +180,16 @@ describe("sniffing policy files by content", () => {
   ])("%s", async (_name, text, kind) => {
     expect(await sniff(text)).toBe(kind);
   });
+
+  it("sniffs a Terraform plan larger than the 64 KiB head", async () => {
+    const filler = Array.from({ length: 600 }, (_, i) => ({ address: `aws_instance.n${i}`, type: "aws_instance", values: { ami: "ami-0abcdef1234567890", tags: { Name: `node-${i}` } } }));
+    const policy = { address: "aws_s3_bucket_policy.p", type: "aws_s3_bucket_policy", values: { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] }) } };
+    const plan = JSON.stringify({ format_version: "1.2", terraform_version: "1.9.5", planned_values: { root_module: { resources: [policy, ...filler] } } }, null, 2);
+    expect(plan.length).toBeGreaterThan(65536);
+    expect(await sniff(plan)).toBe("iam-policy");
+    const noIam = JSON.stringify({ format_version: "1.2", terraform_version: "1.9.5", planned_values: { root_module: { resources: filler } } }, null, 2);
+    expect(await sniff(noIam)).toBe("json");
+  });
 });
 
 describe("masking identities", () => {
