@@ -64,10 +64,13 @@ export const policyScanner: Scanner = {
     const first = docs.parsed.errors[0];
     if (first) {
       const more = docs.parsed.errors.length - 1;
+      const what = docs.parsed.templated ? `${FORMAT_NAME[kind]} Helm template` : `${FORMAT_NAME[kind]} ${docs.parsed.format.toUpperCase()}`;
       ctx.report("aigis/parse-error", {
-        message: `${FORMAT_NAME[kind]} ${docs.parsed.format.toUpperCase()} is malformed at line ${first.line}, column ${first.column}: ${first.message}${more > 0 ? ` (and ${more} more error${more > 1 ? "s" : ""})` : ""}; only what parsed was checked.`,
+        message: `${what} is malformed at line ${first.line}, column ${first.column}: ${first.message}${more > 0 ? ` (and ${more} more error${more > 1 ? "s" : ""})` : ""}; only what parsed was checked${docs.parsed.templated ? " (render it with helm template and scan the output)" : ""}.`,
         location: { line: first.line },
-        evidence: { format: docs.parsed.format, line: first.line, column: first.column, reason: first.message, errors: docs.parsed.errors.length },
+        // A template whose actions leave invalid YAML is usual for Helm, not a defect of the file.
+        ...(docs.parsed.templated ? { severity: "info" as const } : {}),
+        evidence: { format: docs.parsed.format, line: first.line, column: first.column, reason: first.message, errors: docs.parsed.errors.length, ...(docs.parsed.templated ? { templated: true } : {}) },
         fingerprintKey: "policy-parse",
       });
     }

@@ -38,6 +38,8 @@ export interface ParsedSource {
   format: "json" | "yaml";
   documents: SNode[];
   errors: SourceError[];
+  /** A Helm / Go template, read after blanking its template actions. */
+  templated?: boolean;
 }
 
 /** Most nodes one file may expand to; YAML aliases can otherwise multiply a small file (billion laughs). */
@@ -47,7 +49,8 @@ export { NodeBudgetError };
 
 export function looksLikeJson(text: string): boolean {
   const t = text.replace(/^\uFEFF/, "").trimStart();
-  return t.startsWith("{") || t.startsWith("[");
+  // "{{" opens a Helm template action, not a JSON object.
+  return t.startsWith("[") || (t.startsWith("{") && !t.startsWith("{{"));
 }
 
 /** Parses JSON strictly (no comments, no trailing commas); a partial tree is kept after an error. */
@@ -115,8 +118,27 @@ function withTag(node: SObject | SArray, tag: string | undefined): SNode {
   return { type: "object", line: node.line, entries: [{ key: `Fn::${tag.slice(1)}`, keyLine: node.line, value: node }] };
 }
 
+/** Helm / Go templates: `{{ ... }}` actions in YAML. */
+export function isTemplated(text: string): boolean {
+  return /\{\{-?\s*[.$a-zA-Z(/"-]/.test(text);
+}
+
+/**
+ * Makes a Helm template readable as YAML with the same line numbers: lines holding only
+ * template actions become empty, inline actions become the word "aigis-template" (never a
+ * wildcard, never a known role or subject).
+ */
+export function stripTemplateActions(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => (/^\s*(\{\{.*?\}\}\s*)+$/.test(line) ? "" : line.replace(/\{\{.*?\}\}/g, "(template)")))
+    .join("\n");
+}
+
 export function parseSource(text: string): ParsedSource {
-  return looksLikeJson(text) ? parseJsonSource(text) : parseYamlSource(text);
+  if (looksLikeJson(text)) return parseJsonSource(text);
+  if (isTemplated(text)) return { ...parseYamlSource(stripTemplateActions(text)), templated: true };
+  return parseYamlSource(text);
 }
 
 // ---- reading helpers ----

@@ -1,6 +1,8 @@
 // Parsing with positions, sniffing policy files by content, masking identities.
 
-import { parseJsonSource, parseYamlSource, parseSource, field, strings, type SNode } from "../../../src/scanners/policies/source";
+import { parseJsonSource, parseYamlSource, parseSource, field, strings, stripTemplateActions, type SNode } from "../../../src/scanners/policies/source";
+import { policyScanner } from "../../../src/scanners/policies";
+import { DEFAULT_LIMITS, type ScanContext } from "../../../src/core/rule";
 import { maskIdentity } from "../../../src/scanners/policies/mask";
 import { readPolicyText } from "../../../src/scanners/policies";
 import { sniffKind } from "../../../src/core/sniff";
@@ -189,6 +191,40 @@ describe("sniffing policy files by content", () => {
     expect(await sniff(plan)).toBe("iam-policy");
     const noIam = JSON.stringify({ format_version: "1.2", terraform_version: "1.9.5", planned_values: { root_module: { resources: filler } } }, null, 2);
     expect(await sniff(noIam)).toBe("json");
+  });
+});
+
+describe("Helm templates", () => {
+  const chart = '{{- if .Values.rbac.create }}\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: {{ include "x.fullname" . }}\n  labels:\n    {{- include "x.labels" . | nindent 4 }}\nrules:\n- apiGroups: [""]\n  resources: ["secrets"]\n  verbs: [{{ .Values.verb | quote }}]\n{{- end }}\n';
+
+  it("blanks template actions and keeps every line where it was", () => {
+    const stripped = stripTemplateActions(chart);
+    expect(stripped.split("\n")).toHaveLength(chart.split("\n").length);
+    expect(stripped).not.toContain("{{");
+    const doc = readPolicyText(chart, "k8s-rbac");
+    expect(doc.parsed).toMatchObject({ templated: true, errors: [] });
+    expect(doc.rbac!.objects[0]).toMatchObject({ kind: "Role", name: "(template)" });
+    expect(doc.rbac!.objects[0]!.rules[0]).toMatchObject({ line: 9, verbs: ["(template)"] });
+  });
+
+  it("reports a template that stays unreadable as info, not as a defect", async () => {
+    const text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: x\nrules:\n{{ toYaml .Values.rules |\n  nindent 2 }}\n";
+    const bytes = Buffer.from(text);
+    const reports: Array<{ ruleId: string; severity?: string; message: string }> = [];
+    const ctx = {
+      settings: { limits: DEFAULT_LIMITS, hints: {}, scannerOptions: {} },
+      report: (ruleId: string, d: { severity?: string; message: string }) => reports.push({ ruleId, ...d }),
+      runRules: () => undefined,
+      annotate: () => undefined,
+    } as unknown as ScanContext;
+    await policyScanner.scan({ uri: "chart/templates/role.yaml", absPath: "/nonexistent", kind: "k8s-rbac", size: bytes.length, head: bytes, file: memoryFile(bytes) }, ctx);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ ruleId: "aigis/parse-error", severity: "info" });
+    expect(reports[0]!.message).toContain("Helm template");
+  });
+
+  it("does not mistake a template for JSON", () => {
+    expect(parseSource('{{- if .Values.x }}\na: 1\n{{- end }}\n')).toMatchObject({ format: "yaml", templated: true, errors: [] });
   });
 });
 
