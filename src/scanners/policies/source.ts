@@ -125,7 +125,7 @@ export function isTemplated(text: string): boolean {
 
 /**
  * Makes a Helm template readable as YAML with the same line numbers: lines holding only
- * template actions become empty, inline actions become the word "aigis-template" (never a
+ * template actions become empty, inline actions become "(template)" (never a
  * wildcard, never a known role or subject).
  */
 export function stripTemplateActions(text: string): string {
