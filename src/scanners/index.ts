@@ -2,5 +2,6 @@
 import type { Scanner } from "../core/rule";
 import { artifactScanner } from "./artifacts";
 import { policyScanner } from "./policies";
+import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, policyScanner];
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, policyScanner];
