@@ -65,6 +65,14 @@ export function gateExitCode(report: Report, failOn: Severity | "none", options:
   return report.findings.some((f) => isActive(f) && (!options.onlyNew || f.baselineState === "new") && severityAtLeast(f.severity, failOn)) ? 1 : 0;
 }
 
+/** Removes findings absent since the baseline (they never count; some consumers would reopen them as alerts). */
+export function dropAbsent(report: Report): void {
+  const absent = report.findings.filter((f) => f.baselineState === "absent").length;
+  if (absent === 0) return;
+  report.findings = report.findings.filter((f) => f.baselineState !== "absent");
+  report.summary = { ...report.summary, absent: 0 };
+}
+
 export function useColor(io: CliIO): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== "0") return true;

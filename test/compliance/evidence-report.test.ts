@@ -72,6 +72,14 @@ describe("aigis report", () => {
     expect(md).toContain("## Accepted risks");
   });
 
+  it("is what aigis scan --format html writes too", async () => {
+    const run = await runCli(["scan", "fixtures/demo/models", "-f", "html", "--fail-on", "none", "-j", "1"], { cwd: ROOT });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^<!DOCTYPE html>/);
+    for (const id of ["summary", "controls", "artifacts", "scope"]) expect(run.stdout).toContain(`<section id="${id}">`);
+    expect(run.stdout).toContain("fixtures/demo/models/evil-model.pkl");
+  });
+
   it("rejects unknown frameworks and formats with exit 2", async () => {
     expect((await runCli(["report", join(dir, "results.json"), "--framework", "sox"], { cwd: ROOT })).code).toBe(2);
     expect((await runCli(["report", join(dir, "results.json"), "--format", "sarif"], { cwd: ROOT })).code).toBe(2);

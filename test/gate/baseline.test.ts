@@ -78,5 +78,9 @@ describe("--baseline and --fail-on-new", () => {
     expect(absent.map((x) => x.location.uri)).toEqual(expect.arrayContaining(["fixtures/demo/models/removed.pkl", "fixtures/demo/models/custom-class.pkl"]));
     expect(report.summary.absent).toBe(absent.length);
     expect(run.code).toBe(0);
+    const dropped = await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-q", "--baseline", join(dir, "prev3.json"), "--no-absent", "-f", "json"], { cwd: ROOT });
+    const kept = (JSON.parse(dropped.stdout) as Report).findings;
+    expect(kept.length).toBe(report.findings.length - absent.length);
+    expect(kept.some((x) => x.baselineState === "absent")).toBe(false);
   });
 });

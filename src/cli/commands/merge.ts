@@ -6,7 +6,7 @@ import { loadReport } from "../../core/load-report";
 import { mergeReports } from "../../core/merge";
 import { summarise } from "../../core/summary";
 import type { CliIO, CommandOutcome } from "../io";
-import { gateExitCode, parseFailOn, trackOutputs, writeOutputs } from "../output";
+import { dropAbsent, gateExitCode, parseFailOn, trackOutputs, writeOutputs } from "../output";
 
 const EXAMPLES = `
 Examples:
@@ -26,11 +26,12 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--fail-on <severity>", "exit 1 when a merged finding is at or above: critical, high, medium, low, info, none", "high")
     .option("--baseline <file>", "compare the merged findings with a previous JSON report or SARIF log")
     .option("--fail-on-new", "with --baseline: only new findings at or above --fail-on fail")
+    .option("--no-absent", "leave findings that are gone since the baseline out of the outputs (GitHub code scanning closes those alerts itself)")
     .option("--category <name>", "SARIF: analysis category (runAutomationDetails.id)")
     .option("-q, --quiet", "no text summary on stdout")
     .addHelpText("after", EXAMPLES);
   const outputs = trackOutputs(cmd);
-  cmd.action((inputs: string[], opts: { failOn: string; baseline?: string; failOnNew?: boolean; category?: string; quiet?: boolean }) => {
+  cmd.action((inputs: string[], opts: { failOn: string; baseline?: string; failOnNew?: boolean; absent: boolean; category?: string; quiet?: boolean }) => {
     const targets = outputs();
     const failOn = parseFailOn(opts.failOn);
     if (opts.failOnNew && opts.baseline === undefined) throw new UsageError("--fail-on-new needs --baseline (the findings to compare with)");
@@ -43,6 +44,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       report.summary = summarise(report.findings);
       if (report.invocation) report.invocation.baselineFile = opts.baseline;
     }
+    if (!opts.absent) dropAbsent(report);
     writeOutputs(report, targets, io, { catalog: loadCatalog(), quiet: opts.quiet === true, ...(opts.category !== undefined ? { category: opts.category } : {}) });
     outcome.exitCode = gateExitCode(report, failOn, { onlyNew: opts.failOnNew === true });
   });

@@ -8,7 +8,7 @@ import { parseShard } from "../../core/shard";
 import { loadSuppressions } from "../../core/suppressions";
 import { loadSigningIdentity, signFiles } from "../../compliance/sign";
 import type { CliIO, CommandOutcome } from "../io";
-import { collect, gateExitCode, parseFailOn, progressReporter, trackOutputs, writeOutputs } from "../output";
+import { collect, dropAbsent, gateExitCode, parseFailOn, progressReporter, trackOutputs, writeOutputs } from "../output";
 
 const EXAMPLES = `
 Examples:
@@ -33,6 +33,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--fail-on <severity>", "exit 1 when a finding is at or above: critical, high, medium, low, info, none (default: high, or failOn in the config)")
     .option("--baseline <file>", "a previous JSON report or SARIF log: mark findings new, unchanged, updated or absent by fingerprint")
     .option("--fail-on-new", "with --baseline: only new findings at or above --fail-on fail the run")
+    .option("--no-absent", "with --baseline: leave findings that are gone out of the outputs (GitHub code scanning closes those alerts itself)")
     .option("--suppressions <file>", "accepted risks (default: .aigis-suppressions.yaml in the working directory if present)")
     .option("--shard <i/n>", "scan only shard I of N of the discovered files (deterministic by path); join the parts with aigis merge")
     .option("--category <name>", "SARIF: analysis category, written as runAutomationDetails.id (GitHub keeps one alert set per category)")
@@ -90,6 +91,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(shard ? { shard } : {}),
     });
     progress.end();
+    if (opts.absent === false) dropAbsent(report);
     const written = writeOutputs(report, targets, io, { catalog: loadCatalog(), quiet, skipped, ...(opts.category !== undefined ? { category: opts.category as string } : {}) });
     if (signer) signFiles(written, signer);
     outcome.exitCode = gateExitCode(report, failOn, { onlyNew: opts.failOnNew === true });
