@@ -39,3 +39,37 @@ describe("rule catalogue and control catalogues", () => {
     expect(() => createRegistry([...SCANNERS, twin])).toThrow(CatalogError);
   });
 });
+
+describe("catalog validation on edited data", () => {
+  const { cpSync, mkdtempSync, readFileSync: read, writeFileSync } = require("node:fs") as typeof import("node:fs");
+  const { tmpdir } = require("node:os") as typeof import("node:os");
+  const copy = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-rules-"));
+    cpSync(join(packageRoot(), "rules"), dir, { recursive: true });
+    return dir;
+  };
+  const editJson = (path: string, edit: (j: any) => void): void => {
+    const j = JSON.parse(read(path, "utf8"));
+    edit(j);
+    writeFileSync(path, JSON.stringify(j));
+  };
+
+  it("rejects a rule id defined in two catalog files", () => {
+    const dir = copy();
+    const rule = JSON.parse(read(join(dir, "catalog", "artifact.json"), "utf8")).rules[0];
+    writeFileSync(join(dir, "catalog", "zz-dup.json"), JSON.stringify({ area: "artifact", rules: [rule] }));
+    expect(() => loadCatalog(dir)).toThrow(/duplicate rule id artifact\/pickle-code-execution in zz-dup.json/);
+  });
+
+  it("rejects a rule mapped to a control no framework defines, and reports schema errors all at once", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0].controls = ["GDPR-999"]));
+    expect(() => loadCatalog(dir)).toThrow(/unknown control GDPR-999/);
+    const dir2 = copy();
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => {
+      j.rules[0].severity = "severe";
+      delete j.rules[0].title;
+    });
+    expect(() => loadCatalog(dir2)).toThrow(/(title[\s\S]*severity)|(severity[\s\S]*title)/);
+  });
+});

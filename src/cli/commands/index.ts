@@ -6,7 +6,8 @@ import { register as merge } from "./merge";
 import { register as report } from "./report";
 import { register as rules } from "./rules";
 import { register as scan } from "./scan";
+import { register as verify } from "./verify";
 
 export type RegisterCommand = (program: Command, io: CliIO, outcome: CommandOutcome) => void;
 
-export const COMMANDS: RegisterCommand[] = [scan, rules, explain, report, merge];
+export const COMMANDS: RegisterCommand[] = [scan, verify, rules, explain, report, merge];
