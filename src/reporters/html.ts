@@ -209,7 +209,7 @@ footer{padding:16px 32px;color:var(--muted);font-size:12px;border-top:1px solid 
   body{font-size:11px}
   header,main,footer{padding-left:0;padding-right:0}
   main{max-width:none}
-  h2{break-after:avoid}
+  h2,h3{break-after:avoid}
   tr,.card,.chart{break-inside:avoid}
   thead{display:table-header-group}
   a{color:inherit;text-decoration:none}

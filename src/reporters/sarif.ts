@@ -60,8 +60,9 @@ function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
   return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n**Controls**\n${controls}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
 }
 
+/** Control ids come before the rule's own tags, so GitHub's 20-tag cap never drops a control first (help.markdown lists them all). */
 function tagsFor(rule: RuleMeta): string[] {
-  const tags = ["security", ...rule.tags.filter((t) => t !== "security"), ...rule.controls];
+  const tags = ["security", ...rule.controls, ...rule.tags.filter((t) => t !== "security")];
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
 
