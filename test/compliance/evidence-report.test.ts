@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { runScan } from "../../src/core/run";
 import { parseSuppressions } from "../../src/core/suppressions";
 import type { ProbeResult, Report } from "../../src/types";
+import { formatAjvErrors, schemaValidator } from "../../src/core/catalog";
 import { runCli } from "../helpers/cli";
 
 const ROOT = join(__dirname, "..", "..");
@@ -62,6 +63,9 @@ describe("aigis report", () => {
   it("writes markdown and JSON evidence with the same statuses", () => {
     const json = JSON.parse(readFileSync(join(dir, "evidence.json"), "utf8")) as { kind: string; frameworks: Array<{ id: string; controls: Array<{ id: string; status: string; acceptedRisks: string[] }> }>; acceptedRisks: Array<{ justification: string }> };
     expect(json.kind).toBe("aigis-evidence");
+    const validate = schemaValidator("evidence");
+    expect(validate(json) ? [] : formatAjvErrors(validate.errors)).toEqual([]);
+    expect(validate({ ...json, frameworks: [{ ...json.frameworks[0], controls: [{ id: "X", status: "ok" }] }] })).toBe(false);
     expect(json.frameworks.map((f) => f.id)).toEqual(["gdpr", "eu-ai-act", "owasp-ml-top10"]);
     const gdpr32 = json.frameworks[0]!.controls.find((c) => c.id === "GDPR-32")!;
     expect(gdpr32.status).toBe("failed");
