@@ -74,12 +74,20 @@ export function assessCompliance(report: Report, catalog: Catalog, coverage: Rul
   const kindsPresent = new Set(report.targets.map((t) => t.kind));
   const rulesFor = new Map<string, RuleMeta[]>();
   for (const rule of catalog.rules.values()) {
-    for (const c of rule.controls) rulesFor.set(c, [...(rulesFor.get(c) ?? []), rule]);
+    for (const c of rule.controls) {
+      const list = rulesFor.get(c);
+      if (list) list.push(rule);
+      else rulesFor.set(c, [rule]);
+    }
   }
   const findingsFor = new Map<string, Finding[]>();
   for (const f of report.findings) {
     if (f.baselineState === "absent") continue;
-    for (const c of f.controls) findingsFor.set(c, [...(findingsFor.get(c) ?? []), f]);
+    for (const c of f.controls) {
+      const list = findingsFor.get(c);
+      if (list) list.push(f);
+      else findingsFor.set(c, [f]);
+    }
   }
   return frameworks.map((framework) => {
     const controls = framework.controls.map((control): ControlAssessment => {
@@ -98,7 +106,7 @@ export function assessCompliance(report: Report, catalog: Catalog, coverage: Rul
         accepted,
         rules: rules.map((r) => r.id),
         assessedBy: ran.map((r) => r.id),
-        targetsAssessed: report.targets.filter((t) => kinds.has(t.kind)).length,
+        targetsAssessed: kinds.size === 0 ? 0 : report.targets.filter((t) => kinds.has(t.kind)).length,
       };
     });
     const counts: Record<ControlStatus, number> = { failed: 0, passed: 0, "not-assessed": 0 };
