@@ -71,7 +71,7 @@ export function suppressFindings(findings: Finding[], set: SuppressionSet, today
     const what = [e.entry.rule && `rule ${e.entry.rule}`, e.entry.path && `path ${e.entry.path}`, e.entry.fingerprint && `fingerprint ${e.entry.fingerprint}`].filter(Boolean).join(", ");
     marked.push(
       makeFinding(registry, "aigis/expired-suppression", set.uri, {
-        message: `Suppression ${e.index + 1} in ${set.uri} (${what}) expired on ${e.entry.expires ?? "?"}; the ${e.matches} finding${e.matches === 1 ? "" : "s"} it matched count again.`,
+        message: `Suppression ${e.index + 1} in ${set.uri} (${what}) expired on ${e.entry.expires ?? "?"}; ${e.matches === 1 ? "the finding it matched counts" : `the ${e.matches} findings it matched count`} again.`,
         location: e.line !== undefined ? { line: e.line } : {},
         evidence: { expires: e.entry.expires, justification: e.entry.justification, ...(e.entry.author ? { author: e.entry.author } : {}), matches: e.matches },
         fingerprintKey: `suppression:${e.entry.rule ?? ""}:${e.entry.path ?? ""}:${e.entry.fingerprint ?? ""}:${e.entry.expires ?? ""}`,

@@ -97,8 +97,9 @@ describe("evidence from a real scan", () => {
     expect(e.frameworks.map((f) => f.id)).toEqual(["gdpr", "owasp-ml-top10"]);
     const gdpr32 = e.frameworks[0]!.controls.find((c) => c.id === "GDPR-32")!;
     expect(gdpr32.status).toBe("failed");
-    const critical = r.findings.filter((f) => f.ruleId === "artifact/pickle-code-execution").map((f) => f.fingerprint);
-    expect(gdpr32.findings.sort()).toEqual(critical.sort());
+    const behind = r.findings.filter((f) => f.controls.includes("GDPR-32") && !f.suppression).map((f) => f.fingerprint);
+    expect(behind.length).toBeGreaterThanOrEqual(2);
+    expect(gdpr32.findings.sort()).toEqual(behind.sort());
     expect(gdpr32.assessedBy).toContain("artifact/pickle-code-execution");
     expect(e.tool.rulesVersion).toMatch(/^sha256:[0-9a-f]{16}$/);
     expect(e.targets.every((t) => /^[0-9a-f]{64}$/.test(t.sha256))).toBe(true);

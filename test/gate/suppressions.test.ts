@@ -95,8 +95,8 @@ describe("suppressions in a scan", () => {
     justification: Red-team sample kept on purpose; never loaded.
     author: security@example.com
     expires: 2099-12-31
-  - rule: aigis/unsupported-format
-    justification: Formats covered by other tools.
+  - rule: artifact/pickle-unknown-import
+    justification: Custom classes reviewed by the model team.
     expires: 2020-01-01
 `,
     );
@@ -119,8 +119,11 @@ describe("suppressions in a scan", () => {
     const expired = suppressed.findings.filter((f) => f.ruleId === "aigis/expired-suppression");
     expect(expired).toHaveLength(1);
     expect(expired[0]!.location).toEqual({ uri: "supp.yaml", line: 7 });
-    expect(expired[0]!.message).toMatch(/expired on 2020-01-01; the 2 findings it matched count again\.$/);
-    expect(suppressed.findings.filter((f) => f.ruleId === "aigis/unsupported-format" && !f.suppression)).toHaveLength(2);
+    const matched = plain.findings.filter((f) => f.ruleId === "artifact/pickle-unknown-import").length;
+    expect(matched).toBeGreaterThanOrEqual(1);
+    const counted = matched === 1 ? "the finding it matched counts" : `the ${matched} findings it matched count`;
+    expect(expired[0]!.message).toContain(`expired on 2020-01-01; ${counted} again.`);
+    expect(suppressed.findings.filter((f) => f.ruleId === "artifact/pickle-unknown-import" && !f.suppression)).toHaveLength(matched);
   });
 
   it("puts suppressions on every SARIF result or on none", () => {
