@@ -159,7 +159,9 @@ function sniffText(head: Buffer, size: number): TargetKind {
     }
   }
   const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
-  if (lines.length > 0 && lines.every((l, i) => /^[0-9a-fA-F]{64}\s+[* ]?\S.*$/.test(l) || (i === lines.length - 1 && head.length < size))) {
+  // A manifest: every complete line is "<sha256>  name" (the last line may be cut by the head).
+  const completeLines = head.length < size ? lines.slice(0, -1) : lines;
+  if (completeLines.length > 0 && completeLines.every((l) => /^[0-9a-fA-F]{64}\s+[* ]?\S.*$/.test(l))) {
     return "checksum-manifest";
   }
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {

@@ -45,6 +45,14 @@ describe("sniffKind decides by content, not by name", () => {
     expect(await sniff(buf)).toBe(kind);
   });
 
+  it("does not take a one-line file longer than the head for a checksum manifest", async () => {
+    const big = Buffer.from(`{"Version":"2012-10-17","Statement":${"[".repeat(40_000)}${"]".repeat(40_000)}}`);
+    expect(big.length).toBeGreaterThan(HEAD_BYTES);
+    expect(await sniff(big)).toBe("iam-policy");
+    const cut = Buffer.from(`${"a".repeat(64)}  model.pt\n`.repeat(2000));
+    expect(await sniff(cut)).toBe("checksum-manifest");
+  });
+
   it("never calls random bytes a pickle, zip or text", async () => {
     let seed = 42;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
