@@ -112,7 +112,17 @@ export class TableBuilder {
     private readonly hints: LoadHints,
     /** Expected row count, to allocate the matrix once (0 when unknown). */
     private readonly expectedRows = 0,
+    /** Most bytes the feature matrix may take; rows past it are not read. */
+    private readonly maxMatrixBytes = Infinity,
   ) {}
+
+  /** True once the feature matrix reached its byte limit (the loader stops reading). */
+  get full(): boolean {
+    if (!this.columns || this.featureIdx.length === 0) return false;
+    if (this.rows * this.featureIdx.length * 4 < this.maxMatrixBytes) return false;
+    if (!this.truncated) this.markTruncated(`stopped after ${this.rows} rows: the feature matrix reached the in-memory limit of ${this.maxMatrixBytes} bytes`);
+    return true;
+  }
 
   get rowCount(): number {
     return this.rows + this.sample.length;
@@ -154,7 +164,8 @@ export class TableBuilder {
     this.featureIdx = this.columns.filter((c) => c.role === "feature").map((c) => c.index);
     this.stringIdx = this.columns.filter((c) => c.kind !== "numeric" && c.role !== "label").map((c) => c.index);
     for (const j of this.stringIdx) this.strings.set(names[j]!, []);
-    this.ensureCapacity(Math.max(this.expectedRows, this.sample.length, 1024));
+    const byteCap = this.featureIdx.length > 0 ? Math.floor(this.maxMatrixBytes / (this.featureIdx.length * 4)) : Infinity;
+    this.ensureCapacity(Math.max(Math.min(this.expectedRows, byteCap), this.sample.length, 1024));
     const sample = this.sample.splice(0);
     for (const r of sample) this.append(r);
   }
@@ -170,7 +181,7 @@ export class TableBuilder {
 
   private append(record: ReadonlyArray<RawCell>): void {
     const columns = this.columns!;
-    if (this.rows >= this.capacity) this.ensureCapacity(Math.ceil(this.capacity * 1.5) + 1024);
+    if (this.rows >= this.capacity) this.ensureCapacity(Math.ceil(this.capacity * 1.25) + 1024);
     const fi = this.featureIdx;
     const base = this.rows * fi.length;
     for (let k = 0; k < fi.length; k++) {
