@@ -196,18 +196,18 @@ export class PiiDetector {
           else break;
         }
         const len = IBAN_LENGTHS[compact.slice(0, 2)];
-        if (len !== undefined && compact.length >= len && ibanValid(compact.slice(0, len))) {
-          // Cut the original span at the len-th alphanumeric character.
-          let count = 0;
-          let cut = compactStart;
-          for (let i = compactStart; i < end && count < len; i++) {
-            if (/[A-Z0-9]/.test(rest[i]!)) count++;
-            cut = i + 1;
-          }
-          const span = rest.slice(compactStart, cut);
-          hits.push({ type: "iban", masked: maskIban(span), validation: "country length and mod-97 check digits" });
-          rest = blank(rest, compactStart, span.length);
+        if (len === undefined || compact.length < len) continue;
+        // Cut the original span at the len-th alphanumeric character.
+        let count = 0;
+        let cut = compactStart;
+        for (let i = compactStart; i < end && count < len; i++) {
+          if (/[A-Z0-9]/.test(rest[i]!)) count++;
+          cut = i + 1;
         }
+        const span = rest.slice(compactStart, cut);
+        // IBAN-shaped but failing mod-97 is a decoy; either way its digits are not a card or phone.
+        if (ibanValid(compact.slice(0, len))) hits.push({ type: "iban", masked: maskIban(span), validation: "country length and mod-97 check digits" });
+        rest = blank(rest, compactStart, span.length);
       }
       for (const m of [...rest.matchAll(CARD)]) {
         const d = m[0].replace(/[ -]/g, "");

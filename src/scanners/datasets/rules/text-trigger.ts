@@ -126,7 +126,7 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
       merged.push(f);
       continue;
     }
-    if (f.words > same.words && f.rows.length >= t.mergeJaccard * same.rows.length) Object.assign(same, { ...f, rows: same.rows.length >= f.rows.length ? same.rows : f.rows });
+    if (f.words > same.words) Object.assign(same, f);
   }
   return merged.map(({ targetCode: _c, words: _w, ...rest }) => rest);
 }
