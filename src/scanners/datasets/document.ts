@@ -101,6 +101,7 @@ export class DatasetDocument {
       trees: t.approximate.trees,
       leafSize: t.approximate.leafSize,
       seed: t.approximate.seed,
+      dims: t.approximate.dims,
       ...(this.onProgress ? { onProgress: (f: number) => this.onProgress!("neighbours", f) } : {}),
     });
     return this.nb;

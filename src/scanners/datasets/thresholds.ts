@@ -7,7 +7,7 @@ import type { PiiType } from "./analysis/pii";
 export interface DatasetThresholds {
   maxRowFindings: number;
   maxEvidenceRows: number;
-  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number } };
+  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number } };
   labelNoise: { maxAgreement: number; confirmMaxAgreement: number; minOtherShare: number; summaryMediumShare: number; summaryHighShare: number };
   duplicates: { nearRelativeDistance: number };
   backdoor: {

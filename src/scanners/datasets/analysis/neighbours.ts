@@ -1,7 +1,7 @@
 // k nearest neighbours on standardised features. Exact (all pairs) up to a row limit; above
 // it a random-projection forest (each tree splits at the median of the projection on the
 // line through two random points; neighbours are searched exactly within each leaf, and the
-// trees' candidates are merged). Memory is linear in the rows: rows x k indices and distances.
+// trees' candidates are merged), on the top principal components. Memory is linear in the rows: rows x k indices and distances.
 
 import type { FeatureMatrix } from "../loaders/types";
 
@@ -137,12 +137,94 @@ function quickselect(idx: Int32Array, proj: Float64Array, lo: number, hi: number
   }
 }
 
+/** Eigenvalues and eigenvectors (columns of `vectors`, row-major n x n) of a symmetric matrix, by cyclic Jacobi rotations. */
+export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const vec = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) vec[i * n + i] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
+    if (off < 1e-18) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p]!;
+          const akq = a[k * n + q]!;
+          a[k * n + p] = c * akp - sn * akq;
+          a[k * n + q] = sn * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k]!;
+          const aqk = a[q * n + k]!;
+          a[p * n + k] = c * apk - sn * aqk;
+          a[q * n + k] = sn * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = vec[k * n + p]!;
+          const vkq = vec[k * n + q]!;
+          vec[k * n + p] = c * vkp - sn * vkq;
+          vec[k * n + q] = sn * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = a[i * n + i]!;
+  return { values, vectors: vec };
+}
+
+/** Rows projected on the top principal components (covariance estimated on a sample of rows). */
+export function principalProjection(x: Float32Array, rows: number, cols: number, dims: number, seed: number): Float32Array {
+  const random = rng(seed);
+  const sampleSize = Math.min(rows, 20_000);
+  const mean = new Float64Array(cols);
+  const picks = Array.from({ length: sampleSize }, () => Math.floor(random() * rows));
+  for (const i of picks) for (let j = 0; j < cols; j++) mean[j]! += x[i * cols + j]!;
+  for (let j = 0; j < cols; j++) mean[j]! /= sampleSize;
+  const cov = new Float64Array(cols * cols);
+  const row = new Float64Array(cols);
+  for (const i of picks) {
+    for (let j = 0; j < cols; j++) row[j] = x[i * cols + j]! - mean[j]!;
+    for (let p = 0; p < cols; p++) {
+      const rp = row[p]!;
+      for (let q = p; q < cols; q++) cov[p * cols + q]! += rp * row[q]!;
+    }
+  }
+  for (let p = 0; p < cols; p++) for (let q = p; q < cols; q++) cov[q * cols + p] = cov[p * cols + q]! /= sampleSize;
+  const { values, vectors } = symmetricEigen(cov, cols);
+  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, dims);
+  const basis = new Float64Array(dims * cols);
+  order.forEach((e, d) => {
+    for (let j = 0; j < cols; j++) basis[d * cols + j] = vectors[j * cols + e]!;
+  });
+  const out = new Float32Array(rows * dims);
+  for (let i = 0; i < rows; i++) {
+    const b = i * cols;
+    for (let d = 0; d < dims; d++) {
+      let s = 0;
+      const bb = d * cols;
+      for (let j = 0; j < cols; j++) s += (x[b + j]! - mean[j]!) * basis[bb + j]!;
+      out[i * dims + d] = s;
+    }
+  }
+  return out;
+}
+
 export interface NeighbourOptions {
   k: number;
   exactMaxRows: number;
   trees: number;
   leafSize: number;
   seed: number;
+  /** Above exactMaxRows, neighbours are searched on this many principal components. */
+  dims: number;
   onProgress?: (fraction: number) => void;
 }
 
@@ -156,6 +238,10 @@ export function nearestNeighbours(x: Float32Array, rows: number, cols: number, o
     return nb;
   }
   const nb = emptyNeighbours(rows, k, "random-projection-forest");
+  if (cols > opts.dims) {
+    x = principalProjection(x, rows, cols, opts.dims, opts.seed);
+    cols = opts.dims;
+  }
   const random = rng(opts.seed);
   const idx = new Int32Array(rows);
   const proj = new Float64Array(rows);

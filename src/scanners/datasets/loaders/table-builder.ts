@@ -16,6 +16,8 @@ export function cellNumber(cell: RawCell): number {
   if (typeof cell === "number") return cell;
   if (typeof cell === "string") {
     if (cell.length === 0) return NaN;
+    const fast = parseDecimal(cell);
+    if (fast === fast) return fast;
     const n = Number(cell);
     if (Number.isFinite(n)) return n;
     return NaN;
@@ -23,6 +25,40 @@ export function cellNumber(cell: RawCell): number {
   if (typeof cell === "bigint") return Number(cell);
   if (typeof cell === "boolean") return cell ? 1 : 0;
   return NaN;
+}
+
+/**
+ * Plain decimals ("-12.345") of up to 15 significant digits, parsed on char codes: an exact
+ * integer mantissa divided by an exact power of ten rounds correctly (Clinger's fast path),
+ * and is several times quicker than Number() on the 64 million cells of a large CSV.
+ * NaN means "not this simple form" (the caller falls back to Number()).
+ */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+export function parseDecimal(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let neg = false;
+  const first = s.charCodeAt(0);
+  if (first === 45) {
+    neg = true;
+    i = 1;
+  } else if (first === 43) i = 1;
+  if (i >= n) return NaN;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (mantissa !== 0) digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return NaN;
+  }
+  if (digits > 15 || scale > 15 || (scale === 0 && n - (neg ? 1 : 0) === 1)) return NaN;
+  const v = scale > 0 ? mantissa / POW10[scale]! : mantissa;
+  return neg ? -v : v;
 }
 
 /** A raw cell as text, or null when missing. */

@@ -58,8 +58,13 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     const keep = new Map<number, number>();
-    const minCount = Math.max(2, (t.minRows / scale) * 0.5);
-    const ranked = [...counts].filter(([, c]) => c >= minCount && c / sample.length <= t.maxItemShare).sort((a, b) => b[1] - a[1]);
+    const minCount = Math.max(3, (t.minRows / scale) * 0.5);
+    let ranked = [...counts].filter(([, c]) => c >= minCount && c / sample.length <= t.maxItemShare).sort((a, b) => b[1] - a[1]);
+    if (scale > 1 && ranked.length > 0) {
+      // On large data, keep only values already nearly pure in the sample (one pass per column).
+      const purity = samplePurity(codes, data, sample, cols, j, ranked.map(([v]) => v), K);
+      ranked = ranked.filter(([v]) => (purity.get(v) ?? 0) >= t.minPurity * 0.8);
+    }
     for (const [v] of ranked.slice(0, 16)) keep.set(v, keep.size);
     candidates.push(keep);
   }
@@ -201,7 +206,11 @@ function suspectSeeds(doc: DatasetDocument, sample: Int32Array): Array<{ items: 
       valid++;
       if (label.codes[j] === own) agree++;
     }
-    if (valid > 0 && agree / valid <= 0.5) byClass.set(own, [...(byClass.get(own) ?? []), i]);
+    if (valid > 0 && agree / valid <= 0.5) {
+      let list = byClass.get(own);
+      if (!list) byClass.set(own, (list = []));
+      list.push(i);
+    }
   }
   const seeds: Array<{ items: TriggerItem[]; target: number; z: number }> = [];
   for (const [target, suspects] of byClass) {
@@ -223,6 +232,28 @@ function suspectSeeds(doc: DatasetDocument, sample: Int32Array): Array<{ items: 
     for (const items of byValue.values()) seeds.push({ items, target, z: 0 });
   }
   return seeds;
+}
+
+/** For each value: the share of sampled rows holding it in column j that carry its most common label. */
+function samplePurity(codes: Int32Array, data: Float32Array, sample: Int32Array, cols: number, j: number, values: number[], K: number): Map<number, number> {
+  const slot = new Map(values.map((v, i) => [v, i]));
+  const counts = new Int32Array(values.length * K);
+  for (const i of sample) {
+    const s = slot.get(data[i * cols + j]!);
+    if (s === undefined || codes[i]! < 0) continue;
+    counts[s * K + codes[i]!]!++;
+  }
+  const out = new Map<number, number>();
+  values.forEach((v, s) => {
+    let total = 0;
+    let best = 0;
+    for (let c = 0; c < K; c++) {
+      total += counts[s * K + c]!;
+      best = Math.max(best, counts[s * K + c]!);
+    }
+    out.set(v, total > 0 ? best / total : 0);
+  });
+  return out;
 }
 
 function jaccard(a: number[], b: number[]): number {
@@ -294,48 +325,57 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
   if (!label || cols < 2) return [];
   const t = doc.thresholds.backdoor.spectral;
   const x = doc.standardised();
+  const byClass: number[][] = label.classes.map(() => []);
+  for (let i = 0; i < n; i++) if (label.codes[i]! >= 0) byClass[label.codes[i]!]!.push(i);
   const out: SpectralOutliers[] = [];
+  const mean = new Float64Array(cols);
+  const v = new Float64Array(cols);
+  const next = new Float64Array(cols);
   for (let c = 0; c < label.classes.length; c++) {
-    const members: number[] = [];
-    for (let i = 0; i < n; i++) if (label.codes[i] === c) members.push(i);
+    const members = byClass[c]!;
     if (members.length < t.minClassRows) continue;
-    const fit = members.length > 50_000 ? Array.from(sampleRows(members.length, 50_000, 17 + c), (i) => members[i]!) : members;
-    const mean = new Float64Array(cols);
-    for (const i of fit) for (let j = 0; j < cols; j++) mean[j]! += x[i * cols + j]!;
+    // The direction is fitted on at most 5,000 rows; every row of the class is scored.
+    const fit = members.length > 5_000 ? Array.from(sampleRows(members.length, 5_000, 17 + c), (i) => members[i]!) : members;
+    mean.fill(0);
+    for (const i of fit) {
+      const b = i * cols;
+      for (let j = 0; j < cols; j++) mean[j]! += x[b + j]!;
+    }
     for (let j = 0; j < cols; j++) mean[j]! /= fit.length;
     const random = rng(23 + c);
-    let v = Float64Array.from({ length: cols }, () => random() - 0.5);
-    const proj = new Float64Array(fit.length);
+    for (let j = 0; j < cols; j++) v[j] = random() - 0.5;
     for (let it = 0; it < t.powerIterations; it++) {
-      fit.forEach((i, q) => {
-        let s = 0;
-        for (let j = 0; j < cols; j++) s += (x[i * cols + j]! - mean[j]!) * v[j]!;
-        proj[q] = s;
-      });
-      const next = new Float64Array(cols);
-      fit.forEach((i, q) => {
-        const p = proj[q]!;
-        for (let j = 0; j < cols; j++) next[j]! += (x[i * cols + j]! - mean[j]!) * p;
-      });
-      const norm = Math.hypot(...next) || 1;
-      v = next.map((e) => e / norm);
+      next.fill(0);
+      for (const i of fit) {
+        const b = i * cols;
+        let p = 0;
+        for (let j = 0; j < cols; j++) p += (x[b + j]! - mean[j]!) * v[j]!;
+        for (let j = 0; j < cols; j++) next[j]! += (x[b + j]! - mean[j]!) * p;
+      }
+      let norm = 0;
+      for (let j = 0; j < cols; j++) norm += next[j]! * next[j]!;
+      norm = Math.sqrt(norm) || 1;
+      for (let j = 0; j < cols; j++) v[j] = next[j]! / norm;
     }
-    const score = members.map((i) => {
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += (x[i * cols + j]! - mean[j]!) * v[j]!;
-      return Math.abs(s);
-    });
-    const sorted = [...score].sort((a, b) => a - b);
+    const score = new Float64Array(members.length);
+    for (let q = 0; q < members.length; q++) {
+      const b = members[q]! * cols;
+      let p = 0;
+      for (let j = 0; j < cols; j++) p += (x[b + j]! - mean[j]!) * v[j]!;
+      score[q] = Math.abs(p);
+    }
+    const sorted = Float64Array.from(score).sort();
     const median = sorted[sorted.length >> 1]!;
-    const mad = 1.4826 * [...score.map((s) => Math.abs(s - median))].sort((a, b) => a - b)[score.length >> 1]!;
+    const dev = Float64Array.from(score, (s) => Math.abs(s - median)).sort();
+    const mad = 1.4826 * dev[dev.length >> 1]!;
     if (!(mad > 0)) continue;
     const flagged: number[] = [];
     let maxZ = 0;
-    score.forEach((s, q) => {
-      const z = (s - median) / mad;
-      maxZ = Math.max(maxZ, z);
+    for (let q = 0; q < members.length; q++) {
+      const z = (score[q]! - median) / mad;
+      if (z > maxZ) maxZ = z;
       if (z >= t.minRobustZ) flagged.push(members[q]!);
-    });
+    }
     if (flagged.length >= t.minOutlierRows) out.push({ target: label.classes[c]!, rows: flagged, maxRobustZ: maxZ });
   }
   return out;
