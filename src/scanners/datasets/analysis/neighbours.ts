@@ -1,7 +1,8 @@
 // k nearest neighbours on standardised features. Exact (all pairs) up to a row limit; above
-// it a random-projection forest (each tree splits at the median of the projection on the
-// line through two random points; neighbours are searched exactly within each leaf, and the
-// trees' candidates are merged), on the top principal components. Memory is linear in the rows: rows x k indices and distances.
+// it, on the top principal components, a small forest of median-split trees (the first splits
+// along the components in turn, the others along random directions); neighbours are searched
+// exactly within each leaf and the trees' candidates merged. Memory is linear in the rows:
+// rows x k indices and distances, never rows x rows.
 
 import type { FeatureMatrix } from "../loaders/types";
 
@@ -205,12 +206,14 @@ export function principalProjection(x: Float32Array, rows: number, cols: number,
     for (let j = 0; j < cols; j++) basis[d * cols + j] = vectors[j * cols + e]!;
   });
   const out = new Float32Array(rows * dims);
+  const centred = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
     const b = i * cols;
+    for (let j = 0; j < cols; j++) centred[j] = x[b + j]! - mean[j]!;
     for (let d = 0; d < dims; d++) {
       let s = 0;
       const bb = d * cols;
-      for (let j = 0; j < cols; j++) s += (x[b + j]! - mean[j]!) * basis[bb + j]!;
+      for (let j = 0; j < cols; j++) s += centred[j]! * basis[bb + j]!;
       out[i * dims + d] = s;
     }
   }
@@ -246,14 +249,13 @@ export function nearestNeighbours(x: Float32Array, rows: number, cols: number, o
   const idx = new Int32Array(rows);
   const proj = new Float64Array(rows);
   const dir = new Float64Array(cols);
-  const mid = new Float64Array(cols);
   const leaf = Math.max(opts.leafSize, k + 1);
   for (let t = 0; t < opts.trees; t++) {
     for (let i = 0; i < rows; i++) idx[i] = i;
-    const stack: Array<[number, number]> = [[0, rows]];
+    const stack: Array<[number, number, number]> = [[0, rows, 0]];
     let done = 0;
     while (stack.length > 0) {
-      const [lo, hi] = stack.pop()!;
+      const [lo, hi, depth] = stack.pop()!;
       const n = hi - lo;
       if (n <= leaf) {
         allPairs(nb, x, cols, idx, lo, hi);
@@ -261,23 +263,28 @@ export function nearestNeighbours(x: Float32Array, rows: number, cols: number, o
         if (opts.onProgress && (done & 0xffff) < n) opts.onProgress((t + done / rows) / opts.trees);
         continue;
       }
-      const a = idx[lo + Math.floor(random() * n)]!;
-      let b = idx[lo + Math.floor(random() * n)]!;
-      for (let tries = 0; tries < 4 && b === a; tries++) b = idx[lo + Math.floor(random() * n)]!;
-      for (let j = 0; j < cols; j++) {
-        dir[j] = x[a * cols + j]! - x[b * cols + j]!;
-        mid[j] = (x[a * cols + j]! + x[b * cols + j]!) / 2;
-      }
-      for (let p = lo; p < hi; p++) {
-        const base = idx[p]! * cols;
-        let s = 0;
-        for (let j = 0; j < cols; j++) s += (x[base + j]! - mid[j]!) * dir[j]!;
-        // A tiny jitter breaks ties between identical rows so the split stays balanced.
-        proj[p] = s + (random() - 0.5) * 1e-9;
+      if (t === 0) {
+        // First tree: median splits along the principal axes in turn (a k-d tree on the
+        // components, which are ordered by variance): one read per row instead of a dot product.
+        const axis = depth % cols;
+        for (let p = lo; p < hi; p++) proj[p] = x[idx[p]! * cols + axis]!;
+      } else {
+        // Further trees: random directions, so their leaves cut across the first tree's.
+        let norm = 0;
+        for (let j = 0; j < cols; j++) {
+          dir[j] = random() - 0.5;
+          norm += dir[j]! * dir[j]!;
+        }
+        for (let p = lo; p < hi; p++) {
+          const base = idx[p]! * cols;
+          let s = 0;
+          for (let j = 0; j < cols; j++) s += x[base + j]! * dir[j]!;
+          proj[p] = s;
+        }
       }
       const m = lo + (n >>> 1);
       quickselect(idx, proj, lo, hi, m);
-      stack.push([lo, m], [m, hi]);
+      stack.push([lo, m, depth + 1], [m, hi, depth + 1]);
     }
   }
   opts.onProgress?.(1);

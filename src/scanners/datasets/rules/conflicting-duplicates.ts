@@ -11,10 +11,14 @@ function hashRow(x: Float32Array, base: number, cols: number, text: string | nul
   // Two 32-bit FNV-1a hashes over the row's bytes (and text) combined into one safe integer.
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  const bytes = new Uint8Array(x.buffer, x.byteOffset + base * 4, cols * 4);
-  for (let i = 0; i < bytes.length; i++) {
-    h1 = Math.imul(h1 ^ bytes[i]!, 0x01000193);
-    h2 = Math.imul(h2 ^ bytes[i]!, 0x5bd1e995);
+  // Hash the float bits a 32-bit word at a time.
+  const words = new Int32Array(x.buffer, x.byteOffset + base * 4, cols);
+  for (let i = 0; i < cols; i++) {
+    const w = words[i]!;
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h1 ^= h1 >>> 15;
+    h2 = Math.imul(h2 ^ w, 0x5bd1e995);
+    h2 ^= h2 >>> 13;
   }
   if (text) {
     for (let i = 0; i < text.length; i++) {
