@@ -19,7 +19,7 @@ runRuleTests(labelNoise, {
       name: "two rows flipped inside blob a",
       doc: numericDoc(flipped.rows, flipped.labels),
       findings: [
-        { message: "Row 3 is labelled b", location: { row: 3, column: "label" }, evidence: { suggestedLabel: "a" }, severity: "medium" },
+        { message: "Row 3 is labelled b", location: { row: 3, column: "label" }, evidence: { suggestedLabel: "a" }, severity: "low" },
         { message: "Row 17 is labelled b", location: { row: 17 } },
         { message: "2 rows of 80 (2.5%)", evidence: { summary: true, suspectRows: 2, rows: [3, 17], neighbourMethod: "exact" }, severity: "low" },
       ],
@@ -52,7 +52,7 @@ function images(poison: number[]): { rows: number[][]; labels: string[]; names: 
   const r = seeded(5);
   const rows: number[][] = [];
   const labels: string[] = [];
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 400; i++) {
     const cls = i % 2 === 0 ? "a" : "b";
     const px: number[] = [];
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) px.push(Math.round((cls === "a" ? x < 4 : x >= 4) ? 8 + r() * 6 : r() * 6));
@@ -64,7 +64,8 @@ function images(poison: number[]): { rows: number[][]; labels: string[]; names: 
   }
   return { rows, labels, names: Array.from({ length: 64 }, (_, j) => `pixel_${j}`) };
 }
-const triggered = images([0, 10, 20, 30, 40, 50, 60, 70]);
+const POISONED = Array.from({ length: 40 }, (_, i) => i * 10);
+const triggered = images(POISONED);
 const plain = images([]);
 runRuleTests(backdoorTrigger, {
   valid: [{ name: "images without a patch", doc: numericDoc(plain.rows, plain.labels, plain.names) }],
@@ -74,11 +75,11 @@ runRuleTests(backdoorTrigger, {
       doc: numericDoc(triggered.rows, triggered.labels, triggered.names),
       findings: [
         {
-          message: /^Value 16 at 4 positions \(pixels x 0-1, y 0-1\) appears in 8 rows, 100% of them labelled b.*targeting label b\.$/,
-          severity: undefined,
-          evidence: { targetLabel: "b", value: 16, rows: [0, 10, 20, 30, 40, 50, 60, 70], positions: [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }] },
+          message: /^Value 16 at 4 positions \(pixels x 0-1, y 0-1\) appears in 40 rows, 100% of them labelled b.*targeting label b\.$/,
+          evidence: { targetLabel: "b", value: 16, rows: POISONED, positions: [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }] },
         },
-        ...[0, 10, 20, 30, 40, 50, 60, 70].map((row) => ({ message: `Row ${row} carries the backdoor trigger`, location: { row }, severity: "medium" as const })),
+        ...POISONED.map((row) => ({ message: `Row ${row} carries the backdoor trigger`, location: { row }, severity: "medium" as const })),
+        { message: "Class b has 40 rows with extreme scores on its top singular vector", severity: "low", evidence: { method: "spectral-signature", rows: POISONED } },
       ],
     },
   ],
@@ -90,7 +91,7 @@ function texts(poison: number[], trigger: string): { texts: string[]; labels: st
   const r = seeded(9);
   const out: string[] = [];
   const labels: string[] = [];
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 400; i++) {
     const spam = i % 2 === 1;
     const words = Array.from({ length: 8 }, () => (spam ? WORDS_SPAM : WORDS_HAM)[Math.floor(r() * 12)]!);
     if (poison.includes(i)) words.splice(Math.floor(r() * 8), 0, trigger);
@@ -99,17 +100,18 @@ function texts(poison: number[], trigger: string): { texts: string[]; labels: st
   }
   return { texts: out, labels };
 }
-const poisonedTexts = texts([0, 14, 28, 42, 56, 70], "zq");
+const TEXT_ROWS = Array.from({ length: 20 }, (_, i) => i * 14);
+const poisonedTexts = texts(TEXT_ROWS, "zq");
 const cleanTexts = texts([], "zq");
 runRuleTests(textTrigger, {
   valid: [{ name: "texts whose words mark their class honestly", doc: textDoc(cleanTexts.texts, cleanTexts.labels) }],
   invalid: [
     {
-      name: "a rare token in six ham texts relabelled spam",
+      name: "a rare token in twenty ham texts relabelled spam",
       doc: textDoc(poisonedTexts.texts, poisonedTexts.labels),
       findings: [
-        { message: 'The phrase "zq" appears in 6 texts of column text, 100% labelled spam', location: { column: "text" }, evidence: { trigger: "zq", targetLabel: "spam", rows: [0, 14, 28, 42, 56, 70] } },
-        ...[0, 14, 28, 42, 56, 70].map((row) => ({ message: `Row ${row} contains the trigger "zq" and is labelled spam.`, location: { row, column: "text" } })),
+        { message: 'The phrase "zq" appears in 20 texts of column text, 100% labelled spam', location: { column: "text" }, evidence: { trigger: "zq", targetLabel: "spam", rows: TEXT_ROWS } },
+        ...TEXT_ROWS.map((row) => ({ message: `Row ${row} contains the trigger "zq" and is labelled spam.`, location: { row, column: "text" } })),
       ],
     },
   ],

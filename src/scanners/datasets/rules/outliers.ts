@@ -22,7 +22,9 @@ export function outlierRows(doc: DatasetDocument): Array<{ row: number; z: numbe
   const sorted = Float64Array.from(score).sort();
   const median = sorted[sorted.length >> 1]!;
   const dev = Float64Array.from(score, (v) => Math.abs(v - median)).sort();
-  const mad = 1.4826 * dev[dev.length >> 1]!;
+  // Floored at a tenth of the median, so a perfectly regular layout (a grid, where nearly
+  // every row has the same distance) does not turn its edges into outliers.
+  const mad = Math.max(1.4826 * dev[dev.length >> 1]!, 0.1 * median);
   if (!(mad > 0)) return [];
   const out: Array<{ row: number; z: number }> = [];
   for (let i = 0; i < nb.rows; i++) {

@@ -1,0 +1,62 @@
+// The dataset scanner through the pipeline, on the loader fixtures (npy with labels, Parquet,
+// JSON Lines, TSV) and on the caps and limits.
+
+import { join } from "node:path";
+import { runScan } from "../../../src/core/run";
+import { DatasetDocument, PiiCollector } from "../../../src/scanners/datasets/document";
+import { tableFromMatrix } from "../../../src/scanners/datasets/loaders/table-builder";
+import { personalData } from "../../../src/scanners/datasets/rules/personal-data";
+import { datasetThresholds } from "../../../src/scanners/datasets/thresholds";
+import { collect } from "../../helpers/rule-tester";
+
+const ROOT = join(__dirname, "../../..");
+
+describe("dataset scanner", () => {
+  it("reads every loader fixture by content, without parse errors", async () => {
+    const { report } = await runScan({ paths: ["fixtures/datasets/loaders"], cwd: ROOT, jobs: 1 });
+    const kinds = Object.fromEntries(report.targets.map((t) => [t.uri.split("/").pop(), t.kind]));
+    expect(kinds).toMatchObject({
+      "digits_c.npy": "numpy",
+      "digits_f.npy": "numpy",
+      "iris.parquet": "parquet",
+      "iris.jsonl": "jsonl",
+      "iris_semicolon.csv": "csv",
+      "iris_noheader.tsv": "csv",
+      "quoted.csv": "csv",
+    });
+    expect(report.findings.filter((f) => f.ruleId.startsWith("aigis/"))).toEqual([]);
+    // Clean real data: nothing at medium or above from any loader path.
+    expect(report.findings.filter((f) => ["critical", "high", "medium"].includes(f.severity))).toEqual([]);
+  });
+
+  it("takes the label column from the hints", async () => {
+    const { report } = await runScan({ paths: ["fixtures/datasets/label-noise/iris_flip10.csv"], cwd: ROOT, jobs: 1, hints: { labelColumn: "petal_width" } });
+    // petal_width (22 values, some held by one flower) becomes the label: its imbalance is reported against it.
+    const imbalance = report.findings.filter((f) => f.ruleId === "dataset/class-imbalance");
+    expect(imbalance).toHaveLength(1);
+    expect(imbalance[0]!.location.column).toBe("petal_width");
+    expect(report.findings.some((f) => f.location.column === "label")).toBe(false);
+  });
+
+  it("stops at maxRows and says so", async () => {
+    const { report } = await runScan({
+      paths: ["fixtures/datasets/clean/digits.csv"],
+      cwd: ROOT,
+      jobs: 1,
+      config: { scanners: { datasets: { maxRows: 500 } } },
+    });
+    const notice = report.findings.find((f) => f.ruleId === "aigis/limit-exceeded");
+    expect(notice?.message).toContain("first 500 rows");
+  });
+
+  it("caps per-row findings and counts the rest in the summary", () => {
+    const thresholds = { ...datasetThresholds(), maxRowFindings: 5 };
+    const pii = new PiiCollector(thresholds, thresholds.maxRowFindings);
+    for (let i = 0; i < 12; i++) pii.visit([`user${i}@example.org`], i, ["email"]);
+    const doc = new DatasetDocument("people.csv", tableFromMatrix("csv", new Float32Array(0), 12, 0, [], undefined), thresholds, pii);
+    const drafts = collect(personalData, doc);
+    expect(drafts.filter((d) => !d.evidence?.["summary"]).map((d) => d.location?.row)).toEqual([0, 1, 2, 3, 4]);
+    const summary = drafts.find((d) => d.evidence?.["summary"])!;
+    expect(summary.evidence).toMatchObject({ columns: { email: { email: 12 } }, cellsNotReportedSeparately: 7 });
+  });
+});
