@@ -24,6 +24,11 @@ describe("CSV / TSV", () => {
     expect(column(t, 0).slice(0, 2)).toEqual([Math.fround(5.1), Math.fround(4.9)]);
   });
 
+  it("falls back to the common names when a file lacks the hinted column", async () => {
+    const t = await loadDataset(join(FIX, "loaders/iris.jsonl"), { labelColumn: "no_such_column" });
+    expect(t.label?.name).toBe("target");
+  });
+
   it("reads a TSV without header and takes the label from a hint", async () => {
     const t = await loadDataset(join(FIX, "loaders/iris_noheader.tsv"), { labelColumn: "column_4" });
     expect(t.format).toBe("tsv");

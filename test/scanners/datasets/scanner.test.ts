@@ -30,11 +30,11 @@ describe("dataset scanner", () => {
   });
 
   it("takes the label column from the hints", async () => {
-    const { report } = await runScan({ paths: ["fixtures/datasets/label-noise/iris_flip10.csv"], cwd: ROOT, jobs: 1, hints: { labelColumn: "petal_width" } });
-    // petal_width (22 values, some held by one flower) becomes the label: its imbalance is reported against it.
+    const { report } = await runScan({ paths: ["fixtures/datasets/label-noise/iris_flip10.csv"], cwd: ROOT, jobs: 1, hints: { labelColumn: "petal_width_cm" } });
+    // petal_width_cm (22 values, some held by one flower) becomes the label: its imbalance is reported against it.
     const imbalance = report.findings.filter((f) => f.ruleId === "dataset/class-imbalance");
     expect(imbalance).toHaveLength(1);
-    expect(imbalance[0]!.location.column).toBe("petal_width");
+    expect(imbalance[0]!.location.column).toBe("petal_width_cm");
     expect(report.findings.some((f) => f.location.column === "label")).toBe(false);
   });
 

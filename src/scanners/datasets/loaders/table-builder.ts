@@ -100,10 +100,15 @@ function inferKind(values: RawCell[]): ColumnKind {
   return "categorical";
 }
 
+/**
+ * The hinted column, else the first column with a common name. One hint applies to every
+ * file of a scan, so a file without the hinted column falls back to the common names.
+ */
 function findByName(names: string[], wanted: string | undefined, defaults: string[]): number {
   if (wanted !== undefined) {
     const i = names.findIndex((n) => n === wanted);
-    return i >= 0 ? i : names.findIndex((n) => n.toLowerCase() === wanted.toLowerCase());
+    const j = i >= 0 ? i : names.findIndex((n) => n.toLowerCase() === wanted.toLowerCase());
+    if (j >= 0) return j;
   }
   for (const d of defaults) {
     const i = names.findIndex((n) => n.trim().toLowerCase() === d);
@@ -182,9 +187,9 @@ export class TableBuilder {
     const byColumn = names.map((_, j) => this.sample.map((r) => r[j]));
     const kinds = byColumn.map((vals) => inferKind(vals));
     let labelIdx = findByName(names, this.hints.labelColumn, LABEL_NAMES);
-    if (labelIdx < 0 && this.hints.labelColumn === undefined) labelIdx = lastColumnAsLabel(kinds, byColumn);
+    if (labelIdx < 0) labelIdx = lastColumnAsLabel(kinds, byColumn);
     let textIdx = findByName(names, this.hints.textColumn, TEXT_NAMES);
-    if (textIdx < 0 && this.hints.textColumn === undefined) {
+    if (textIdx < 0) {
       const texts = kinds.map((k, j) => (k === "text" && j !== labelIdx ? j : -1)).filter((j) => j >= 0);
       if (texts.length === 1) textIdx = texts[0]!;
     }
