@@ -70,15 +70,15 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
   }
   // 2. Exact counts per class over all rows.
   const itemClass: Float64Array[] = candidates.map((m) => new Float64Array(m.size * K));
-  for (let i = 0; i < n; i++) {
-    const c = codes[i]!;
-    if (c < 0) continue;
-    const base = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const m = candidates[j]!;
-      if (m.size === 0) continue;
-      const slot = m.get(data[base + j]!);
-      if (slot !== undefined) itemClass[j]![slot * K + c]!++;
+  const active = candidates.map((m, j) => (m.size > 0 ? j : -1)).filter((j) => j >= 0);
+  for (const j of active) {
+    const m = candidates[j]!;
+    const counts = itemClass[j]!;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i]!;
+      if (c < 0) continue;
+      const slot = m.get(data[i * cols + j]!);
+      if (slot !== undefined) counts[slot * K + c]!++;
     }
   }
   // 3. Items whose rows are almost all one label, far above its base rate.

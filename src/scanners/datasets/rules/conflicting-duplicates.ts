@@ -59,18 +59,30 @@ export function conflictingGroups(doc: DatasetDocument): DuplicateGroup[] {
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
   const exactPairs = new Set<number>();
-  const first = new Map<number, number>();
+  // Open-addressing table of first rows by hash (a typed array, not a Map of a million keys).
+  let tableSize = 1;
+  while (tableSize < rows * 2) tableSize <<= 1;
+  const slots = new Int32Array(tableSize).fill(-1);
+  const hashes = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const h = hashRow(data, i * cols, cols, texts ? normaliseText(texts[i]) : undefined);
-    const j = first.get(h);
-    if (j === undefined) first.set(h, i);
-    else if (sameRow(doc, i, j, texts)) {
-      union(i, j);
-      exactPairs.add(i);
-      exactPairs.add(j);
+    hashes[i] = h;
+    let s = h % tableSize;
+    for (;;) {
+      const j = slots[s]!;
+      if (j < 0) {
+        slots[s] = i;
+        break;
+      }
+      if (hashes[j] === h && sameRow(doc, i, j, texts)) {
+        union(i, j);
+        exactPairs.add(i);
+        exactPairs.add(j);
+        break;
+      }
+      s = (s + 1) & (tableSize - 1);
     }
   }
-  first.clear();
   // Near-identical: a neighbour much closer than the typical nearest neighbour.
   const nb = doc.neighbours();
   if (nb) {
