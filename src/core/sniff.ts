@@ -5,6 +5,7 @@ import type { RandomAccessFile } from "./random-access";
 // Format probes shared with the scanners that read these formats in full.
 import { listZip } from "../scanners/artifacts/archive/zip";
 import { looksLikePickle } from "../scanners/artifacts/pickle/machine";
+import { cmsContentType, openPgpMessage } from "../scanners/protection/formats";
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -96,6 +97,9 @@ function sniffJson(text: string): TargetKind {
   try {
     doc = JSON.parse(text);
   } catch {
+    // Malformed policies still go to the policy scanner, which reports where the JSON breaks.
+    if (/"Statement"\s*:/.test(text) && /"Effect"\s*:/.test(text)) return "iam-policy";
+    if (/"bindings"\s*:/.test(text) && /"role"\s*:\s*"roles\//.test(text)) return "gcs-iam-policy";
     return "json";
   }
   if (!doc || typeof doc !== "object") return "json";
@@ -105,16 +109,26 @@ function sniffJson(text: string): TargetKind {
   if ("Statement" in o && ("Version" in o || Array.isArray(o.Statement) || typeof o.Statement === "object")) return "iam-policy";
   if (hasPolicyDocument(o, 0)) return "iam-policy";
   if (Array.isArray(o.bindings) && o.bindings.every((b) => b && typeof b === "object" && "role" in (b as object))) return "gcs-iam-policy";
+  if (isRbacObject(o) || (Array.isArray(o.items) && o.items.some(isRbacObject))) return "k8s-rbac";
   if (typeof o.protected === "string" && typeof o.ciphertext === "string") return "jwe";
   return "json";
+}
+
+/** Kubernetes RBAC objects as `kubectl get -o json` prints them. */
+function isRbacObject(o: unknown): boolean {
+  if (!o || typeof o !== "object") return false;
+  const { apiVersion, kind } = o as Record<string, unknown>;
+  return typeof apiVersion === "string" && apiVersion.startsWith("rbac.authorization.k8s.io/") && typeof kind === "string" && /^(Cluster)?Role(Binding)?$/.test(kind);
 }
 
 /** CloudFormation and Terraform plans carry IAM policies in PolicyDocument / policy fields. */
 function hasPolicyDocument(o: unknown, depth: number): boolean {
   if (depth > 8 || !o || typeof o !== "object") return false;
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
-    if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument") && v && typeof v === "object" && "Statement" in (v as object)) return true;
-    if ((k === "policy" || k === "Policy") && typeof v === "string" && v.includes('"Statement"')) return true;
+    if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument" || k === "KeyPolicy") && v && typeof v === "object" && "Statement" in (v as object)) return true;
+    if ((k === "policy" || k === "Policy" || k === "assume_role_policy" || k === "json") && typeof v === "string" && v.includes('"Statement"')) return true;
+    // Policies nested under other keys (aws iam get-account-authorization-details: PolicyVersionList[].Document).
+    if (k === "Statement" && Array.isArray(v) && v.length > 0 && v.every((s) => s && typeof s === "object" && "Effect" in (s as object))) return true;
     if (typeof v === "object" && hasPolicyDocument(v, depth + 1)) return true;
   }
   return false;
@@ -125,6 +139,13 @@ function sniffText(head: Buffer, size: number): TargetKind {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("-----BEGIN AGE ENCRYPTED FILE-----")) return "age";
   if (trimmed.startsWith("-----BEGIN PGP MESSAGE-----")) return "openpgp";
+  const pemCms = /^-----BEGIN (PKCS7|CMS)-----\r?\n([A-Za-z0-9+/=\r\n]{16,})/.exec(trimmed);
+  if (pemCms) {
+    // PEM CMS may be SignedData or EnvelopedData: decide from the content type inside.
+    const der = Buffer.from(pemCms[2]!.replace(/\s+/g, "").slice(0, 64).replace(/=+$/, ""), "base64");
+    const name = cmsContentType(der, Number.MAX_SAFE_INTEGER)?.name;
+    return name === "EnvelopedData" || name === "AuthEnvelopedData" || name === "EncryptedData" ? "cms-enveloped" : "cms-signature";
+  }
   if (/^-----BEGIN (PKCS7|CMS)-----/.test(trimmed)) return "cms-signature";
   if (/^-----BEGIN [A-Z0-9 ]+-----/.test(trimmed)) return "pem";
   if (/^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\s*$/.test(trimmed)) {
@@ -151,13 +172,27 @@ function sniffText(head: Buffer, size: number): TargetKind {
       if (complete.length > 1 && complete.every((l) => isJson(l) && l.trim().startsWith("{"))) return "jsonl";
       // Large JSON: judge by the keys seen in the head.
       if (/"modelTopology"\s*:/.test(text)) return "tfjs-model";
-      if (/"Statement"\s*:/.test(text)) return "iam-policy";
+      // Policies, also as JSON strings inside Terraform plans (escaped quotes), and plans with IAM resources.
+      if (/\\?"Statement\\?"\s*:/.test(text)) return "iam-policy";
+      if (/"terraform_version"\s*:/.test(text) && /"type"\s*:\s*"aws_(iam_|s3_bucket_policy|kms_key)/.test(text)) return "iam-policy";
       return "json";
     }
   }
   if (/^\s*(apiVersion|kind)\s*:/m.test(text) && /rbac\.authorization\.k8s\.io/.test(text) && /^\s*kind\s*:\s*(Cluster)?Role(Binding)?\s*$/m.test(text)) {
     return "k8s-rbac";
   }
+  // IAM policies in YAML: CloudFormation templates (PolicyDocument, KeyPolicy, ...) and bare policies.
+  // SAM templates may inline statements under Policies without a PolicyDocument key.
+  if (
+    /^\s*(-\s+)?Statement\s*:/m.test(text) &&
+    (/^\s*(-\s+)?(PolicyDocument|AssumeRolePolicyDocument|KeyPolicy)\s*:/m.test(text) ||
+      /^Version\s*:\s*["']?2012-10-17/m.test(text) ||
+      (/^(AWSTemplateFormatVersion|Resources)\s*:/m.test(text) && /^\s*(-\s+)?Effect\s*:\s*["']?(Allow|Deny)\b/m.test(text)))
+  ) {
+    return "iam-policy";
+  }
+  // GCS IAM policies as gcloud prints them (YAML).
+  if (/^bindings\s*:/m.test(text) && /^\s*-?\s*role\s*:\s*["']?roles\//m.test(text)) return "gcs-iam-policy";
   if (isDelimited(lines, head.length < size)) return "csv";
   if (/^(---\s*\n)?([A-Za-z_][\w.-]*\s*:(\s|$))/m.test(text) && /^[A-Za-z_][\w.-]*\s*:/m.test(lines[0] ?? "")) return "yaml";
   return "text";
@@ -208,27 +243,9 @@ function countOutsideQuotes(line: string, delim: string): number {
   return n;
 }
 
+/** An encrypted OpenPGP message: session-key packets (tags 1/3) followed by an encrypted data packet. */
 function isOpenPgpBinary(head: Buffer): boolean {
-  // A message starts with a public-key (tag 1) or symmetric-key (tag 3) encrypted session key packet.
-  if (head.length < 4) return false;
-  const b = head[0]!;
-  if ((b & 0x80) === 0) return false;
-  let tag: number;
-  let bodyStart: number;
-  if (b & 0x40) {
-    tag = b & 0x3f;
-    const l = head[1]!;
-    bodyStart = l < 192 ? 2 : l < 224 ? 3 : l === 255 ? 6 : -1;
-  } else {
-    tag = (b >> 2) & 0x0f;
-    const lenType = b & 0x03;
-    bodyStart = lenType === 0 ? 2 : lenType === 1 ? 3 : lenType === 2 ? 5 : -1;
-  }
-  if (bodyStart < 0 || bodyStart >= head.length) return false;
-  const version = head[bodyStart]!;
-  if (tag === 1) return version === 3 || version === 6;
-  if (tag === 3) return version === 4 || version === 5 || version === 6;
-  return false;
+  return openPgpMessage(head) !== undefined;
 }
 
 /** DER SEQUENCE holding a CMS ContentInfo; returns signedData / envelopedData or undefined. */

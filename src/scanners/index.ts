@@ -2,5 +2,7 @@
 import type { Scanner } from "../core/rule";
 import { artifactScanner } from "./artifacts";
 import { datasetScanner } from "./datasets";
+import { policyScanner } from "./policies";
+import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, datasetScanner];
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, policyScanner, datasetScanner];
