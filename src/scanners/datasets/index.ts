@@ -88,10 +88,18 @@ export const datasetScanner: Scanner = {
     if (images.length === 0) return;
     const thresholds = datasetThresholds();
     for (const [root, files] of groupImageFolders(images)) {
-      const { table, failed } = await loadImageFolder(files);
+      const { table, failed } = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
       const doc = new DatasetDocument(toUri(ctx.cwd, root), table, thresholds, undefined);
       for (const f of failed) {
         ctx.report("aigis/parse-error", { message: `${f.uri} could not be decoded as an image: ${f.reason}.`, location: { uri: f.uri }, evidence: { reason: f.reason }, fingerprintKey: "image-decode" });
+      }
+      if (table.truncated) {
+        ctx.report("aigis/limit-exceeded", {
+          message: `Only ${table.truncated.rowsRead} images of ${toUri(ctx.cwd, root)} were checked: ${table.truncated.reason}.`,
+          location: { uri: table.rowUris![0]! },
+          evidence: { limit: "maxInMemoryBytes", rowsRead: table.truncated.rowsRead },
+          fingerprintKey: "image-folder-rows",
+        });
       }
       for (const rule of datasetRules) {
         rule.check(doc, {

@@ -147,6 +147,14 @@ describe("image folders", () => {
     const max = table.features.data.reduce((a, b) => Math.max(a, b), 0);
     expect(max).toBe(255);
   });
+
+  it("stops decoding at the in-memory limit and records it", async () => {
+    const root = join(FIX, "images/digits_patch");
+    const files = readdirSync(root).flatMap((cls) => readdirSync(join(root, cls)).map((f) => ({ absPath: join(root, cls, f), uri: `${cls}/${f}` })));
+    const { table } = await loadImageFolder(groupImageFolders(files).get(root)!, 100 * 8 * 8 * 4 * 2);
+    expect(table.rowCount).toBe(101);
+    expect(table.truncated?.rowsRead).toBe(101);
+  });
 });
 
 describe("JPEG image folders", () => {
