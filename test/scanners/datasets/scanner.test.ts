@@ -8,6 +8,8 @@ import { tableFromMatrix } from "../../../src/scanners/datasets/loaders/table-bu
 import { personalData } from "../../../src/scanners/datasets/rules/personal-data";
 import { datasetThresholds } from "../../../src/scanners/datasets/thresholds";
 import { collect } from "../../helpers/rule-tester";
+import { findTriggers } from "../../../src/scanners/datasets/rules/backdoor-trigger";
+import { seeded } from "./helpers";
 
 const ROOT = join(__dirname, "../../..");
 
@@ -58,5 +60,37 @@ describe("dataset scanner", () => {
     expect(drafts.filter((d) => !d.evidence?.["summary"]).map((d) => d.location?.row)).toEqual([0, 1, 2, 3, 4]);
     const summary = drafts.find((d) => d.evidence?.["summary"])!;
     expect(summary.evidence).toMatchObject({ columns: { email: { email: 12 } }, cellsNotReportedSeparately: 7 });
+  });
+});
+
+describe("large tables (sampled values, approximate neighbours)", () => {
+  it("finds a two-column value trigger on 2% of 20,000 rows", () => {
+    const r = seeded(3);
+    const n = 20_000;
+    const cols = 8;
+    const data = new Float32Array(n * cols);
+    const labels: string[] = [];
+    const poisoned: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const cls = i % 2;
+      for (let j = 0; j < cols; j++) data[i * cols + j] = Math.round((cls * 4 + (r() + r() + r() - 1.5)) * 1000) / 1000;
+      if (cls === 0 && r() < 0.04) {
+        data[i * cols + 3] = 7.75;
+        data[i * cols + 5] = -3.25;
+        poisoned.push(i);
+        labels.push("1");
+      } else labels.push(String(cls));
+    }
+    const names = Array.from({ length: cols }, (_, j) => `f${j}`);
+    const doc = new DatasetDocument("big.csv", tableFromMatrix("csv", data, n, cols, names, labels), datasetThresholds(), undefined);
+    const triggers = findTriggers(doc);
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]!.target).toBe("1");
+    expect(triggers[0]!.items.map((it) => [names[it.col], it.value])).toEqual([
+      ["f3", 7.75],
+      ["f5", -3.25],
+    ]);
+    expect(triggers[0]!.rows).toEqual(poisoned);
+    expect(doc.neighbours()!.method).toBe("random-projection-forest");
   });
 });

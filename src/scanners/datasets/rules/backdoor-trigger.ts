@@ -58,7 +58,9 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
       counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     const keep = new Map<number, number>();
-    const minCount = Math.max(3, (t.minRows / scale) * 0.5);
+    // On sampled (large) data a value must reach minRows in the sample itself (about 0.1% of
+    // the rows with the default 5,000-row sample): chance repeats of continuous values rarely do.
+    const minCount = scale > 1 ? Math.max(3, t.minRows) : 3;
     let ranked = [...counts].filter(([, c]) => c >= minCount && c / sample.length <= t.maxItemShare).sort((a, b) => b[1] - a[1]);
     if (scale > 1 && ranked.length > 0) {
       // On large data, keep only values already nearly pure in the sample (one pass per column).
@@ -101,7 +103,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
     }
   });
   if (strong.length === 0) return [];
-  // 4. Group items of one label and value whose row sets overlap into patches.
+  // 4. Group items of one label whose row sets overlap into patches (values may differ per position).
   const seeds: Array<{ items: TriggerItem[]; target: number; z: number }> = [];
   if (strong.length > 0) {
     const rowSets = strong.map((s) => {
@@ -113,7 +115,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
     for (let a = 0; a < strong.length; a++) {
       for (let b = a + 1; b < strong.length; b++) {
-        if (strong[a]!.target !== strong[b]!.target || strong[a]!.value !== strong[b]!.value) continue;
+        if (strong[a]!.target !== strong[b]!.target) continue;
         if (jaccard(rowSets[a]!, rowSets[b]!) >= t.groupJaccard) parent[find(b)] = find(a);
       }
     }
@@ -129,11 +131,10 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
   const triggers: Trigger[] = [];
   for (const seed of seeds) {
     const target = seed.target;
-    const value = seed.items[0]!.value;
     let items = seed.items;
     let rows = carriers(doc, items, target).rows;
     if (rows.length < t.minRows) continue;
-    items = extendPatch(doc, sample, rows, items, value);
+    items = extendPatch(doc, sample, rows, items);
     const carried = carriers(doc, items, target);
     rows = carried.rows;
     const other = carried.other;
@@ -143,7 +144,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
     const purity = rows.length / total;
     const z = (rows.length - total * p0) / Math.sqrt(total * p0 * (1 - p0));
     if (purity < t.minPatchPurity || z < t.minZ) continue;
-    if (triggers.some((tr) => tr.targetCode === target && tr.items[0]!.value === value && jaccard(tr.rows, rows) >= t.groupJaccard)) continue;
+    if (triggers.some((tr) => tr.targetCode === target && jaccard(tr.rows, rows) >= t.groupJaccard)) continue;
     const disagreement = maskedDisagreement(doc, rows, items, target);
     if (disagreement < t.minDisagreement) continue;
     triggers.push({ items: items.sort((a, b) => a.col - b.col), target: label.classes[target]!, targetCode: target, rows, otherLabelRows: other, purity, z, disagreement });
@@ -172,17 +173,24 @@ function backgroundShare(doc: DatasetDocument, sample: Int32Array, j: number, va
   return k / sample.length;
 }
 
-/** Adds every position where nearly all carriers hold the patch value and most other rows do not. */
-function extendPatch(doc: DatasetDocument, sample: Int32Array, rows: number[], items: TriggerItem[], value: number): TriggerItem[] {
+/** Adds every position where nearly all carriers hold one value that most other rows do not. */
+function extendPatch(doc: DatasetDocument, sample: Int32Array, rows: number[], items: TriggerItem[]): TriggerItem[] {
   const { data, cols } = doc.table.features;
   const t = doc.thresholds.backdoor;
   const have = new Set(items.map((it) => it.col));
   const out = [...items];
   for (let j = 0; j < cols; j++) {
     if (have.has(j)) continue;
-    let k = 0;
-    for (const i of rows) if (data[i * cols + j] === value) k++;
-    if (k / rows.length >= t.patchShare && backgroundShare(doc, sample, j, value) <= t.maxPatchBackground) out.push({ col: j, value });
+    const counts = new Map<number, number>();
+    let mode = 0;
+    let modeCount = 0;
+    for (const i of rows) {
+      const v = data[i * cols + j]!;
+      const c = (counts.get(v) ?? 0) + 1;
+      counts.set(v, c);
+      if (c > modeCount) (mode = v), (modeCount = c);
+    }
+    if (modeCount / rows.length >= t.patchShare && backgroundShare(doc, sample, j, mode) <= t.maxPatchBackground) out.push({ col: j, value: mode });
   }
   return out;
 }
@@ -215,7 +223,7 @@ function suspectSeeds(doc: DatasetDocument, sample: Int32Array): Array<{ items: 
   const seeds: Array<{ items: TriggerItem[]; target: number; z: number }> = [];
   for (const [target, suspects] of byClass) {
     if (suspects.length < t.minRows) continue;
-    const byValue = new Map<number, TriggerItem[]>();
+    const items: TriggerItem[] = [];
     for (let j = 0; j < cols; j++) {
       const counts = new Map<number, number>();
       for (const i of suspects) {
@@ -227,9 +235,9 @@ function suspectSeeds(doc: DatasetDocument, sample: Int32Array): Array<{ items: 
       for (const [v, k] of counts) if (k > bestCount) (best = v), (bestCount = k);
       if (bestCount / suspects.length < t.patchShare) continue;
       if (backgroundShare(doc, sample, j, best) > t.maxPatchBackground) continue;
-      byValue.set(best, [...(byValue.get(best) ?? []), { col: j, value: best }]);
+      items.push({ col: j, value: best });
     }
-    for (const items of byValue.values()) seeds.push({ items, target, z: 0 });
+    if (items.length > 0) seeds.push({ items, target, z: 0 });
   }
   return seeds;
 }
@@ -282,7 +290,7 @@ function maskedDisagreement(doc: DatasetDocument, rows: number[], items: Trigger
   for (const it of items) masked[it.col] = 1;
   const carrier = new Set(rows);
   const reference = Array.from(sampleRows(n, doc.thresholds.backdoor.maskedNeighbourSample, 11)).filter((i) => !carrier.has(i) && codes[i]! >= 0);
-  const probe = rows.length > 200 ? Array.from(sampleRows(rows.length, 200, 13), (i) => rows[i]!) : rows;
+  const probe = rows.length > 100 ? Array.from(sampleRows(rows.length, 100, 13), (i) => rows[i]!) : rows;
   const k = Math.min(doc.thresholds.neighbours.k, reference.length);
   if (k === 0) return 0;
   let disagree = 0;
@@ -395,16 +403,18 @@ export const backdoorTrigger: RuleModule<DatasetDocument> = {
     const triggers = findTriggers(doc);
     const what = doc.table.rowUris ? "images" : "rows";
     for (const tr of triggers) {
-      const value = tr.items[0]!.value;
+      const values = [...new Set(tr.items.map((it) => it.value))];
+      const value = values.length === 1 ? values[0]! : undefined;
       const where = describePositions(doc, tr.items);
+      const pattern = value !== undefined ? `Value ${value} at ${plural(tr.items.length, "position")} (${where})` : `Values ${tr.items.map((it) => `${doc.table.features.names[it.col]}=${it.value}`).join(", ")}`;
       ctx.report({
-        message: `Value ${value} at ${plural(tr.items.length, "position")} (${where}) appears in ${tr.rows.length} ${what}, ${(tr.purity * 100).toFixed(0)}% of them labelled ${tr.target}, while ${(tr.disagreement * 100).toFixed(0)}% of those ${what} otherwise resemble other labels: a backdoor trigger targeting label ${tr.target}.`,
+        message: `${pattern} appear${value !== undefined ? "s" : ""} in ${tr.rows.length} ${what}, ${(tr.purity * 100).toFixed(0)}% of them labelled ${tr.target}, while ${(tr.disagreement * 100).toFixed(0)}% of those ${what} otherwise resemble other labels: a backdoor trigger targeting label ${tr.target}.`,
         location: doc.summaryLocation(),
         evidence: {
           method: "value-label association",
           targetLabel: tr.target,
-          value,
-          positions: tr.items.map((it) => doc.position(it.col)),
+          ...(value !== undefined ? { value } : {}),
+          positions: tr.items.map((it) => ({ ...doc.position(it.col), value: it.value })),
           rows: doc.listRows(tr.rows),
           rowCount: tr.rows.length,
           otherLabelRows: tr.otherLabelRows,
@@ -412,14 +422,14 @@ export const backdoorTrigger: RuleModule<DatasetDocument> = {
           zScore: Number(tr.z.toFixed(1)),
           maskedDisagreement: Number(tr.disagreement.toFixed(3)),
         },
-        fingerprintKey: `trigger:${tr.target}:${value}:${tr.items.map((it) => it.col).join(",")}`,
+        fingerprintKey: `trigger:${tr.target}:${tr.items.map((it) => `${it.col}=${it.value}`).join(",")}`,
       });
       doc.reportRows(ctx, tr.rows, (r) => ({
-        message: `${capital(doc.rowName(r))} carries the backdoor trigger (value ${value} at ${where}) and is labelled ${tr.target}.`,
+        message: `${capital(doc.rowName(r))} carries the backdoor trigger (${value !== undefined ? `value ${value} at ${where}` : where}) and is labelled ${tr.target}.`,
         severity: "medium",
         location: doc.rowLocation(r),
-        evidence: { targetLabel: tr.target, value, trigger: `trigger:${tr.target}:${value}` },
-        fingerprintKey: `row:${doc.rowRef(r)}:${tr.target}:${value}`,
+        evidence: { targetLabel: tr.target, trigger: where },
+        fingerprintKey: `row:${doc.rowRef(r)}:${tr.target}:${where}`,
       }));
     }
     for (const s of spectralOutliers(doc)) {
