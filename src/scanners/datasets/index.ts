@@ -5,7 +5,7 @@
 import type { FindingDraft } from "../../types";
 import type { ProjectContext, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { parseNpyHeader } from "./loaders/npy";
-import { DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
+import { DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
 import { DatasetDocument, PiiCollector } from "./document";
 import { datasetRules } from "./rules";
 import { datasetThresholds } from "./thresholds";
@@ -67,6 +67,14 @@ export const datasetScanner: Scanner = {
       );
     } catch (e) {
       if (!(e instanceof DatasetLoadError)) throw e;
+      if (e instanceof DatasetLimitError) {
+        ctx.report("aigis/limit-exceeded", {
+          message: `${file.uri} was not checked as a dataset: ${e.message}.`,
+          evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes },
+          fingerprintKey: "dataset-size",
+        });
+        return;
+      }
       ctx.report("aigis/parse-error", {
         message: `${file.uri} could not be read as a dataset: ${e.message}.`,
         evidence: { format: file.kind, reason: e.message },

@@ -51,6 +51,13 @@ describe("dataset scanner", () => {
     expect(notice?.message).toContain("first 500 rows");
   });
 
+  it("reports a .npy larger than the in-memory limit as a limit, not a parse error", async () => {
+    const { report } = await runScan({ paths: ["fixtures/datasets/loaders/digits_c.npy"], cwd: ROOT, jobs: 1, config: { limits: { maxInMemoryBytes: 1000 } } });
+    const notices = report.findings.filter((f) => f.ruleId.startsWith("aigis/"));
+    expect(notices.map((f) => f.ruleId)).toEqual(["aigis/limit-exceeded"]);
+    expect(notices[0]!.message).toContain("in-memory limit");
+  });
+
   it("caps per-row findings and counts the rest in the summary", () => {
     const thresholds = { ...datasetThresholds(), maxRowFindings: 5 };
     const pii = new PiiCollector(thresholds, thresholds.maxRowFindings);
