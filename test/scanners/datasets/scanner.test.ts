@@ -1,7 +1,10 @@
 // The dataset scanner through the pipeline, on the loader fixtures (npy with labels, Parquet,
 // JSON Lines, TSV) and on the caps and limits.
 
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PNG } from "pngjs";
 import { runScan } from "../../../src/core/run";
 import { DatasetDocument, PiiCollector } from "../../../src/scanners/datasets/document";
 import { tableFromMatrix } from "../../../src/scanners/datasets/loaders/table-builder";
@@ -99,5 +102,31 @@ describe("large tables (sampled values, approximate neighbours)", () => {
     ]);
     expect(triggers[0]!.rows).toEqual(poisoned);
     expect(doc.neighbours()!.method).toBe("random-projection-forest");
+  });
+});
+
+describe("image folders through the pipeline", () => {
+  it("reports the same image filed under two classes, by image path", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aigis-imgdup-"));
+    const r = seeded(4);
+    const png = (seed: number): Buffer => {
+      const img = new PNG({ width: 6, height: 6, colorType: 0 });
+      for (let p = 0; p < 36; p++) img.data.set(Array(3).fill(Math.floor(((p * 37 + seed * 11) % 97) * 2.5 * r() + 10)).concat(255), p * 4);
+      return PNG.sync.write(img);
+    };
+    for (const cls of ["cat", "dog"]) mkdirSync(join(root, "train", cls), { recursive: true });
+    for (let n = 0; n < 12; n++) {
+      writeFileSync(join(root, "train", "cat", `c${n}.png`), png(n));
+      writeFileSync(join(root, "train", "dog", `d${n}.png`), png(100 + n));
+    }
+    const copy = png(500);
+    writeFileSync(join(root, "train", "cat", "same.png"), copy);
+    writeFileSync(join(root, "train", "dog", "same.png"), copy);
+    const { report } = await runScan({ paths: ["train"], cwd: root, jobs: 1 });
+    const groups = report.findings.filter((f) => f.ruleId === "dataset/conflicting-duplicates" && !(f.evidence as { summary?: boolean }).summary);
+    expect(groups).toHaveLength(1);
+    expect((groups[0]!.evidence as { rows: string[] }).rows).toEqual(["train/cat/same.png", "train/dog/same.png"]);
+    expect(groups[0]!.location.uri).toBe("train/cat/same.png");
+    expect(groups[0]!.message).toBe("Identical images train/cat/same.png, train/dog/same.png carry different labels (cat, dog).");
   });
 });
