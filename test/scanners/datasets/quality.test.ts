@@ -147,7 +147,7 @@ describe("personal data: per type precision and recall >= 0.95 with decoys prese
 });
 
 describe("clean sets: no finding at medium or above", () => {
-  it.each(["clean/iris.csv", "clean/wine.csv", "clean/breast_cancer.csv", "clean/digits.csv", "text/spam_clean.csv"])("%s", async (path) => {
+  it.each(["clean/iris.csv", "clean/wine.csv", "clean/breast_cancer.csv", "clean/digits.csv", "source/spamassassin.csv"])("%s", async (path) => {
     expect(existsSync(join(ROOT, FIX, path))).toBe(true);
     const report = await scan(path);
     expect(report.targets[0]!.kind).toBe("csv");
