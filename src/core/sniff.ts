@@ -213,13 +213,28 @@ function isJson(s: string): boolean {
 
 /** CSV/TSV: at least two lines with the same, non-zero count of one delimiter outside quotes. */
 function isDelimited(lines: string[], truncated: boolean): boolean {
-  const sample = (truncated ? lines.slice(0, -1) : lines).slice(0, 50);
+  const sample = joinQuotedLines(truncated ? lines.slice(0, -1) : lines).slice(0, 50);
   if (sample.length < 2) return false;
   for (const delim of [",", "\t", ";", "|"]) {
     const counts = sample.map((l) => countOutsideQuotes(l, delim));
     if (counts[0]! > 0 && counts.every((c) => c === counts[0])) return true;
   }
   return false;
+}
+
+/** Rejoins records whose quoted fields hold newlines (an odd count of quotes leaves a field open). */
+function joinQuotedLines(lines: string[]): string[] {
+  const out: string[] = [];
+  let open: string | undefined;
+  for (const line of lines) {
+    const record = open === undefined ? line : `${open}\n${line}`;
+    if ((record.split('"').length - 1) % 2 === 1) open = record;
+    else {
+      out.push(record);
+      open = undefined;
+    }
+  }
+  return out;
 }
 
 function countOutsideQuotes(line: string, delim: string): number {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import jpeg from "jpeg-js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { groupImageFolders, loadDataset, loadImageFolder, parseRecords, sniffDialect, type DatasetTable } from "../../../src/scanners/datasets/loaders";
@@ -22,6 +23,11 @@ describe("CSV / TSV", () => {
     expect(t.label?.classes).toEqual(["setosa", "versicolor", "virginica"]);
     expect(t.columns.map((c) => c.kind)).toEqual(["numeric", "numeric", "numeric", "numeric", "categorical"]);
     expect(column(t, 0).slice(0, 2)).toEqual([Math.fround(5.1), Math.fround(4.9)]);
+  });
+
+  it("falls back to the common names when a file lacks the hinted column", async () => {
+    const t = await loadDataset(join(FIX, "loaders/iris.jsonl"), { labelColumn: "no_such_column" });
+    expect(t.label?.name).toBe("target");
   });
 
   it("reads a TSV without header and takes the label from a hint", async () => {
@@ -140,5 +146,39 @@ describe("image folders", () => {
     expect(table.rowUris?.length).toBe(600);
     const max = table.features.data.reduce((a, b) => Math.max(a, b), 0);
     expect(max).toBe(255);
+  });
+
+  it("stops decoding at the in-memory limit and records it", async () => {
+    const root = join(FIX, "images/digits_patch");
+    const files = readdirSync(root).flatMap((cls) => readdirSync(join(root, cls)).map((f) => ({ absPath: join(root, cls, f), uri: `${cls}/${f}` })));
+    const { table } = await loadImageFolder(groupImageFolders(files).get(root)!, 100 * 8 * 8 * 4 * 2);
+    expect(table.rowCount).toBe(101);
+    expect(table.truncated?.rowsRead).toBe(101);
+  });
+});
+
+describe("JPEG image folders", () => {
+  it("decodes colour JPEGs, keeps three channels and resamples odd sizes", async () => {
+    const root = mkdtempSync(join(tmpdir(), "aigis-jpeg-"));
+    const files: Array<{ absPath: string; uri: string }> = [];
+    for (const [cls, rgb] of [["red", [220, 30, 30]], ["blue", [30, 30, 220]]] as const) {
+      mkdirSync(join(root, cls));
+      for (let n = 0; n < 3; n++) {
+        const size = n === 2 ? 8 : 4;
+        const data = Buffer.alloc(size * size * 4);
+        for (let p = 0; p < size * size; p++) data.set([...rgb, 255], p * 4);
+        const path = join(root, cls, `${n}.jpg`);
+        writeFileSync(path, jpeg.encode({ data, width: size, height: size }, 95).data);
+        files.push({ absPath: path, uri: `${cls}/${n}.jpg` });
+      }
+    }
+    const { table, failed } = await loadImageFolder(groupImageFolders(files).get(root)!);
+    expect(failed).toEqual([]);
+    expect(table.imageShape).toEqual([4, 4, 3]);
+    expect(table.rowCount).toBe(6);
+    const red = table.rowUris!.indexOf("red/2.jpg");
+    const px = Array.from(table.features.data.subarray(red * 48, red * 48 + 3));
+    expect(px[0]!).toBeGreaterThan(180);
+    expect(px[2]!).toBeLessThan(80);
   });
 });

@@ -175,11 +175,11 @@ export async function loadCsv(path: string, head: Buffer, hints: LoadHints, limi
     if (!builder) {
       if (dialect.header) {
         names = cells.map((c, j) => c.trim() || `column_${j}`);
-        builder = new TableBuilder(dialect.delimiter === "\t" ? "tsv" : "csv", names, hints, expectedRows);
+        builder = new TableBuilder(dialect.delimiter === "\t" ? "tsv" : "csv", names, hints, expectedRows, limits.maxInMemoryBytes);
         return;
       }
       names = cells.map((_, j) => `column_${j}`);
-      builder = new TableBuilder(dialect.delimiter === "\t" ? "tsv" : "csv", names, hints, expectedRows);
+      builder = new TableBuilder(dialect.delimiter === "\t" ? "tsv" : "csv", names, hints, expectedRows, limits.maxInMemoryBytes);
     }
     if (cells.length !== names.length) {
       if (cells.length > names.length) cells.length = names.length;
@@ -189,7 +189,7 @@ export async function loadCsv(path: string, head: Buffer, hints: LoadHints, limi
     builder.push(cells);
     row++;
   };
-  const stop = (): boolean => row >= maxRows;
+  const stop = (): boolean => row >= maxRows || (builder?.full ?? false);
   await streamText(
     path,
     (text, final) => {

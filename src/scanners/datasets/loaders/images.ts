@@ -43,13 +43,25 @@ export interface ImageFolderResult {
   failed: Array<{ uri: string; reason: string }>;
 }
 
-/** Loads images whose parent folder names the class. */
-export async function loadImageFolder(files: ImageFile[]): Promise<ImageFolderResult> {
+/**
+ * Loads images whose parent folder names the class. Decoded pixels (RGBA bytes, then the
+ * Float32 matrix at four times their size) stay within `maxInMemoryBytes`: images past it are
+ * not read and the table records the truncation.
+ */
+export async function loadImageFolder(files: ImageFile[], maxInMemoryBytes = 1024 ** 3): Promise<ImageFolderResult> {
   const decoded: Array<{ file: ImageFile; img: DecodedImage; label: string }> = [];
   const failed: ImageFolderResult["failed"] = [];
-  for (const file of files) {
+  let bytes = 0;
+  let stoppedAt: number | undefined;
+  for (const [n, file] of files.entries()) {
+    if (bytes * 2 > maxInMemoryBytes) {
+      stoppedAt = n;
+      break;
+    }
     try {
-      decoded.push({ file, img: decodeImage(await readFile(file.absPath)), label: basename(dirname(file.absPath)) });
+      const img = decodeImage(await readFile(file.absPath));
+      bytes += img.rgba.length;
+      decoded.push({ file, img, label: basename(dirname(file.absPath)) });
     } catch (e) {
       failed.push({ uri: file.uri, reason: (e as Error).message });
     }
@@ -98,6 +110,7 @@ export async function loadImageFolder(files: ImageFile[]): Promise<ImageFolderRe
   );
   table.imageShape = [h, w, c];
   table.rowUris = decoded.map((d) => d.file.uri);
+  if (stoppedAt !== undefined) table.truncated = { reason: `stopped after ${stoppedAt} of ${files.length} images: decoded pixels reached the in-memory limit of ${maxInMemoryBytes} bytes`, rowsRead: decoded.length };
   return { table, failed };
 }
 

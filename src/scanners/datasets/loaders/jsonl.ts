@@ -38,7 +38,7 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
       else if (v && typeof v === "object") for (const k of Object.keys(v)) keys.add(k);
     }
     names = keys.size > 0 ? [...keys] : width > 0 ? Array.from({ length: width }, (_, j) => `column_${j}`) : ["value"];
-    builder = new TableBuilder("jsonl", names, hints);
+    builder = new TableBuilder("jsonl", names, hints, 0, limits.maxInMemoryBytes);
     for (const v of pending.splice(0)) emit(v);
   };
   const onLine = (line: string): void => {
@@ -58,7 +58,7 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
       if (pending.length >= KIND_SAMPLE_ROWS) start();
     } else emit(value);
   };
-  const stop = (): boolean => row >= maxRows;
+  const stop = (): boolean => row >= maxRows || (builder?.full ?? false);
   await streamText(
     path,
     (text, final) => {

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { tableFromMatrix } from "./table-builder";
-import { DatasetLoadError, type DatasetTable, type LoadHints, type LoadLimits } from "./types";
+import { DatasetLimitError, DatasetLoadError, type DatasetTable, type LoadHints, type LoadLimits } from "./types";
 
 export interface NpyArray {
   dtype: string;
@@ -107,7 +107,7 @@ export function parseNpy(buf: Buffer): NpyArray {
 /** Reads labels: a 1-D .npy, or text with one label per line (an optional header line is skipped). */
 export async function readLabels(path: string, maxBytes: number): Promise<string[]> {
   const size = (await stat(path)).size;
-  if (size > maxBytes) throw new DatasetLoadError(`labels file ${basename(path)} is larger than the in-memory limit`);
+  if (size > maxBytes) throw new DatasetLimitError(`labels file ${basename(path)} is larger than the in-memory limit`);
   const buf = await readFile(path);
   if (buf.subarray(0, 6).equals(MAGIC)) {
     const arr = parseNpy(buf);
@@ -139,7 +139,7 @@ export function findLabelsFile(featuresPath: string): string | undefined {
 
 export async function loadNpy(path: string, hints: LoadHints, limits: LoadLimits): Promise<DatasetTable> {
   const size = (await stat(path)).size;
-  if (size > limits.maxInMemoryBytes) throw new DatasetLoadError(`.npy of ${size} bytes is larger than the in-memory limit of ${limits.maxInMemoryBytes} bytes`);
+  if (size > limits.maxInMemoryBytes) throw new DatasetLimitError(`.npy of ${size} bytes is larger than the in-memory limit of ${limits.maxInMemoryBytes} bytes`);
   const arr = parseNpy(await readFile(path));
   const shape = arr.shape;
   if (shape.length < 1) throw new DatasetLoadError(".npy holds a scalar, not a dataset");

@@ -61,9 +61,10 @@ export async function loadParquet(path: string, hints: LoadHints, limits: LoadLi
         if (msg.type === "schema") {
           names = msg.names ?? [];
           total = msg.total ?? 0;
-          builder = new TableBuilder("parquet", names, hints, Math.min(total, maxRows));
+          builder = new TableBuilder("parquet", names, hints, Math.min(total, maxRows), limits.maxInMemoryBytes);
         } else if (msg.type === "rows") {
           for (const cells of msg.rows ?? []) {
+            if (builder!.full) break;
             options.onRecord?.(cells, row, names);
             builder!.push(cells);
             row++;

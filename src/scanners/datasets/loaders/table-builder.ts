@@ -16,6 +16,8 @@ export function cellNumber(cell: RawCell): number {
   if (typeof cell === "number") return cell;
   if (typeof cell === "string") {
     if (cell.length === 0) return NaN;
+    const fast = parseDecimal(cell);
+    if (fast === fast) return fast;
     const n = Number(cell);
     if (Number.isFinite(n)) return n;
     return NaN;
@@ -23,6 +25,40 @@ export function cellNumber(cell: RawCell): number {
   if (typeof cell === "bigint") return Number(cell);
   if (typeof cell === "boolean") return cell ? 1 : 0;
   return NaN;
+}
+
+/**
+ * Plain decimals ("-12.345") of up to 15 significant digits, parsed on char codes: an exact
+ * integer mantissa divided by an exact power of ten rounds correctly (Clinger's fast path),
+ * and is several times quicker than Number() on the 64 million cells of a large CSV.
+ * NaN means "not this simple form" (the caller falls back to Number()).
+ */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+export function parseDecimal(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let neg = false;
+  const first = s.charCodeAt(0);
+  if (first === 45) {
+    neg = true;
+    i = 1;
+  } else if (first === 43) i = 1;
+  if (i >= n) return NaN;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (mantissa !== 0) digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return NaN;
+  }
+  if (digits > 15 || scale > 15 || (scale === 0 && n - (neg ? 1 : 0) === 1)) return NaN;
+  const v = scale > 0 ? mantissa / POW10[scale]! : mantissa;
+  return neg ? -v : v;
 }
 
 /** A raw cell as text, or null when missing. */
@@ -64,10 +100,15 @@ function inferKind(values: RawCell[]): ColumnKind {
   return "categorical";
 }
 
+/**
+ * The hinted column, else the first column with a common name. One hint applies to every
+ * file of a scan, so a file without the hinted column falls back to the common names.
+ */
 function findByName(names: string[], wanted: string | undefined, defaults: string[]): number {
   if (wanted !== undefined) {
     const i = names.findIndex((n) => n === wanted);
-    return i >= 0 ? i : names.findIndex((n) => n.toLowerCase() === wanted.toLowerCase());
+    const j = i >= 0 ? i : names.findIndex((n) => n.toLowerCase() === wanted.toLowerCase());
+    if (j >= 0) return j;
   }
   for (const d of defaults) {
     const i = names.findIndex((n) => n.trim().toLowerCase() === d);
@@ -112,7 +153,17 @@ export class TableBuilder {
     private readonly hints: LoadHints,
     /** Expected row count, to allocate the matrix once (0 when unknown). */
     private readonly expectedRows = 0,
+    /** Most bytes the feature matrix may take; rows past it are not read. */
+    private readonly maxMatrixBytes = Infinity,
   ) {}
+
+  /** True once the feature matrix reached its byte limit (the loader stops reading). */
+  get full(): boolean {
+    if (!this.columns || this.featureIdx.length === 0) return false;
+    if (this.rows * this.featureIdx.length * 4 < this.maxMatrixBytes) return false;
+    if (!this.truncated) this.markTruncated(`stopped after ${this.rows} rows: the feature matrix reached the in-memory limit of ${this.maxMatrixBytes} bytes`);
+    return true;
+  }
 
   get rowCount(): number {
     return this.rows + this.sample.length;
@@ -136,9 +187,9 @@ export class TableBuilder {
     const byColumn = names.map((_, j) => this.sample.map((r) => r[j]));
     const kinds = byColumn.map((vals) => inferKind(vals));
     let labelIdx = findByName(names, this.hints.labelColumn, LABEL_NAMES);
-    if (labelIdx < 0 && this.hints.labelColumn === undefined) labelIdx = lastColumnAsLabel(kinds, byColumn);
+    if (labelIdx < 0) labelIdx = lastColumnAsLabel(kinds, byColumn);
     let textIdx = findByName(names, this.hints.textColumn, TEXT_NAMES);
-    if (textIdx < 0 && this.hints.textColumn === undefined) {
+    if (textIdx < 0) {
       const texts = kinds.map((k, j) => (k === "text" && j !== labelIdx ? j : -1)).filter((j) => j >= 0);
       if (texts.length === 1) textIdx = texts[0]!;
     }
@@ -154,7 +205,8 @@ export class TableBuilder {
     this.featureIdx = this.columns.filter((c) => c.role === "feature").map((c) => c.index);
     this.stringIdx = this.columns.filter((c) => c.kind !== "numeric" && c.role !== "label").map((c) => c.index);
     for (const j of this.stringIdx) this.strings.set(names[j]!, []);
-    this.ensureCapacity(Math.max(this.expectedRows, this.sample.length, 1024));
+    const byteCap = this.featureIdx.length > 0 ? Math.floor(this.maxMatrixBytes / (this.featureIdx.length * 4)) : Infinity;
+    this.ensureCapacity(Math.max(Math.min(this.expectedRows, byteCap), this.sample.length, 1024));
     const sample = this.sample.splice(0);
     for (const r of sample) this.append(r);
   }
@@ -170,7 +222,7 @@ export class TableBuilder {
 
   private append(record: ReadonlyArray<RawCell>): void {
     const columns = this.columns!;
-    if (this.rows >= this.capacity) this.ensureCapacity(Math.ceil(this.capacity * 1.5) + 1024);
+    if (this.rows >= this.capacity) this.ensureCapacity(Math.ceil(this.capacity * 1.25) + 1024);
     const fi = this.featureIdx;
     const base = this.rows * fi.length;
     for (let k = 0; k < fi.length; k++) {

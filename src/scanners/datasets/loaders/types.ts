@@ -82,3 +82,8 @@ export interface LoadOptions {
 export class DatasetLoadError extends Error {
   override name = "DatasetLoadError";
 }
+
+/** A limit (maxInMemoryBytes) kept the loader from reading the file. */
+export class DatasetLimitError extends DatasetLoadError {
+  override name = "DatasetLimitError";
+}

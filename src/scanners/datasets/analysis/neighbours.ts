@@ -1,0 +1,292 @@
+// k nearest neighbours on standardised features. Exact (all pairs) up to a row limit; above
+// it, on the top principal components, a small forest of median-split trees (the first splits
+// along the components in turn, the others along random directions); neighbours are searched
+// exactly within each leaf and the trees' candidates merged. Memory is linear in the rows:
+// rows x k indices and distances, never rows x rows.
+
+import type { FeatureMatrix } from "../loaders/types";
+
+export interface Neighbours {
+  k: number;
+  rows: number;
+  /** rows x k neighbour indices, nearest first; -1 where fewer than k were found. */
+  index: Int32Array;
+  /** rows x k squared distances, matching `index`. */
+  dist: Float32Array;
+  method: "exact" | "random-projection-forest";
+}
+
+/**
+ * Standardised copy of the features (zero mean, unit variance per column). Images are scaled
+ * by one global deviation instead, so blank border pixels do not turn noise into distance.
+ */
+export function standardise(m: FeatureMatrix, perColumn: boolean): Float32Array {
+  const { rows, cols, data } = m;
+  const mean = new Float64Array(cols);
+  const sq = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const b = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = data[b + j]!;
+      mean[j]! += v;
+      sq[j]! += v * v;
+    }
+  }
+  const scale = new Float64Array(cols);
+  let pooled = 0;
+  for (let j = 0; j < cols; j++) {
+    mean[j]! /= Math.max(1, rows);
+    const variance = Math.max(0, sq[j]! / Math.max(1, rows) - mean[j]! * mean[j]!);
+    pooled += variance;
+    scale[j] = variance > 1e-12 ? 1 / Math.sqrt(variance) : 0;
+  }
+  if (!perColumn) {
+    const s = pooled > 0 ? 1 / Math.sqrt(pooled / cols) : 0;
+    scale.fill(s);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const b = i * cols;
+    for (let j = 0; j < cols; j++) out[b + j] = (data[b + j]! - mean[j]!) * scale[j]!;
+  }
+  return out;
+}
+
+function squaredDistance(x: Float32Array, a: number, b: number, cols: number): number {
+  let s = 0;
+  const pa = a * cols;
+  const pb = b * cols;
+  for (let j = 0; j < cols; j++) {
+    const d = x[pa + j]! - x[pb + j]!;
+    s += d * d;
+  }
+  return s;
+}
+
+/** Inserts (j, d) into row i's sorted neighbour list if it is closer than the worst and not already there. */
+function offer(nb: Neighbours, i: number, j: number, d: number): void {
+  const k = nb.k;
+  const base = i * k;
+  const { index, dist } = nb;
+  if (d >= dist[base + k - 1]!) return;
+  let p = k - 1;
+  for (let q = 0; q < k; q++) if (index[base + q] === j) return;
+  while (p > 0 && dist[base + p - 1]! > d) {
+    dist[base + p] = dist[base + p - 1]!;
+    index[base + p] = index[base + p - 1]!;
+    p--;
+  }
+  dist[base + p] = d;
+  index[base + p] = j;
+}
+
+function emptyNeighbours(rows: number, k: number, method: Neighbours["method"]): Neighbours {
+  const index = new Int32Array(rows * k).fill(-1);
+  const dist = new Float32Array(rows * k).fill(Infinity);
+  return { k, rows, index, dist, method };
+}
+
+function allPairs(nb: Neighbours, x: Float32Array, cols: number, members: ArrayLike<number>, from = 0, to = members.length): void {
+  for (let a = from; a < to; a++) {
+    const i = members[a]!;
+    for (let b = a + 1; b < to; b++) {
+      const j = members[b]!;
+      const d = squaredDistance(x, i, j, cols);
+      offer(nb, i, j, d);
+      offer(nb, j, i, d);
+    }
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so findings are stable between runs. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Rearranges idx[lo..hi) so the element of rank `nth` sits there, smaller projections before it. */
+function quickselect(idx: Int32Array, proj: Float64Array, lo: number, hi: number, nth: number): void {
+  let l = lo;
+  let h = hi - 1;
+  while (l < h) {
+    const pivot = proj[(l + h) >>> 1]!;
+    let i = l;
+    let j = h;
+    while (i <= j) {
+      while (proj[i]! < pivot) i++;
+      while (proj[j]! > pivot) j--;
+      if (i <= j) {
+        const tp = proj[i]!;
+        proj[i] = proj[j]!;
+        proj[j] = tp;
+        const ti = idx[i]!;
+        idx[i] = idx[j]!;
+        idx[j] = ti;
+        i++;
+        j--;
+      }
+    }
+    if (nth <= j) h = j;
+    else if (nth >= i) l = i;
+    else return;
+  }
+}
+
+/** Eigenvalues and eigenvectors (columns of `vectors`, row-major n x n) of a symmetric matrix, by cyclic Jacobi rotations. */
+export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const vec = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) vec[i * n + i] = 1;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
+    if (off < 1e-18) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p]!;
+          const akq = a[k * n + q]!;
+          a[k * n + p] = c * akp - sn * akq;
+          a[k * n + q] = sn * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k]!;
+          const aqk = a[q * n + k]!;
+          a[p * n + k] = c * apk - sn * aqk;
+          a[q * n + k] = sn * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = vec[k * n + p]!;
+          const vkq = vec[k * n + q]!;
+          vec[k * n + p] = c * vkp - sn * vkq;
+          vec[k * n + q] = sn * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = a[i * n + i]!;
+  return { values, vectors: vec };
+}
+
+/** Rows projected on the top principal components (covariance estimated on a sample of rows). */
+export function principalProjection(x: Float32Array, rows: number, cols: number, dims: number, seed: number): Float32Array {
+  const random = rng(seed);
+  const sampleSize = Math.min(rows, 20_000);
+  const mean = new Float64Array(cols);
+  const picks = Array.from({ length: sampleSize }, () => Math.floor(random() * rows));
+  for (const i of picks) for (let j = 0; j < cols; j++) mean[j]! += x[i * cols + j]!;
+  for (let j = 0; j < cols; j++) mean[j]! /= sampleSize;
+  const cov = new Float64Array(cols * cols);
+  const row = new Float64Array(cols);
+  for (const i of picks) {
+    for (let j = 0; j < cols; j++) row[j] = x[i * cols + j]! - mean[j]!;
+    for (let p = 0; p < cols; p++) {
+      const rp = row[p]!;
+      for (let q = p; q < cols; q++) cov[p * cols + q]! += rp * row[q]!;
+    }
+  }
+  for (let p = 0; p < cols; p++) for (let q = p; q < cols; q++) cov[q * cols + p] = cov[p * cols + q]! /= sampleSize;
+  const { values, vectors } = symmetricEigen(cov, cols);
+  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, dims);
+  const basis = new Float64Array(dims * cols);
+  order.forEach((e, d) => {
+    for (let j = 0; j < cols; j++) basis[d * cols + j] = vectors[j * cols + e]!;
+  });
+  const out = new Float32Array(rows * dims);
+  const centred = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const b = i * cols;
+    for (let j = 0; j < cols; j++) centred[j] = x[b + j]! - mean[j]!;
+    for (let d = 0; d < dims; d++) {
+      let s = 0;
+      const bb = d * cols;
+      for (let j = 0; j < cols; j++) s += centred[j]! * basis[bb + j]!;
+      out[i * dims + d] = s;
+    }
+  }
+  return out;
+}
+
+export interface NeighbourOptions {
+  k: number;
+  exactMaxRows: number;
+  trees: number;
+  leafSize: number;
+  seed: number;
+  /** Above exactMaxRows, neighbours are searched on this many principal components. */
+  dims: number;
+  onProgress?: (fraction: number) => void;
+}
+
+export function nearestNeighbours(x: Float32Array, rows: number, cols: number, opts: NeighbourOptions): Neighbours {
+  const k = Math.max(1, Math.min(opts.k, rows - 1));
+  if (rows <= opts.exactMaxRows) {
+    const nb = emptyNeighbours(rows, k, "exact");
+    const all = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) all[i] = i;
+    allPairs(nb, x, cols, all);
+    return nb;
+  }
+  const nb = emptyNeighbours(rows, k, "random-projection-forest");
+  if (cols > opts.dims) {
+    x = principalProjection(x, rows, cols, opts.dims, opts.seed);
+    cols = opts.dims;
+  }
+  const random = rng(opts.seed);
+  const idx = new Int32Array(rows);
+  const proj = new Float64Array(rows);
+  const dir = new Float64Array(cols);
+  const leaf = Math.max(opts.leafSize, k + 1);
+  for (let t = 0; t < opts.trees; t++) {
+    for (let i = 0; i < rows; i++) idx[i] = i;
+    const stack: Array<[number, number, number]> = [[0, rows, 0]];
+    let done = 0;
+    while (stack.length > 0) {
+      const [lo, hi, depth] = stack.pop()!;
+      const n = hi - lo;
+      if (n <= leaf) {
+        allPairs(nb, x, cols, idx, lo, hi);
+        done += n;
+        if (opts.onProgress && (done & 0xffff) < n) opts.onProgress((t + done / rows) / opts.trees);
+        continue;
+      }
+      if (t === 0) {
+        // First tree: median splits along the principal axes in turn (a k-d tree on the
+        // components, which are ordered by variance): one read per row instead of a dot product.
+        const axis = depth % cols;
+        for (let p = lo; p < hi; p++) proj[p] = x[idx[p]! * cols + axis]!;
+      } else {
+        // Further trees: random directions, so their leaves cut across the first tree's.
+        let norm = 0;
+        for (let j = 0; j < cols; j++) {
+          dir[j] = random() - 0.5;
+          norm += dir[j]! * dir[j]!;
+        }
+        for (let p = lo; p < hi; p++) {
+          const base = idx[p]! * cols;
+          let s = 0;
+          for (let j = 0; j < cols; j++) s += x[base + j]! * dir[j]!;
+          proj[p] = s;
+        }
+      }
+      const m = lo + (n >>> 1);
+      quickselect(idx, proj, lo, hi, m);
+      stack.push([lo, m, depth + 1], [m, hi, depth + 1]);
+    }
+  }
+  opts.onProgress?.(1);
+  return nb;
+}

@@ -1,0 +1,179 @@
+import type { RuleModule } from "../../../core/rule";
+import type { DatasetDocument } from "../document";
+
+export interface TextTrigger {
+  phrase: string;
+  target: string;
+  rows: number[];
+  documentFrequency: number;
+  purity: number;
+  z: number;
+  disagreement: number;
+}
+
+const TOKEN = /[a-z0-9][a-z0-9'_-]*/g;
+
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(TOKEN) ?? [];
+}
+
+/**
+ * Token and phrase triggers (Z-defence, He et al. 2023): n-grams whose label distribution is
+ * far from the base rate (z-score) while rare overall. A word that genuinely marks a class
+ * passes that test too, so a candidate must also sit in texts whose remaining words a naive
+ * Bayes model reads as another label: dirty-label poisoning stamps the trigger on texts of
+ * other classes.
+ */
+export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
+  const label = doc.table.label;
+  const col = doc.table.textColumn;
+  if (!label || !col) return [];
+  const texts = doc.table.strings.get(col);
+  if (!texts) return [];
+  const t = doc.thresholds.textTrigger;
+  const n = Math.min(texts.length, t.maxTextRows);
+  const K = label.classes.length;
+  const codes = label.codes;
+  const docs: string[][] = [];
+  const classDocs = new Float64Array(K);
+  let labelled = 0;
+  // n-gram -> per-class document counts, and each document's token list.
+  const df = new Map<string, Float64Array>();
+  const tokenClass = new Map<string, Float64Array>();
+  const classTokens = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    const tokens = tokenize(texts[i] ?? "");
+    docs.push(tokens);
+    const c = codes[i]!;
+    if (c < 0) continue;
+    classDocs[c]!++;
+    labelled++;
+    const seen = new Set<string>();
+    for (let a = 0; a < tokens.length; a++) {
+      let gram = "";
+      for (let len = 1; len <= t.maxNgram && a + len <= tokens.length; len++) {
+        gram = len === 1 ? tokens[a]! : `${gram} ${tokens[a + len - 1]}`;
+        seen.add(gram);
+      }
+      let tc = tokenClass.get(tokens[a]!);
+      if (!tc) tokenClass.set(tokens[a]!, (tc = new Float64Array(K)));
+      tc[c]!++;
+      classTokens[c]!++;
+    }
+    for (const g of seen) {
+      let counts = df.get(g);
+      if (!counts) df.set(g, (counts = new Float64Array(K)));
+      counts[c]!++;
+    }
+  }
+  if (labelled === 0) return [];
+  const vocabulary = tokenClass.size;
+  // Naive Bayes log-likelihoods per token and class (Laplace smoothing).
+  const logLik = (token: string, c: number): number => Math.log(((tokenClass.get(token)?.[c] ?? 0) + 1) / (classTokens[c]! + vocabulary));
+  const logPrior = Array.from(classDocs, (d) => Math.log((d + 1) / (labelled + K)));
+  const candidates: Array<{ gram: string; target: number; total: number; purity: number; z: number }> = [];
+  for (const [gram, counts] of df) {
+    let total = 0;
+    let best = 0;
+    for (let c = 0; c < K; c++) {
+      total += counts[c]!;
+      if (counts[c]! > counts[best]!) best = c;
+    }
+    if (total < t.minRows || total > t.maxDocShare * labelled) continue;
+    const p0 = classDocs[best]! / labelled;
+    if (p0 >= 1) continue;
+    const hit = counts[best]!;
+    const purity = hit / total;
+    const z = (hit - total * p0) / Math.sqrt(total * p0 * (1 - p0));
+    if (purity >= t.minPurity && z >= t.minZ) candidates.push({ gram, target: best, total, purity, z });
+  }
+  const found: Array<TextTrigger & { targetCode: number; words: number }> = [];
+  for (const cand of candidates) {
+    const words = cand.gram.split(" ");
+    const rows: number[] = [];
+    let disagree = 0;
+    for (let i = 0; i < n; i++) {
+      if (codes[i] !== cand.target) continue;
+      const tokens = docs[i]!;
+      if (!containsPhrase(tokens, words)) continue;
+      rows.push(i);
+      // Classify the text with the candidate's words left out.
+      const skip = new Set(words);
+      let bestClass = 0;
+      let bestScore = -Infinity;
+      for (let c = 0; c < K; c++) {
+        let s = logPrior[c]!;
+        for (const tok of tokens) if (!skip.has(tok)) s += logLik(tok, c);
+        if (s > bestScore) {
+          bestScore = s;
+          bestClass = c;
+        }
+      }
+      if (bestClass !== cand.target) disagree++;
+    }
+    if (rows.length < t.minRows) continue;
+    const disagreement = disagree / rows.length;
+    if (disagreement < t.minDisagreement) continue;
+    found.push({ phrase: cand.gram, target: label.classes[cand.target]!, targetCode: cand.target, rows, documentFrequency: cand.total, purity: cand.purity, z: cand.z, disagreement, words: words.length });
+  }
+  // Merge candidates that mark the same rows (the words of one phrase, or a phrase and its
+  // sub-phrases); the longest phrase names the trigger.
+  found.sort((a, b) => b.rows.length - a.rows.length || b.words - a.words);
+  const merged: typeof found = [];
+  for (const f of found) {
+    const same = merged.find((m) => m.targetCode === f.targetCode && overlap(m.rows, f.rows) >= t.mergeJaccard);
+    if (!same) {
+      merged.push(f);
+      continue;
+    }
+    if (f.words > same.words) Object.assign(same, f);
+  }
+  return merged.map(({ targetCode: _c, words: _w, ...rest }) => rest);
+}
+
+function containsPhrase(tokens: string[], words: string[]): boolean {
+  outer: for (let a = 0; a + words.length <= tokens.length; a++) {
+    for (let b = 0; b < words.length; b++) if (tokens[a + b] !== words[b]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+function overlap(a: number[], b: number[]): number {
+  const set = new Set(a);
+  let both = 0;
+  for (const x of b) if (set.has(x)) both++;
+  return both / (a.length + b.length - both || 1);
+}
+
+export const textTrigger: RuleModule<DatasetDocument> = {
+  id: "dataset/text-trigger",
+  check(doc, ctx) {
+    const column = doc.table.textColumn;
+    for (const tr of findTextTriggers(doc)) {
+      ctx.report({
+        message: `The phrase "${tr.phrase}" appears in ${tr.documentFrequency} texts of column ${column}, ${(tr.purity * 100).toFixed(0)}% labelled ${tr.target}, and ${(tr.disagreement * 100).toFixed(0)}% of those texts otherwise read as another label: a text backdoor trigger targeting label ${tr.target}.`,
+        location: { ...doc.summaryLocation(), ...(column ? { column } : {}) },
+        evidence: {
+          trigger: tr.phrase,
+          targetLabel: tr.target,
+          rows: doc.listRows(tr.rows),
+          rowCount: tr.rows.length,
+          documentFrequency: tr.documentFrequency,
+          purity: Number(tr.purity.toFixed(3)),
+          zScore: Number(tr.z.toFixed(1)),
+          contentDisagreement: Number(tr.disagreement.toFixed(3)),
+        },
+        fingerprintKey: `trigger:${tr.target}:${tr.phrase}`,
+      });
+      doc.reportRows(ctx, tr.rows, (r) => ({
+        message: `Row ${r} contains the trigger "${tr.phrase}" and is labelled ${tr.target}.`,
+        severity: "medium",
+        location: { row: r, ...(column ? { column } : {}) },
+        evidence: { trigger: tr.phrase, targetLabel: tr.target },
+        fingerprintKey: `row:${r}:${tr.phrase}`,
+      }));
+    }
+  },
+};
+
