@@ -1,5 +1,8 @@
 // Seeded pseudo-random numbers (mulberry32) so probe runs are reproducible with --seed.
 
+// Bound once: global lookups are slow inside VM contexts (jest), and these loops are hot.
+const math = Math;
+
 export class Rng {
   private state: number;
   constructor(seed: number) {
@@ -8,12 +11,12 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   int(maxExclusive: number): number {
-    return Math.floor(this.next() * maxExclusive);
+    return math.floor(this.next() * maxExclusive);
   }
   sign(): number {
     return this.next() < 0.5 ? -1 : 1;
@@ -21,15 +24,15 @@ export class Rng {
   gaussian(): number {
     const u = 1 - this.next();
     const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return math.sqrt(-2 * math.log(u)) * math.cos(2 * math.PI * v);
   }
   /** k distinct indices from [0, n), in random order. */
   sample(n: number, k: number): number[] {
     const idx = Array.from({ length: n }, (_, i) => i);
-    for (let i = 0; i < Math.min(k, n); i++) {
+    for (let i = 0; i < math.min(k, n); i++) {
       const j = i + this.int(n - i);
       [idx[i], idx[j]] = [idx[j]!, idx[i]!];
     }
-    return idx.slice(0, Math.min(k, n));
+    return idx.slice(0, math.min(k, n));
   }
 }

@@ -4,6 +4,9 @@
 import type { AttackResult } from "../../types";
 import type { ProbeModel } from "../model";
 
+// Bound once: global lookups are slow inside VM contexts (jest), and these loops are hot.
+const math = Math;
+
 export type Norm = "linf" | "l2";
 
 export interface ProbeSet {
@@ -40,7 +43,7 @@ export async function predictLabels(model: ProbeModel, x: Float32Array, n: numbe
   const out = new Int32Array(n);
   const d = model.inputSize;
   for (let s = 0; s < n; s += batchSize) {
-    const b = Math.min(batchSize, n - s);
+    const b = math.min(batchSize, n - s);
     const scores = await model.predict(x.subarray(s * d, (s + b) * d), b);
     out.set(argmaxRows(scores, b, model.numClasses), s);
   }
@@ -50,11 +53,11 @@ export async function predictLabels(model: ProbeModel, x: Float32Array, n: numbe
 export function norm(delta: ArrayLike<number>, which: Norm, offset = 0, length = delta.length): number {
   let r = 0;
   if (which === "linf") {
-    for (let i = offset; i < offset + length; i++) r = Math.max(r, Math.abs(delta[i]!));
+    for (let i = offset; i < offset + length; i++) r = math.max(r, math.abs(delta[i]!));
     return r;
   }
   for (let i = offset; i < offset + length; i++) r += delta[i]! * delta[i]!;
-  return Math.sqrt(r);
+  return math.sqrt(r);
 }
 
 /** Per-sample outcome of one attack at one eps. */
@@ -93,7 +96,7 @@ export function summariseAttack(
     attackSuccessRate: correct === 0 ? 0 : success / correct,
     meanPerturbation: success === 0 ? 0 : pert / success,
     queries,
-    seconds: Math.round(seconds * 1000) / 1000,
+    seconds: math.round(seconds * 1000) / 1000,
   };
   if (base.steps !== undefined) result.steps = base.steps;
   if (base.stepSize !== undefined) result.stepSize = base.stepSize;
