@@ -365,9 +365,16 @@ async function backdoorProbe(
   const overlayIdx = order.slice(Math.min(t.strip.samples, data.n));
   const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
   const cleanRows = pick(stripIdx);
+  // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
+  // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
+  const maskPositions = Array.from(suspect.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
   const stamped = new Float32Array(cleanRows.length);
   for (let i = 0; i < stripIdx.length; i++) {
     for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - suspect.mask[k]!) * cleanRows[i * d + k]! + suspect.mask[k]! * suspect.pattern[k]!;
+    if (maskPositions.length > 0) {
+      stamped.set(cleanRows.subarray(i * d, (i + 1) * d), i * d);
+      for (const k of maskPositions) stamped[i * d + k] = suspect.pattern[k]!;
+    }
   }
   const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
   const hStamped = await stripEntropy(model, { ...stripOpts, x: stamped });
@@ -376,7 +383,6 @@ async function backdoorProbe(
   const ratio = mean(hStamped) / Math.max(mean(hClean), 1e-12);
   const score = nc.anomalyIndex[nc.suspect]!;
   const suspected = score > t.anomalyIndex && ratio < t.stripEntropyRatio;
-  const maskPositions = Array.from(suspect.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
   const layout = layoutOf(model.inputShape);
   // Position in (row, column) of the input image, whatever the channel order.
   const rowCol = new Map<number, readonly [number, number]>();
