@@ -106,9 +106,14 @@ export interface Catalog {
 
 let cachedCatalog: Catalog | undefined;
 
-export function loadCatalog(): Catalog {
-  if (cachedCatalog) return cachedCatalog;
-  const dir = rulesDir();
+/** Loads rules/catalog and rules/frameworks; `dir` (another rules folder) is for tests and is not cached. */
+export function loadCatalog(dir?: string): Catalog {
+  if (!dir && cachedCatalog) return cachedCatalog;
+  const root = dir ?? rulesDir();
+  return dir ? readCatalog(root) : (cachedCatalog = readCatalog(root));
+}
+
+function readCatalog(dir: string): Catalog {
   const rules = new Map<string, RuleMeta>();
   const seenIn = new Map<string, string>();
   for (const file of readdirSync(join(dir, "catalog")).filter((f) => f.endsWith(".json")).sort()) {
@@ -139,8 +144,7 @@ export function loadCatalog(): Catalog {
       if (!controls.has(c)) throw new CatalogError(`rule ${rule.id} maps to unknown control ${c}`);
     }
   }
-  cachedCatalog = { rules, frameworks, controls };
-  return cachedCatalog;
+  return { rules, frameworks, controls };
 }
 
 /** The framework of a control id. */

@@ -3,7 +3,7 @@
 // followed only while they stay inside the scan root.
 
 import { existsSync, readFileSync } from "node:fs";
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
@@ -55,6 +55,7 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
   const include = globMatcher(options.include);
   const exclude = globMatcher(options.exclude);
   const seen = new Set<string>();
+  const seenReal = new Set<string>();
 
   const accept = (absPath: string, size: number, explicit: boolean): void => {
     const uri = toUri(options.cwd, absPath);
@@ -88,10 +89,62 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
     const ig = ignore().add(options.defaultIgnores ?? DEFAULT_IGNORES);
     const ignorePath = join(abs, IGNORE_FILE);
     if (existsSync(ignorePath)) ig.add(readFileSync(ignorePath, "utf8"));
-    await walk(abs, abs, root, ig, new Set([root]));
+    // Real entries first, links after, so a file reached both ways keeps its real name.
+    const links: string[] = [];
+    const visited = new Set<string>([root]);
+    await walk(abs, abs, root, ig, visited, links);
+    while (links.length > 0) {
+      const link = links.shift()!;
+      await followLink(link, abs, root, ig, visited, links);
+    }
   }
 
-  async function walk(dir: string, rootDir: string, realRoot: string, ig: Ignore, visited: Set<string>): Promise<void> {
+  function ignored(ig: Ignore, rootDir: string, abs: string, isDir: boolean): boolean {
+    const rel = relative(rootDir, abs).split(sep).join("/");
+    if (ig.ignores(isDir ? `${rel}/` : rel)) {
+      skipped.push({ uri: toUri(options.cwd, abs), reason: "ignored" });
+      return true;
+    }
+    return false;
+  }
+
+  async function addFile(abs: string, realPath: string): Promise<void> {
+    if (seenReal.has(realPath)) return;
+    let size: number;
+    try {
+      size = (await stat(abs)).size;
+    } catch (e) {
+      skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: (e as Error).message });
+      return;
+    }
+    seenReal.add(realPath);
+    accept(abs, size, false);
+  }
+
+  async function followLink(abs: string, rootDir: string, realRoot: string, ig: Ignore, visited: Set<string>, links: string[]): Promise<void> {
+    let target: string;
+    try {
+      target = await realpath(abs);
+    } catch {
+      skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: "dangling symlink" });
+      return;
+    }
+    if (target !== realRoot && !target.startsWith(realRoot + sep)) {
+      skipped.push({ uri: toUri(options.cwd, abs), reason: "symlink-outside-root", detail: target });
+      return;
+    }
+    const st = await stat(target);
+    if (ignored(ig, rootDir, abs, st.isDirectory())) return;
+    if (st.isDirectory()) {
+      if (visited.has(target)) return; // already walked, or a loop
+      visited.add(target);
+      await walk(abs, rootDir, realRoot, ig, visited, links);
+    } else if (st.isFile()) {
+      await addFile(abs, target);
+    }
+  }
+
+  async function walk(dir: string, rootDir: string, realRoot: string, ig: Ignore, visited: Set<string>, links: string[]): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -102,43 +155,19 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const abs = join(dir, entry.name);
-      const relToRoot = relative(rootDir, abs).split(sep).join("/");
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      let size = 0;
       if (entry.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(abs);
-        } catch {
-          skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: "dangling symlink" });
-          continue;
-        }
-        if (target !== realRoot && !target.startsWith(realRoot + sep)) {
-          skipped.push({ uri: toUri(options.cwd, abs), reason: "symlink-outside-root", detail: target });
-          continue;
-        }
-        const st = await stat(target);
-        isDir = st.isDirectory();
-        isFile = st.isFile();
-        if (isDir && visited.has(target)) continue; // a loop
-        if (isDir) visited.add(target);
-      }
-      if (ig.ignores(isDir ? `${relToRoot}/` : relToRoot)) {
-        skipped.push({ uri: toUri(options.cwd, abs), reason: "ignored" });
+        links.push(abs);
         continue;
       }
       if (entry.name === IGNORE_FILE && dir === rootDir) continue;
-      if (isDir) {
-        await walk(abs, rootDir, realRoot, ig, visited);
-      } else if (isFile) {
-        try {
-          size = (await lstat(abs)).isSymbolicLink() ? (await stat(abs)).size : (await lstat(abs)).size;
-        } catch (e) {
-          skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: (e as Error).message });
-          continue;
-        }
-        accept(abs, size, false);
+      if (ignored(ig, rootDir, abs, entry.isDirectory())) continue;
+      if (entry.isDirectory()) {
+        const real = await realpath(abs).catch(() => abs);
+        if (visited.has(real)) continue;
+        visited.add(real);
+        await walk(abs, rootDir, realRoot, ig, visited, links);
+      } else if (entry.isFile()) {
+        await addFile(abs, await realpath(abs).catch(() => abs));
       } else {
         skipped.push({ uri: toUri(options.cwd, abs), reason: "not-a-regular-file" });
       }

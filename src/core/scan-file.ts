@@ -2,6 +2,7 @@
 // Runs in the main thread or in a worker; returns plain data either way.
 
 import type { Finding, FindingDraft, FindingLocation, Protection, SignatureInfo, Target, TargetKind } from "../types";
+import { TARGET_KINDS } from "../types";
 import type { DiscoveredFile } from "./discover";
 import { fingerprintOf } from "./fingerprint";
 import { sha256File } from "./hash";
@@ -84,7 +85,9 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
         });
       }
     }
-    if (scanners.length === 0 && !GENERIC_KINDS.has(kind)) {
+    // Scanners that read every kind (protection state, file modes) do not check the format itself.
+    const formatScanners = scanners.filter((s) => s.kinds.length < TARGET_KINDS.length);
+    if (formatScanners.length === 0 && !GENERIC_KINDS.has(kind)) {
       ctx.report("aigis/unsupported-format", {
         message: `${entry.uri} is ${kind} content, which no aigis scanner checks yet; only its hash was recorded.`,
         evidence: { kind },

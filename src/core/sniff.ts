@@ -5,6 +5,7 @@ import type { RandomAccessFile } from "./random-access";
 // Format probes shared with the scanners that read these formats in full.
 import { listZip } from "../scanners/artifacts/archive/zip";
 import { looksLikePickle } from "../scanners/artifacts/pickle/machine";
+import { cmsContentType, openPgpMessage } from "../scanners/protection/formats";
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -125,6 +126,13 @@ function sniffText(head: Buffer, size: number): TargetKind {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("-----BEGIN AGE ENCRYPTED FILE-----")) return "age";
   if (trimmed.startsWith("-----BEGIN PGP MESSAGE-----")) return "openpgp";
+  const pemCms = /^-----BEGIN (PKCS7|CMS)-----\r?\n([A-Za-z0-9+/=\r\n]{16,})/.exec(trimmed);
+  if (pemCms) {
+    // PEM CMS may be SignedData or EnvelopedData: decide from the content type inside.
+    const der = Buffer.from(pemCms[2]!.replace(/\s+/g, "").slice(0, 64).replace(/=+$/, ""), "base64");
+    const name = cmsContentType(der, Number.MAX_SAFE_INTEGER)?.name;
+    return name === "EnvelopedData" || name === "AuthEnvelopedData" || name === "EncryptedData" ? "cms-enveloped" : "cms-signature";
+  }
   if (/^-----BEGIN (PKCS7|CMS)-----/.test(trimmed)) return "cms-signature";
   if (/^-----BEGIN [A-Z0-9 ]+-----/.test(trimmed)) return "pem";
   if (/^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\s*$/.test(trimmed)) {
@@ -193,27 +201,9 @@ function countOutsideQuotes(line: string, delim: string): number {
   return n;
 }
 
+/** An encrypted OpenPGP message: session-key packets (tags 1/3) followed by an encrypted data packet. */
 function isOpenPgpBinary(head: Buffer): boolean {
-  // A message starts with a public-key (tag 1) or symmetric-key (tag 3) encrypted session key packet.
-  if (head.length < 4) return false;
-  const b = head[0]!;
-  if ((b & 0x80) === 0) return false;
-  let tag: number;
-  let bodyStart: number;
-  if (b & 0x40) {
-    tag = b & 0x3f;
-    const l = head[1]!;
-    bodyStart = l < 192 ? 2 : l < 224 ? 3 : l === 255 ? 6 : -1;
-  } else {
-    tag = (b >> 2) & 0x0f;
-    const lenType = b & 0x03;
-    bodyStart = lenType === 0 ? 2 : lenType === 1 ? 3 : lenType === 2 ? 5 : -1;
-  }
-  if (bodyStart < 0 || bodyStart >= head.length) return false;
-  const version = head[bodyStart]!;
-  if (tag === 1) return version === 3 || version === 6;
-  if (tag === 3) return version === 4 || version === 5 || version === 6;
-  return false;
+  return openPgpMessage(head) !== undefined;
 }
 
 /** DER SEQUENCE holding a CMS ContentInfo; returns signedData / envelopedData or undefined. */

@@ -1,5 +1,6 @@
 // Every scanner aigis runs. A new scanner is one folder under src/scanners/ and one line here.
 import type { Scanner } from "../core/rule";
 import { artifactScanner } from "./artifacts";
+import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner];
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner];

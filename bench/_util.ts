@@ -1,0 +1,36 @@
+// Shared benchmark helpers: a data folder, child-process measurement with peak RSS, medians.
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export const DATA_DIR = join(__dirname, "..", "..", "bench", ".data");
+
+export function dataPath(name: string): string {
+  mkdirSync(DATA_DIR, { recursive: true });
+  return join(DATA_DIR, name);
+}
+
+export interface Measurement {
+  seconds: number;
+  maxRssMiB: number;
+  output: Record<string, unknown>;
+}
+
+/** Runs `script mode args...` in a fresh Node process; the child prints one JSON line with its result. */
+export function measureChild(script: string, args: string[]): Measurement {
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(" ")} failed: ${r.stderr}`);
+  const line = r.stdout.trim().split("\n").pop() ?? "{}";
+  const output = JSON.parse(line) as Record<string, unknown> & { seconds: number; maxRssKiB: number };
+  return { seconds: output.seconds, maxRssMiB: output.maxRssKiB / 1024, output };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** What a child prints last: seconds taken and the process's peak resident memory. */
+export function childResult(seconds: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ seconds, maxRssKiB: process.resourceUsage().maxRSS, ...extra });
+}

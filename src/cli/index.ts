@@ -1,0 +1,52 @@
+// The command-line program. Returns an exit code; bin/aigis.ts sets process.exitCode.
+
+import { Command, CommanderError } from "commander";
+import { CatalogError, packageVersion } from "../core/catalog";
+import { UsageError } from "../core/errors";
+import type { CliIO, CommandOutcome } from "./io";
+import { COMMANDS } from "./commands";
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const outcome: CommandOutcome = { exitCode: 0 };
+  const program = new Command("aigis")
+    .description("AI security and compliance scanner: model artifacts, datasets, adversarial probes, artifact protection and access policies, mapped to GDPR, CCPA and AI controls")
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s),
+    })
+    .exitOverride();
+  program.addHelpText(
+    "after",
+    `
+Examples:
+  $ aigis scan models/ --format sarif --output aigis.sarif
+  $ aigis rules --framework gdpr
+  $ aigis explain artifact/pickle-code-execution
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config/I-O error.
+Docs: docs/cli.md`,
+  );
+  for (const register of COMMANDS) register(program, io, outcome);
+  // Subcommands inherit the error handling and output routing.
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return outcome.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    }
+    if (e instanceof UsageError || e instanceof CatalogError) {
+      io.stderr.write(`aigis: error: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`aigis: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,117 @@
+// Image folders in the class-per-directory layout (root/<class>/<image>): PNG via pngjs,
+// JPEG via jpeg-js, decoded to pixels in (y, x, channel) order. Images of another size than
+// the most common one are resampled (nearest neighbour) so every row has the same features.
+
+import { readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import jpeg from "jpeg-js";
+import { PNG } from "pngjs";
+import { tableFromMatrix } from "./table-builder";
+import { DatasetLoadError, type DatasetTable } from "./types";
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  /** RGBA, 8 bits per channel. */
+  rgba: Uint8Array;
+}
+
+/** Largest image decoded, in megapixels (a hostile header must not exhaust memory). */
+const MAX_MEGAPIXELS = 50;
+
+export function decodeImage(bytes: Buffer): DecodedImage {
+  if (bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    const png = PNG.sync.read(bytes);
+    if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new DatasetLoadError("image is too large");
+    return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 512 });
+    return { width: img.width, height: img.height, rgba: img.data };
+  }
+  throw new DatasetLoadError("not a PNG or JPEG image");
+}
+
+export interface ImageFile {
+  absPath: string;
+  uri: string;
+}
+
+export interface ImageFolderResult {
+  table: DatasetTable;
+  /** Files that could not be decoded, with the reason. */
+  failed: Array<{ uri: string; reason: string }>;
+}
+
+/** Loads images whose parent folder names the class. */
+export async function loadImageFolder(files: ImageFile[]): Promise<ImageFolderResult> {
+  const decoded: Array<{ file: ImageFile; img: DecodedImage; label: string }> = [];
+  const failed: ImageFolderResult["failed"] = [];
+  for (const file of files) {
+    try {
+      decoded.push({ file, img: decodeImage(await readFile(file.absPath)), label: basename(dirname(file.absPath)) });
+    } catch (e) {
+      failed.push({ uri: file.uri, reason: (e as Error).message });
+    }
+  }
+  if (decoded.length === 0) throw new DatasetLoadError("no image in the folder could be decoded");
+  // The most common size wins; channels: 1 when every pixel is grey, 3 when alpha is opaque everywhere.
+  const sizes = new Map<string, number>();
+  for (const d of decoded) sizes.set(`${d.img.width}x${d.img.height}`, (sizes.get(`${d.img.width}x${d.img.height}`) ?? 0) + 1);
+  const [w, h] = [...sizes.entries()].sort((a, b) => b[1] - a[1])[0]![0].split("x").map(Number) as [number, number];
+  let grey = true;
+  let opaque = true;
+  for (const d of decoded) {
+    const px = d.img.rgba;
+    for (let i = 0; i < px.length; i += 4) {
+      if (grey && (px[i] !== px[i + 1] || px[i] !== px[i + 2])) grey = false;
+      if (opaque && px[i + 3] !== 255) opaque = false;
+    }
+    if (!grey && !opaque) break;
+  }
+  const c = grey && opaque ? 1 : opaque ? 3 : 4;
+  const channels = grey && opaque ? [0] : opaque ? [0, 1, 2] : [0, 1, 2, 3];
+  const cols = w * h * c;
+  const data = new Float32Array(decoded.length * cols);
+  decoded.forEach((d, n) => {
+    const { width, height, rgba } = d.img;
+    for (let y = 0; y < h; y++) {
+      const sy = height === h ? y : Math.min(height - 1, Math.floor((y * height) / h));
+      for (let x = 0; x < w; x++) {
+        const sx = width === w ? x : Math.min(width - 1, Math.floor((x * width) / w));
+        const src = (sy * width + sx) * 4;
+        const dst = n * cols + (y * w + x) * c;
+        for (let k = 0; k < c; k++) data[dst + k] = rgba[src + channels[k]!]!;
+      }
+    }
+  });
+  const names: string[] = [];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) names.push(`x${x}_y${y}_c${k}`);
+  const table = tableFromMatrix(
+    "image-folder",
+    data,
+    decoded.length,
+    cols,
+    names,
+    decoded.map((d) => d.label),
+    "class-folder",
+  );
+  table.imageShape = [h, w, c];
+  table.rowUris = decoded.map((d) => d.file.uri);
+  return { table, failed };
+}
+
+/** Groups image files into datasets: a root folder with at least two class folders of images. */
+export function groupImageFolders(files: ImageFile[]): Map<string, ImageFile[]> {
+  const byRoot = new Map<string, ImageFile[]>();
+  for (const f of files) {
+    const root = dirname(dirname(f.absPath));
+    byRoot.set(root, [...(byRoot.get(root) ?? []), f]);
+  }
+  const out = new Map<string, ImageFile[]>();
+  for (const [root, group] of byRoot) {
+    const classes = new Set(group.map((f) => dirname(f.absPath)));
+    if (classes.size >= 2) out.set(root, group.sort((a, b) => a.absPath.localeCompare(b.absPath)));
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+// The protection scanner's reviewed data (rules/lists/protection.json) and its config
+// section (scanners.protection), both validated by JSON schemas in rules/schemas.
+
+import picomatch from "picomatch";
+import { formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
+import { UsageError } from "../../core/errors";
+import type { ScanSettings } from "../../core/rule";
+import type { TargetKind } from "../../types";
+
+export interface ProtectionData {
+  entropy: { sampleBytes: number; minSampleBytes: number; highEntropyBitsPerByte: number };
+  weakSignature: { minRsaBits: number; minEcBits: number; weakDigests: string[] };
+  modelKinds: string[];
+  dataKinds: string[];
+  protectedContainerKinds: string[];
+  detachedSignatureSuffixes: string[];
+  bundleSuffixes: string[];
+}
+
+export function protectionData(): ProtectionData {
+  return loadRulesData<ProtectionData>("lists/protection.json", "protection");
+}
+
+export interface Selector {
+  paths?: string[];
+  kinds?: string[];
+  personalData?: boolean;
+}
+
+export interface ProtectionOptions {
+  requireEncryption?: Selector;
+  requireSignature?: Selector;
+  personalData?: string[];
+  trustAnchors?: string[];
+}
+
+export const SCANNER_ID = "protection";
+
+/** The config's scanners.protection section, validated; throws UsageError naming every problem. */
+export function protectionOptions(settings: ScanSettings): ProtectionOptions {
+  const raw = settings.scannerOptions[SCANNER_ID];
+  if (raw === undefined) return {};
+  const validate = schemaValidator("protection-options");
+  if (!validate(raw)) {
+    throw new UsageError(`config scanners.protection is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
+  }
+  return raw as ProtectionOptions;
+}
+
+/** Matches a path like discovery's --include: a glob without "/" matches the file name. */
+export function globMatcher(globs: string[] | undefined): (uri: string) => boolean {
+  if (!globs || globs.length === 0) return () => false;
+  const matchers = globs.map((g) => picomatch(g, { dot: true, basename: !g.includes("/") }));
+  return (uri) => matchers.some((m) => m(uri));
+}
+
+export type KindCategory = "model" | "data" | "container";
+
+export function categoryOf(kind: TargetKind, data: ProtectionData = protectionData()): KindCategory | undefined {
+  if (data.modelKinds.includes(kind)) return "model";
+  if (data.dataKinds.includes(kind)) return "data";
+  if (data.protectedContainerKinds.includes(kind)) return "container";
+  return undefined;
+}
+
+/** Why a selector matches a file (for messages), or undefined when it does not. */
+export function selectorMatch(selector: Selector | undefined, uri: string, kind: TargetKind, options: ProtectionOptions): string | undefined {
+  if (!selector) return undefined;
+  if (selector.paths && globMatcher(selector.paths)(uri)) return `path matches ${selector.paths.join(", ")}`;
+  if (selector.kinds) {
+    const category = categoryOf(kind);
+    for (const k of selector.kinds) {
+      if (k === kind) return `kind is ${kind}`;
+      if ((k === "model" || k === "data") && category === k) return `it is a ${k} file (${kind})`;
+    }
+  }
+  if (selector.personalData && globMatcher(options.personalData)(uri)) return "it holds personal data";
+  return undefined;
+}
+
+export function holdsPersonalData(uri: string, options: ProtectionOptions): boolean {
+  return globMatcher(options.personalData)(uri);
+}

@@ -1,0 +1,75 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCatalog, packageRoot } from "../../src/core/catalog";
+import { CatalogError } from "../../src/core/catalog";
+import { createRegistry } from "../../src/core/registry";
+import type { Scanner } from "../../src/core/rule";
+import { SCANNERS } from "../../src/scanners";
+
+const noop: Scanner["scan"] = async () => undefined;
+
+describe("rule catalogue and control catalogues", () => {
+  const catalog = loadCatalog();
+
+  it("loads the six frameworks with the ids REFERENCE.md names", () => {
+    expect(catalog.frameworks.map((f) => f.id).sort()).toEqual(["ccpa", "eu-ai-act", "gdpr", "mitre-atlas", "nist-ai-rmf", "owasp-ml-top10"]);
+    expect(catalog.frameworks.find((f) => f.id === "gdpr")!.guid).toBe("C2BC6A45-3FD3-4B12-A735-041C72A4E286");
+    for (const id of ["GDPR-32(1)(a)", "CCPA-1798.150", "EUAIA-15(5)", "ATLAS-AML.T0011.000", "OWASP-ML06", "AIRMF-MEASURE-2.10"]) expect(catalog.controls.has(id)).toBe(true);
+  });
+
+  it("maps every rule to at least one known control and documents every rule", () => {
+    for (const rule of catalog.rules.values()) {
+      expect(rule.controls.length).toBeGreaterThan(0);
+      for (const c of rule.controls) expect(catalog.controls.has(c)).toBe(true);
+      const page = join(packageRoot(), "docs", "rules", `${rule.id.replace("/", "-")}.md`);
+      expect(existsSync(page)).toBe(true);
+      const text = readFileSync(page, "utf8");
+      for (const section of ["## What it finds", "## Why it matters", "## How to fix", "## Controls", "## Example"]) expect(text).toContain(section);
+    }
+  });
+
+  it("agrees with the scanners: every scanner rule has metadata and every catalog rule a scanner", () => {
+    expect(() => createRegistry(SCANNERS)).not.toThrow();
+  });
+
+  it("fails loudly on a rule without metadata and on a rule claimed twice", () => {
+    const ghost: Scanner = { id: "ghost", kinds: [], ruleIds: ["artifact/does-not-exist"], scan: noop };
+    expect(() => createRegistry([...SCANNERS, ghost])).toThrow(/not in rules\/catalog/);
+    const twin: Scanner = { id: "twin", kinds: [], ruleIds: ["artifact/pickle-code-execution"], scan: noop };
+    expect(() => createRegistry([...SCANNERS, twin])).toThrow(CatalogError);
+  });
+});
+
+describe("catalog validation on edited data", () => {
+  const { cpSync, mkdtempSync, readFileSync: read, writeFileSync } = require("node:fs") as typeof import("node:fs");
+  const { tmpdir } = require("node:os") as typeof import("node:os");
+  const copy = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-rules-"));
+    cpSync(join(packageRoot(), "rules"), dir, { recursive: true });
+    return dir;
+  };
+  const editJson = (path: string, edit: (j: any) => void): void => {
+    const j = JSON.parse(read(path, "utf8"));
+    edit(j);
+    writeFileSync(path, JSON.stringify(j));
+  };
+
+  it("rejects a rule id defined in two catalog files", () => {
+    const dir = copy();
+    const rule = JSON.parse(read(join(dir, "catalog", "artifact.json"), "utf8")).rules[0];
+    writeFileSync(join(dir, "catalog", "zz-dup.json"), JSON.stringify({ area: "artifact", rules: [rule] }));
+    expect(() => loadCatalog(dir)).toThrow(/duplicate rule id artifact\/pickle-code-execution in zz-dup.json/);
+  });
+
+  it("rejects a rule mapped to a control no framework defines, and reports schema errors all at once", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0].controls = ["GDPR-999"]));
+    expect(() => loadCatalog(dir)).toThrow(/unknown control GDPR-999/);
+    const dir2 = copy();
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => {
+      j.rules[0].severity = "severe";
+      delete j.rules[0].title;
+    });
+    expect(() => loadCatalog(dir2)).toThrow(/(title[\s\S]*severity)|(severity[\s\S]*title)/);
+  });
+});
