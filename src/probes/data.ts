@@ -1,7 +1,9 @@
-// Probe data: rows of features and integer labels. Reads the test split formats the probe
-// needs (CSV with a label column; NPY features with a labels .npy beside them).
+// Probe data through the dataset loaders (CSV/TSV, JSON Lines, Parquet, NPY with a labels file,
+// image folders): rows of float features and integer class ids.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { DatasetLoadError, loadDataset, loadImageFolder, type DatasetTable, type ImageFile } from "../scanners/datasets/loaders";
 
 export interface ProbeData {
   x: Float32Array;
@@ -9,97 +11,65 @@ export interface ProbeData {
   n: number;
   /** Values per row. */
   size: number;
+  /** Image folders: [height, width, channels] of each row (pixels in y, x, c order). */
+  imageShape?: [number, number, number];
+  /** Class names when labels were names (image folders, text labels): index = class id. */
+  classNames?: string[];
 }
 
-function parseNpy(buf: Buffer, what: string): { data: Float64Array; shape: number[] } {
-  if (buf.length < 10 || buf.toString("latin1", 0, 6) !== "\x93NUMPY") throw new Error(`${what} is not an NPY file`);
-  const major = buf[6]!;
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString("latin1", start, start + headerLen);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order':\s*True/.test(header);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(Number);
-  if (!descr || fortran) throw new Error(`${what}: only C-order NPY arrays of numbers are read`);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const body = buf.subarray(start + headerLen);
-  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const kinds: Record<string, [number, (o: number) => number]> = {
-    "<f4": [4, (o) => view.getFloat32(o, true)],
-    "<f8": [8, (o) => view.getFloat64(o, true)],
-    "<i8": [8, (o) => Number(view.getBigInt64(o, true))],
-    "<i4": [4, (o) => view.getInt32(o, true)],
-    "<i2": [2, (o) => view.getInt16(o, true)],
-    "|u1": [1, (o) => view.getUint8(o)],
-    "|i1": [1, (o) => view.getInt8(o)],
-  };
-  const kind = kinds[descr];
-  if (!kind) throw new Error(`${what}: NPY dtype ${descr} is not read`);
-  if (body.length < count * kind[0]) throw new Error(`${what}: NPY data is truncated`);
-  const data = new Float64Array(count);
-  for (let i = 0; i < count; i++) data[i] = kind[1](i * kind[0]);
-  return { data, shape };
+export interface ProbeDataOptions {
+  labelColumn?: string;
+  /** NPY features: the labels file (default: found beside the features). */
+  labelsPath?: string;
+  /** Image folders: pixel values 0..255 are scaled into this range. */
+  clip?: [number, number];
 }
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
+function imageFiles(root: string, dir: string, out: ImageFile[]): void {
+  for (const name of readdirSync(dir).sort()) {
+    const abs = join(dir, name);
+    const st = statSync(abs);
+    if (st.isDirectory()) imageFiles(root, abs, out);
+    else if (/\.(png|jpe?g)$/i.test(name)) out.push({ absPath: abs, uri: relative(root, abs).split("\\").join("/") });
   }
-  out.push(cur);
+}
+
+/**
+ * Class ids from the label column: the labels themselves when they are all integers (0..K-1 as
+ * the model numbers its outputs), otherwise the names sorted alphabetically (the Keras
+ * class-per-folder convention), with the names kept for the report.
+ */
+function classIds(table: DatasetTable, path: string): { labels: Int32Array; classNames?: string[] } {
+  const label = table.label;
+  if (!label) throw new DatasetLoadError(`${path} has no label column (name it with --label-column)`);
+  const numeric = label.classes.every((c) => /^-?\d+(\.0+)?$/.test(c.trim()));
+  const names = numeric ? undefined : [...label.classes].sort();
+  const labels = new Int32Array(label.codes.length);
+  label.codes.forEach((code, i) => {
+    if (code < 0) throw new DatasetLoadError(`${path}: data row ${i} has no label`);
+    const cls = label.classes[code]!;
+    labels[i] = numeric ? Number(cls) : names!.indexOf(cls);
+  });
+  return names ? { labels, classNames: names } : { labels };
+}
+
+export async function loadProbeData(path: string, options: ProbeDataOptions = {}): Promise<ProbeData> {
+  let table: DatasetTable;
+  if (statSync(path).isDirectory()) {
+    const files: ImageFile[] = [];
+    imageFiles(path, path, files);
+    if (files.length === 0) throw new DatasetLoadError(`${path} holds no PNG or JPEG images`);
+    table = (await loadImageFolder(files)).table;
+    const [lo, hi] = options.clip ?? [0, 1];
+    const px = table.features.data;
+    for (let i = 0; i < px.length; i++) px[i] = lo + (px[i]! / 255) * (hi - lo);
+  } else {
+    const hints = { ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}), ...(options.labelsPath ? { labels: options.labelsPath } : {}) };
+    table = await loadDataset(path, hints);
+  }
+  const { labels, classNames } = classIds(table, path);
+  const out: ProbeData = { x: table.features.data, labels, n: table.features.rows, size: table.features.cols };
+  if (table.imageShape) out.imageShape = table.imageShape;
+  if (classNames) out.classNames = classNames;
   return out;
-}
-
-/** The labels file beside an NPY features file: X.npy -> X_labels.npy, X_y.npy or y.npy. */
-export function labelsFileFor(path: string): string | undefined {
-  const base = path.replace(/\.npy$/i, "");
-  return [`${base}_labels.npy`, `${base}_y.npy`, `${base}.labels.npy`].find((p) => existsSync(p));
-}
-
-export function loadProbeData(path: string, options: { labelColumn?: string; labelsPath?: string } = {}): ProbeData {
-  const buf = readFileSync(path);
-  if (buf.toString("latin1", 0, 6) === "\x93NUMPY") {
-    const feats = parseNpy(buf, path);
-    const labelsPath = options.labelsPath ?? labelsFileFor(path);
-    if (!labelsPath) throw new Error(`${path} holds features only; give the labels as a .npy file named like ${path.replace(/\.npy$/i, "")}_labels.npy`);
-    const labs = parseNpy(readFileSync(labelsPath), labelsPath);
-    const n = feats.shape[0] ?? 0;
-    if (labs.data.length !== n) throw new Error(`${labelsPath} has ${labs.data.length} labels for ${n} rows`);
-    const size = n === 0 ? 0 : feats.data.length / n;
-    return { x: Float32Array.from(feats.data), labels: Int32Array.from(labs.data), n, size };
-  }
-  const lines = buf.toString("utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = splitCsvLine(lines[0] ?? "").map((h) => h.trim());
-  const labelColumn = options.labelColumn ?? "label";
-  const li = header.indexOf(labelColumn);
-  if (li < 0) throw new Error(`${path} has no column ${labelColumn} (use --label-column)`);
-  const n = lines.length - 1;
-  const size = header.length - 1;
-  const x = new Float32Array(n * size);
-  const labels = new Int32Array(n);
-  for (let r = 0; r < n; r++) {
-    const cells = splitCsvLine(lines[r + 1]!);
-    if (cells.length !== header.length) throw new Error(`${path}: data row ${r} has ${cells.length} cells, the header ${header.length}`);
-    let k = 0;
-    for (let c = 0; c < cells.length; c++) {
-      const v = Number(cells[c]);
-      if (!Number.isFinite(v)) throw new Error(`${path}: data row ${r}, column ${header[c]} is not a number`);
-      if (c === li) labels[r] = v;
-      else x[r * size + k++] = v;
-    }
-  }
-  return { x, labels, n, size };
 }

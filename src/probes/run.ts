@@ -19,7 +19,7 @@ import { hopSkipJumpResults, runHopSkipJump } from "./attacks/hopskipjump";
 import { layoutOf, runSquareAttack } from "./attacks/square";
 import { neuralCleanse } from "./backdoor/neural-cleanse";
 import { stripEntropy } from "./backdoor/strip";
-import { loadProbeData } from "./data";
+import { loadProbeData, type ProbeData } from "./data";
 import { isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
 import { loadOnnxModel } from "./loaders/onnx";
 import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
@@ -108,11 +108,15 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   // Data.
   const dataAbs = resolve(options.cwd, options.data);
   if (!existsSync(dataAbs)) throw new UsageError(`data file not found: ${options.data}`);
-  let all;
+  let all: ProbeData;
   try {
-    all = loadProbeData(dataAbs, { ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}), ...(options.labelsPath ? { labelsPath: resolve(options.cwd, options.labelsPath) } : {}) });
+    all = await loadProbeData(dataAbs, {
+      clip,
+      ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
+      ...(options.labelsPath ? { labelsPath: resolve(options.cwd, options.labelsPath) } : {}),
+    });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`cannot read data ${options.data}: ${(e as Error).message}`);
   }
   const wanted = options.samples ?? cfg?.samples ?? thresholds.defaults.samples;
   const data = subset(all, wanted, seed);

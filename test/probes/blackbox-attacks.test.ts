@@ -9,9 +9,12 @@ import { layoutOf, runSquareAttack } from "../../src/probes/attacks/square";
 import { hopSkipJumpResults, runHopSkipJump } from "../../src/probes/attacks/hopskipjump";
 
 const FIX = join(__dirname, "../../fixtures/models");
-const full = loadProbeData(join(FIX, "digits_test.csv"));
 const N = 40;
-const data = { x: full.x.slice(0, N * 64), labels: full.labels.slice(0, N), n: N, size: 64 };
+let data: { x: Float32Array; labels: Int32Array; n: number; size: number };
+beforeAll(async () => {
+  const full = await loadProbeData(join(FIX, "digits_test.csv"));
+  data = { x: full.x.slice(0, N * 64), labels: full.labels.slice(0, N), n: N, size: 64 };
+});
 
 async function context(model: ProbeModel): Promise<AttackContext> {
   const preds = await predictLabels(model, data.x, data.n, 512);

@@ -11,7 +11,10 @@ import { fgsmSpec, pgdSpec, runGradientAttack } from "../../src/probes/attacks/g
 const FIX = join(__dirname, "../../fixtures/models");
 interface RefAttack { name: "fgsm" | "pgd"; norm: "linf" | "l2"; eps: number; steps: number; stepSize: number; robustAccuracy: number; attackSuccessRate: number }
 const ref = JSON.parse(readFileSync(join(FIX, "reference.json"), "utf8")) as { relStep: number; models: Record<string, { attacks: RefAttack[] }> };
-const data = loadProbeData(join(FIX, "digits_test.csv"));
+let data: Awaited<ReturnType<typeof loadProbeData>>;
+beforeAll(async () => {
+  data = await loadProbeData(join(FIX, "digits_test.csv"));
+});
 
 async function context(model: ProbeModel): Promise<AttackContext> {
   const preds = await predictLabels(model, data.x, data.n, 512);

@@ -21,8 +21,12 @@ async function accuracy(model: ProbeModel, x: Float32Array, labels: Int32Array, 
 }
 
 describe("model loaders", () => {
-  const data = loadProbeData(join(FIX, "digits_test.csv"));
-  const npy = loadProbeData(join(FIX, "digits_test.npy"));
+  let data: Awaited<ReturnType<typeof loadProbeData>>;
+  let npy: Awaited<ReturnType<typeof loadProbeData>>;
+  beforeAll(async () => {
+    data = await loadProbeData(join(FIX, "digits_test.csv"));
+    npy = await loadProbeData(join(FIX, "digits_test.npy"));
+  });
 
   it("reads the CSV and the NPY copies of the test split identically", () => {
     expect(data.n).toBe(360);
