@@ -35,7 +35,7 @@ describe("aigis probe", () => {
     expect(report.probes[0]!.samples).toBe(100);
     expect(report.probes[0]!.attacks.map((a) => `${a.name}@${a.eps}`)).toEqual(["fgsm@0.05", "fgsm@0.1", "pgd@0.05", "pgd@0.1"]);
     // The minimum named for eps 0.1 also binds the smaller eps 0.05 (robustness only falls as eps grows).
-    expect(report.findings.map((f) => [f.ruleId, f.evidence!["eps"]])).toEqual([
+    expect(report.findings.map((f) => [f.ruleId, f.evidence!["eps"]]).sort((a, b) => Number(a[1]) - Number(b[1]))).toEqual([
       ["model/low-adversarial-robustness", 0.05],
       ["model/low-adversarial-robustness", 0.1],
     ]);
