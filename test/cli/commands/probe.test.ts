@@ -39,7 +39,11 @@ describe("aigis probe", () => {
       ["model/low-adversarial-robustness", 0.05],
       ["model/low-adversarial-robustness", 0.1],
     ]);
-    expect(report.findings.every((f) => f.severity === "high")).toBe(true);
+    for (const f of report.findings) {
+      const shortfall = (f.evidence!["required"] as number) - (f.evidence!["robustAccuracy"] as number);
+      expect(f.severity).toBe(shortfall >= 0.3 ? "high" : shortfall >= 0.1 ? "medium" : "low");
+    }
+    expect(report.findings.some((f) => f.severity === "high")).toBe(true);
     expect(r.code).toBe(1);
   });
 
