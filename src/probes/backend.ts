@@ -5,6 +5,7 @@
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { installFastGradients } from "./fast-gradients";
 
 export type TfBackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -38,6 +39,7 @@ export function initTf(preferred?: TfBackendName): Promise<TfBackendName> {
       const ok = await tf.setBackend(wanted);
       if (!ok) throw new Error(`the tfjs ${wanted} backend failed to initialise`);
       await tf.ready();
+      if (wanted === "wasm") installFastGradients();
       return wanted;
     })();
   }
