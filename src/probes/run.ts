@@ -130,7 +130,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   const backend = tf.getBackend();
   let model: ProbeModel;
   const targets: Target[] = [];
-  const modelUri = toUri(options.cwd, options.model);
+  // Findings point at a file: model.json for tfjs folders.
+  let modelUri = toUri(options.cwd, options.model);
   try {
     if (isHttpUrl(options.model)) {
       model = await loadHttpModel(options.model, options.endpoint ?? {}, data.size, maxLabel(data.labels) + 1);
@@ -140,6 +141,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       if (isTfjsModelJson(abs)) {
         model = await loadTfjsModel(abs);
         targets.push(await fileTarget(options.cwd, resolveModelJson(abs), "tfjs-model"));
+        modelUri = targets[0]!.uri;
       } else {
         const check = { data: data.x.slice(0, Math.min(8, data.n) * data.size), n: Math.min(8, data.n) };
         model = await loadOnnxModel(abs, check.data.length > 0 ? { checkRows: check } : {});
