@@ -33,11 +33,16 @@ function tryTfjsNode(): boolean {
 export function initTf(preferred?: TfBackendName): Promise<TfBackendName> {
   if (!ready) {
     ready = (async (): Promise<TfBackendName> => {
-      const wanted: TfBackendName = preferred ?? (tryTfjsNode() ? "tensorflow" : "wasm");
-      if (wanted === "tensorflow" && !tryTfjsNode()) throw new Error("the tensorflow backend needs @tensorflow/tfjs-node, which is not installed");
+      if (preferred === "tensorflow" && !tryTfjsNode()) throw new Error("the tensorflow backend needs @tensorflow/tfjs-node, which is not installed");
+      // tfjs-node when installed and compatible with this tfjs-core; wasm otherwise.
+      if ((preferred === undefined || preferred === "tensorflow") && tryTfjsNode() && (await tf.setBackend("tensorflow"))) {
+        await tf.ready();
+        return "tensorflow";
+      }
+      if (preferred === "tensorflow") throw new Error("the tfjs tensorflow backend failed to initialise");
+      const wanted: TfBackendName = preferred ?? "wasm";
       if (wanted === "wasm") setWasmPaths(wasmDir());
-      const ok = await tf.setBackend(wanted);
-      if (!ok) throw new Error(`the tfjs ${wanted} backend failed to initialise`);
+      if (!(await tf.setBackend(wanted))) throw new Error(`the tfjs ${wanted} backend failed to initialise`);
       await tf.ready();
       if (wanted === "wasm") installFastGradients();
       return wanted;
