@@ -9,6 +9,7 @@ import type { Report, Severity } from "../types";
 import { SEVERITIES } from "../types";
 import { UsageError } from "../core/errors";
 import { severityAtLeast } from "../core/run";
+import { isActive } from "../core/suppressions";
 import type { Catalog } from "../core/catalog";
 import { EXTENSION_FORMATS, FORMATS, render, type Format } from "../reporters";
 import type { CliIO } from "./io";
@@ -55,10 +56,21 @@ export function parseFailOn(value: string): Severity | "none" {
   throw new UsageError(`invalid --fail-on '${value}' (use ${[...SEVERITIES, "none"].join(", ")})`);
 }
 
-/** 1 when a finding is at or above the gate, else 0. */
-export function gateExitCode(report: Report, failOn: Severity | "none"): number {
+/**
+ * 1 when a finding that counts is at or above the gate, else 0. Suppressed findings and
+ * findings absent since the baseline never count; with `onlyNew`, only baselineState "new" does.
+ */
+export function gateExitCode(report: Report, failOn: Severity | "none", options: { onlyNew?: boolean } = {}): number {
   if (failOn === "none") return 0;
-  return report.findings.some((f) => severityAtLeast(f.severity, failOn)) ? 1 : 0;
+  return report.findings.some((f) => isActive(f) && (!options.onlyNew || f.baselineState === "new") && severityAtLeast(f.severity, failOn)) ? 1 : 0;
+}
+
+/** Removes findings absent since the baseline (they never count; some consumers would reopen them as alerts). */
+export function dropAbsent(report: Report): void {
+  const absent = report.findings.filter((f) => f.baselineState === "absent").length;
+  if (absent === 0) return;
+  report.findings = report.findings.filter((f) => f.baselineState !== "absent");
+  report.summary = { ...report.summary, absent: 0 };
 }
 
 export function useColor(io: CliIO): boolean {
@@ -71,13 +83,15 @@ export function writeOutputs(
   report: Report,
   outputs: OutputTarget[],
   io: CliIO,
-  context: { catalog: Catalog; quiet: boolean; skipped?: Array<{ uri: string; reason: string }> },
-): void {
+  context: { catalog: Catalog; quiet: boolean; skipped?: Array<{ uri: string; reason: string }>; category?: string },
+): string[] {
+  const written: string[] = [];
   for (const out of outputs) {
     const text = render(out.format, report, {
       catalog: context.catalog,
       color: out.path === undefined && useColor(io),
       ...(context.skipped ? { skipped: context.skipped } : {}),
+      ...(context.category !== undefined ? { category: context.category } : {}),
     });
     if (out.path === undefined) {
       // --quiet drops the text summary; a machine format asked for on stdout is still written.
@@ -91,7 +105,9 @@ export function writeOutputs(
     } catch (e) {
       throw new UsageError(`cannot write ${out.path}: ${(e as Error).message}`);
     }
+    written.push(path);
   }
+  return written;
 }
 
 /** A progress line on stderr, only on a TTY and not with --quiet. */

@@ -1,9 +1,10 @@
 // The pipeline: discover -> scan -> filter -> report. Returns data; prints nothing.
 
 import type { Finding, Report, Severity, Target } from "../types";
-import { SEVERITIES } from "../types";
 import { SCANNERS } from "../scanners";
+import { applyBaseline } from "./baseline";
 import { packageVersion } from "./catalog";
+import { catalogVersion } from "./catalog-version";
 import type { AigisConfig } from "./config";
 import { resolveLimits } from "./config";
 import { discover, type SkippedPath } from "./discover";
@@ -11,6 +12,11 @@ import { defaultJobs, scanAll } from "./pool";
 import { createRegistry, type Registry } from "./registry";
 import type { ProjectContext, ScanHints, ScanSettings } from "./rule";
 import { makeFinding } from "./scan-file";
+import { inShard, type ShardSpec } from "./shard";
+import { summarise } from "./summary";
+import { applySuppressions, isoDay, type SuppressionSet } from "./suppressions";
+
+export { summarise };
 
 export interface ScanOptions {
   paths: string[];
@@ -24,6 +30,15 @@ export interface ScanOptions {
   hints?: ScanHints;
   jobs?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Accepted risks (.aigis-suppressions.yaml): matching findings are marked, expired entries become findings. */
+  suppressions?: SuppressionSet;
+  /** A previous report: sets baselineState on every finding and adds the ones that are gone as "absent". */
+  baseline?: Report;
+  baselinePath?: string;
+  /** Scan only this part of the discovered files (see core/shard.ts). */
+  shard?: ShardSpec;
+  /** "Today" for suppression expiry; defaults to the scan's start. */
+  now?: Date;
 }
 
 export interface ScanResult {
@@ -49,10 +64,21 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-export function summarise(findings: Finding[]): Report["summary"] {
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const f of findings) bySeverity[f.severity]++;
-  return { bySeverity };
+/** Marks accepted risks and reports expired suppressions as aigis/expired-suppression findings. */
+export function suppressFindings(findings: Finding[], set: SuppressionSet, today: string, registry: Registry): Finding[] {
+  const { findings: marked, expired } = applySuppressions(findings, set, today);
+  for (const e of expired) {
+    const what = [e.entry.rule && `rule ${e.entry.rule}`, e.entry.path && `path ${e.entry.path}`, e.entry.fingerprint && `fingerprint ${e.entry.fingerprint}`].filter(Boolean).join(", ");
+    marked.push(
+      makeFinding(registry, "aigis/expired-suppression", set.uri, {
+        message: `Suppression ${e.index + 1} in ${set.uri} (${what}) expired on ${e.entry.expires ?? "?"}; ${e.matches === 1 ? "the finding it matched counts" : `the ${e.matches} findings it matched count`} again.`,
+        location: e.line !== undefined ? { line: e.line } : {},
+        evidence: { expires: e.entry.expires, justification: e.entry.justification, ...(e.entry.author ? { author: e.entry.author } : {}), matches: e.matches },
+        fingerprintKey: `suppression:${e.entry.rule ?? ""}:${e.entry.path ?? ""}:${e.entry.fingerprint ?? ""}:${e.entry.expires ?? ""}`,
+      }),
+    );
+  }
+  return marked;
 }
 
 /** Applies per-rule overrides from the config: "off" drops the rule's findings, a severity replaces it. */
@@ -89,6 +115,10 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     ...(config.discovery?.defaultIgnores ? { defaultIgnores: config.discovery.defaultIgnores } : {}),
     maxFileSize: settings.limits.maxFileSize,
   });
+  if (options.shard) {
+    discovered.files = discovered.files.filter((f) => inShard(f.uri, options.shard));
+    discovered.skipped = discovered.skipped.filter((s) => inShard(s.uri, options.shard));
+  }
   const findings: Finding[] = [];
   for (const s of discovered.skipped) {
     if (s.reason === "too-large") {
@@ -124,11 +154,14 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     if (scanner.scanProject) await scanner.scanProject(project);
   }
 
-  const filtered = sortFindings(applyRuleOverrides(findings, config.rules));
+  let filtered = options.suppressions ? suppressFindings(findings, options.suppressions, isoDay(options.now ?? startTime), registry) : findings;
+  filtered = applyRuleOverrides(filtered, config.rules);
+  if (options.baseline) filtered = applyBaseline(filtered, options.baseline);
+  sortFindings(filtered);
   const endTime = new Date();
   const report: Report = {
     schemaVersion: 1,
-    tool: { name: "aigis", version: packageVersion() },
+    tool: { name: "aigis", version: packageVersion(), rulesVersion: catalogVersion() },
     invocation: {
       startTime: startTime.toISOString(),
       endTime: endTime.toISOString(),
@@ -136,6 +169,9 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
       workingDirectory: options.cwd,
       executionSuccessful: true,
       ...(options.configPath ? { configFile: options.configPath } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
+      ...(options.suppressions ? { suppressionsFile: options.suppressions.uri } : {}),
+      ...(options.baselinePath ? { baselineFile: options.baselinePath } : {}),
     },
     targets: targets.map(({ absPath: _abs, ...t }) => t),
     findings: filtered,

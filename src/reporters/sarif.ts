@@ -12,6 +12,24 @@ export const DOCS_BASE_URI = "https://github.com/aigis-security/aigis/blob/main/
 const INFORMATION_URI = "https://github.com/aigis-security/aigis";
 const SRCROOT = "%SRCROOT%";
 const MAX_TAGS = 20;
+/** GitHub code scanning accepts at most 25,000 results per run (and shows 5,000); the rest are dropped with a notification. */
+export const MAX_RESULTS = 25_000;
+
+export interface SarifOptions {
+  /** runAutomationDetails.id as given (overrides category). */
+  automationId?: string;
+  /** The analysis category (GitHub keeps one set of alerts per category): id becomes "<category>/". */
+  category?: string;
+  /** primaryLocationLineHash for results with a line, as GitHub computes it from the file's text. */
+  lineHash?: (f: Finding) => string | undefined;
+  /** Results per run before the rest are left out with a note; default MAX_RESULTS. */
+  maxResults?: number;
+}
+
+/** A stable stand-in when there is no line to hash (binary files, archive members, rows). */
+function locationHash(f: Finding): string {
+  return `${f.fingerprint.slice(0, 16)}:1`;
+}
 
 export const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "1.0" };
 
@@ -42,8 +60,9 @@ function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
   return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n**Controls**\n${controls}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
 }
 
+/** Control ids come before the rule's own tags, so GitHub's 20-tag cap never drops a control first (help.markdown lists them all). */
 function tagsFor(rule: RuleMeta): string[] {
-  const tags = ["security", ...rule.tags.filter((t) => t !== "security"), ...rule.controls];
+  const tags = ["security", ...rule.controls, ...rule.tags.filter((t) => t !== "security")];
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
 
@@ -57,7 +76,7 @@ function physicalLocation(f: Finding, artifactIndex: Map<string, number>): Sarif
   return loc;
 }
 
-export function toSarif(report: Report, catalog: Catalog, options: { automationId?: string } = {}): Sarif.Log {
+export function toSarif(report: Report, catalog: Catalog, options: SarifOptions = {}): Sarif.Log {
   const frameworks = catalog.frameworks;
   const frameworkIndex = new Map(frameworks.map((f, i) => [f.id, i]));
   const rules = [...catalog.rules.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -86,7 +105,12 @@ export function toSarif(report: Report, catalog: Catalog, options: { automationI
     }),
   }));
 
-  const results: Sarif.Result[] = report.findings.map((f) => {
+  const maxResults = options.maxResults ?? MAX_RESULTS;
+  const kept = report.findings.slice(0, maxResults);
+  const omitted = report.findings.length - kept.length;
+  // The spec wants suppressions on every result or on none.
+  const withSuppressions = kept.some((f) => f.suppression !== undefined);
+  const results: Sarif.Result[] = kept.map((f) => {
     const result: Sarif.Result = {
       ruleId: f.ruleId,
       level: sarifLevel(f.severity),
@@ -99,7 +123,10 @@ export function toSarif(report: Report, catalog: Catalog, options: { automationI
             : {}),
         },
       ],
-      partialFingerprints: { "aigisFingerprint/v1": f.fingerprint },
+      partialFingerprints: {
+        "aigisFingerprint/v1": f.fingerprint,
+        primaryLocationLineHash: (f.location.line !== undefined ? options.lineHash?.(f) : undefined) ?? locationHash(f),
+      },
       properties: {
         severity: f.severity,
         "security-severity": SECURITY_SEVERITY[f.severity],
@@ -112,6 +139,24 @@ export function toSarif(report: Report, catalog: Catalog, options: { automationI
     };
     const idx = ruleIndex.get(f.ruleId);
     if (idx !== undefined) result.ruleIndex = idx;
+    if (f.baselineState) result.baselineState = f.baselineState;
+    if (withSuppressions) {
+      result.suppressions = f.suppression
+        ? [
+            {
+              kind: "external",
+              status: "accepted",
+              justification: f.suppression.justification,
+              ...(f.suppression.source ? { location: { physicalLocation: { artifactLocation: { uri: encodeURI(f.suppression.source.split("#")[0]!), uriBaseId: SRCROOT } } } } : {}),
+              properties: {
+                ...(f.suppression.expires ? { expires: f.suppression.expires } : {}),
+                ...(f.suppression.author ? { author: f.suppression.author } : {}),
+                ...(f.suppression.source ? { source: f.suppression.source } : {}),
+              },
+            },
+          ]
+        : [];
+    }
     const taxa = f.controls.flatMap((c) => {
       const entry = catalog.controls.get(c);
       return entry ? [{ id: c, toolComponent: toolComponentRef(entry.framework) }] : [];
@@ -152,6 +197,28 @@ export function toSarif(report: Report, catalog: Catalog, options: { automationI
     executionSuccessful: inv?.executionSuccessful ?? true,
     ...(inv ? { startTimeUtc: inv.startTime, endTimeUtc: inv.endTime } : {}),
     workingDirectory: { uri: baseUri },
+    ...(omitted > 0
+      ? {
+          toolExecutionNotifications: [
+            {
+              level: "warning",
+              message: { text: `${omitted} of ${report.findings.length} results were left out of this run: GitHub code scanning accepts at most ${maxResults} per run. The JSON report has all of them.` },
+              descriptor: { id: "aigis/results-capped" },
+            },
+          ],
+        }
+      : {}),
+    ...(inv
+      ? {
+          properties: {
+            paths: inv.paths,
+            ...(inv.configFile ? { configFile: inv.configFile } : {}),
+            ...(inv.shard ? { shard: inv.shard } : {}),
+            ...(inv.suppressionsFile ? { suppressionsFile: inv.suppressionsFile } : {}),
+            ...(inv.baselineFile ? { baselineFile: inv.baselineFile } : {}),
+          },
+        }
+      : {}),
   };
 
   return {
@@ -170,14 +237,19 @@ export function toSarif(report: Report, catalog: Catalog, options: { automationI
             supportedTaxonomies: frameworks.map((fw, i) => ({ name: fw.name, guid: fw.guid, index: i })),
           },
         },
-        automationDetails: { id: options.automationId ?? "aigis/" },
+        automationDetails: { id: options.automationId ?? (options.category ? `${options.category.replace(/\/+$/, "")}/` : "aigis/") },
         originalUriBaseIds: { [SRCROOT]: { uri: baseUri } },
         invocations: [invocation],
         artifacts,
         taxonomies,
         results,
         columnKind: "utf16CodeUnits",
-        properties: { probes: report.probes, summary: report.summary },
+        properties: {
+          probes: report.probes,
+          summary: report.summary,
+          ...(report.tool.rulesVersion ? { rulesVersion: report.tool.rulesVersion } : {}),
+          ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
+        },
       },
     ],
   };

@@ -1,6 +1,7 @@
 // Every scanner aigis runs. A new scanner is one folder under src/scanners/ and one line here.
 import type { Scanner } from "../core/rule";
 import { artifactScanner } from "./artifacts";
+import { policyScanner } from "./policies";
 import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner];
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, policyScanner];

@@ -26,6 +26,22 @@ export interface Finding {
   controls: string[];
   evidence?: Record<string, unknown>;
   fingerprint: string;
+  /** Set when an entry of the suppressions file accepts this finding as a risk; it then does not count for the gate. */
+  suppression?: FindingSuppression;
+  /** Set when the scan was compared with a baseline (--baseline); "absent" findings were in the baseline only. */
+  baselineState?: BaselineState;
+}
+
+export type BaselineState = "new" | "unchanged" | "updated" | "absent";
+
+/** An accepted risk: why, until when, and who accepted it. */
+export interface FindingSuppression {
+  justification: string;
+  /** ISO date (YYYY-MM-DD) after which the suppression no longer applies. */
+  expires?: string;
+  author?: string;
+  /** Where the suppression is written: "<file>#<entry index>". */
+  source?: string;
 }
 
 /** What a rule reports; the pipeline fills in severity, controls and fingerprint from rule metadata. */
@@ -146,11 +162,16 @@ export interface Report {
     workingDirectory: string;
     executionSuccessful: boolean;
     configFile?: string;
+    /** Set for `aigis scan --shard I/N`: this report covers only shard I of N. */
+    shard?: { index: number; count: number };
+    suppressionsFile?: string;
+    baselineFile?: string;
   };
   targets: Target[];
   findings: Finding[];
   probes: ProbeResult[];
-  summary: { bySeverity: Record<Severity, number> };
+  /** bySeverity counts findings that count for the gate: neither suppressed nor absent. */
+  summary: { bySeverity: Record<Severity, number>; suppressed?: number; new?: number; absent?: number };
 }
 
 /** Rule metadata: kept as data in rules/catalog/*.json and validated by rules/schemas/rule.schema.json. */

@@ -2,10 +2,12 @@
 import type { Command } from "commander";
 import type { CliIO, CommandOutcome } from "../io";
 import { register as explain } from "./explain";
+import { register as merge } from "./merge";
+import { register as report } from "./report";
 import { register as rules } from "./rules";
 import { register as scan } from "./scan";
 import { register as verify } from "./verify";
 
 export type RegisterCommand = (program: Command, io: CliIO, outcome: CommandOutcome) => void;
 
-export const COMMANDS: RegisterCommand[] = [scan, verify, rules, explain];
+export const COMMANDS: RegisterCommand[] = [scan, verify, rules, explain, report, merge];
