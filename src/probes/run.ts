@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { AttackResult, BackdoorResult, Finding, ProbeResult, Report, Target, TargetKind } from "../types";
-import { packageVersion } from "../core/catalog";
+import { formatAjvErrors, packageVersion, schemaValidator } from "../core/catalog";
 import type { AigisConfig } from "../core/config";
 import { UsageError } from "../core/errors";
 import { sha256File } from "../core/hash";
@@ -90,7 +90,7 @@ function pct(v: number): string {
 export async function runProbe(options: ProbeOptions): Promise<Report> {
   const startTime = new Date();
   const thresholds = loadProbeThresholds();
-  const cfg = ((options.config?.scanners ?? {}) as Record<string, unknown>)["probe"] as ProbeConfig | undefined;
+  const cfg = probeConfig(options.config, options.configPath);
   const norm: Norm = options.norm ?? cfg?.norm ?? "linf";
   const epsList = options.eps ?? cfg?.eps ?? (norm === "linf" ? thresholds.defaults.linfEps : thresholds.defaults.l2Eps);
   const steps = options.steps ?? cfg?.steps ?? thresholds.defaults.steps;
@@ -274,6 +274,15 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   } finally {
     model.dispose();
   }
+}
+
+/** scanners.probe from the config file, validated by rules/schemas/probe-config.schema.json. */
+function probeConfig(config: AigisConfig | undefined, path: string | undefined): ProbeConfig | undefined {
+  const raw = ((config?.scanners ?? {}) as Record<string, unknown>)["probe"];
+  if (raw === undefined) return undefined;
+  const validate = schemaValidator("probe-config");
+  if (!validate(raw)) throw new UsageError(`config ${path ?? ""} scanners.probe is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
+  return raw as ProbeConfig;
 }
 
 function maxLabel(labels: Int32Array): number {

@@ -47,6 +47,18 @@ describe("runProbe", () => {
     expect(report.summary.bySeverity.high).toBe(1);
   });
 
+  it("takes minimums and budgets from the config file, and rejects a malformed probe section", async () => {
+    const config = { scanners: { probe: { norm: "l2", eps: [0.5, 2], steps: 10, samples: 60, minRobustAccuracy: [{ eps: 2, min: 0.5 }] } } };
+    const report = await runProbe({ model: `${FIX}/mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, attacks: ["pgd"], config });
+    const probe = report.probes[0]!;
+    expect(probe.samples).toBe(60);
+    expect(probe.attacks.map((a) => [a.norm, a.eps, a.steps])).toEqual([["l2", 0.5, 10], ["l2", 2, 10]]);
+    // 0.5 and 2 both fall under the eps-2 minimum; PGD at L2 eps 2 leaves almost nothing.
+    expect(report.findings.map((f) => f.evidence!["eps"]).sort()).toEqual([0.5, 2].filter((eps) => probe.attacks.find((a) => a.eps === eps)!.robustAccuracy < 0.5));
+    expect(report.findings.length).toBeGreaterThanOrEqual(1);
+    await expect(runProbe({ model: `${FIX}/mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, config: { scanners: { probe: { epsilon: 3 } } } })).rejects.toThrow(/scanners.probe is invalid/);
+  });
+
   it("names the planted class and trigger on the backdoored model (ONNX)", async () => {
     const report = await runProbe({ model: `${FIX}/backdoor_mlp.onnx`, data: `${FIX}/digits_test.npy`, cwd: ROOT, attacks: ["fgsm"], eps: [0.01], backdoor: true, samples: 120, minRobustAccuracy: [] });
     const probe = report.probes[0]!;
