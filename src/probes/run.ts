@@ -1,7 +1,7 @@
 // aigis probe as a library call: load the model and the data, attack, look for a backdoor, and
 // return a full Report (targets with hashes, findings, probes, summary). Prints nothing.
 
-import { existsSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { AttackResult, BackdoorResult, Finding, ProbeResult, Report, Target, TargetKind } from "../types";
 import { formatAjvErrors, packageVersion, schemaValidator } from "../core/catalog";
@@ -12,6 +12,7 @@ import { createRegistry } from "../core/registry";
 import { applyRuleOverrides, sortFindings, summarise } from "../core/run";
 import { makeFinding } from "../core/scan-file";
 import { SCANNERS } from "../scanners";
+import { detectFormat } from "../scanners/datasets/loaders";
 import { initTf, tf } from "./backend";
 import { argmaxRows, type AttackContext, type Norm, type ProbeSet } from "./attacks/common";
 import { fgsmSpec, pgdSpec, runGradientAttack } from "./attacks/gradient";
@@ -152,7 +153,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot load model ${options.model}: ${(e as Error).message}`);
   }
-  targets.push(await fileTarget(options.cwd, dataAbs, /\.npy$/i.test(dataAbs) ? "numpy" : "csv"));
+  // A data file is recorded with its hash; an image folder is named in the probe entry only.
+  if (!statSync(dataAbs).isDirectory()) targets.push(await fileTarget(options.cwd, dataAbs, dataKind(dataAbs)));
 
   try {
     if (data.size !== model.inputSize) throw new UsageError(`${options.data} has ${data.size} values per row but the model takes ${model.inputSize} (${model.inputShape.join("x")})`);
@@ -283,6 +285,18 @@ function probeConfig(config: AigisConfig | undefined, path: string | undefined):
   const validate = schemaValidator("probe-config");
   if (!validate(raw)) throw new UsageError(`config ${path ?? ""} scanners.probe is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
   return raw as ProbeConfig;
+}
+
+/** Target kind of the data file from its content (the dataset loaders' format detection). */
+function dataKind(path: string): TargetKind {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const format = detectFormat(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    return format === "npy" ? "numpy" : format === "parquet" ? "parquet" : format === "jsonl" ? "jsonl" : "csv";
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function maxLabel(labels: Int32Array): number {
