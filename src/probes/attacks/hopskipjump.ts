@@ -108,7 +108,7 @@ export async function runHopSkipJump(ctx: AttackContext, spec: HopSkipJumpSpec):
     return math.sqrt(s);
   };
   const best = new Map<number, { point: Float32Array; dist: number }>();
-  let current = await boundary(start);
+  const current = await boundary(start);
   for (const [i, p] of current) best.set(i, { point: p, dist: dist(i, p) });
 
   for (let t = 1; t <= 100; t++) {
@@ -192,7 +192,6 @@ export async function runHopSkipJump(ctx: AttackContext, spec: HopSkipJumpSpec):
     }
     ctx.onProgress?.(t, 100);
   }
-  current = new Map();
   for (const [i, b] of best) {
     l2[i] = b.dist;
     const x = xOf(i);
