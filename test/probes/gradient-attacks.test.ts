@@ -25,6 +25,7 @@ async function context(model: ProbeModel): Promise<AttackContext> {
 const copies: Array<[string, string, () => Promise<ProbeModel>]> = [
   ["mlp", "onnx", () => loadOnnxModel(join(FIX, "mlp.onnx"))],
   ["mlp", "tfjs", () => loadTfjsModel(join(FIX, "mlp_tfjs"))],
+  ["mlp", "tfjs graph", () => loadTfjsModel(join(FIX, "mlp_graph_tfjs"))],
   ["cnn", "onnx", () => loadOnnxModel(join(FIX, "cnn.onnx"))],
   ["cnn", "tfjs", () => loadTfjsModel(join(FIX, "cnn_tfjs"))],
 ];
