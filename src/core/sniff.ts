@@ -5,6 +5,8 @@ import type { RandomAccessFile } from "./random-access";
 // Format probes shared with the scanners that read these formats in full.
 import { listZip } from "../scanners/artifacts/archive/zip";
 import { looksLikePickle } from "../scanners/artifacts/pickle/machine";
+import { compressionOf } from "../scanners/artifacts/archive/decompress";
+import { constants as zlibConstants, inflateSync } from "node:zlib";
 import { cmsContentType, openPgpMessage } from "../scanners/protection/formats";
 
 export const HEAD_BYTES = 64 * 1024;
@@ -247,13 +249,23 @@ async function zipKind(file: RandomAccessFile): Promise<TargetKind> {
   // PyTorch checkpoints are zips whose members sit under one folder and include data.pkl.
   try {
     const { entries } = await listZip(file, 100_000);
-    if (entries.some((e) => /(^|\/)data\.pkl$/.test(e.name)) && entries.some((e) => /(^|\/)(data\/\d+|version|byteorder|\.data\/version)$/.test(e.name))) {
+    // Local header names count too: PyTorch reads those when the central directory disagrees.
+    const names = entries.flatMap((e) => (e.localName !== undefined ? [e.name, e.localName] : [e.name]));
+    if (names.some((n) => /(^|\/)data\.pkl$/.test(n)) && names.some((n) => /(^|\/)(data\/\d+|version|byteorder|\.data\/version)$/.test(n))) {
       return "pytorch-zip";
     }
   } catch {
     /* unreadable zip: still a zip */
   }
   return "zip";
+}
+
+function inflatesCleanly(head: Buffer): boolean {
+  try {
+    return inflateSync(head.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 }).length > 0;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE";
+  }
 }
 
 export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<TargetKind> {
@@ -282,6 +294,8 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
       const json = head.subarray(8, end).toString("utf8");
       if (end === 8 + headerLen ? isJson(json.trimEnd()) : /^\{\s*"/.test(json)) return "safetensors";
     }
+    // A header length past the end of the file is a malformed safetensors file, not an unknown one.
+    if (headerLen > size - 8 && head[8] === 0x7b && /^\{\s*"(__metadata__|[^"]{1,200}"\s*:\s*\{\s*"(dtype|shape|data_offsets)")/.test(head.subarray(8, 512).toString("utf8"))) return "safetensors";
   }
   const cms = cmsType(head);
   if (cms === "signed") return "cms-signature";
@@ -289,6 +303,10 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
   if (looksLikePickle(head, size)) return "pickle";
   const proto = sniffProtobuf(head, size);
   if (proto) return proto;
+  // Raw zlib and lzma-alone streams (joblib's compressors) have weak magic: require a clean decode of the head.
+  const compression = compressionOf(head);
+  if (compression === "zlib" && inflatesCleanly(head)) return "zlib";
+  if (compression === "lzma") return "lzma";
   if (isOpenPgpBinary(head)) return "openpgp";
   if (isLikelyText(head)) return sniffText(head, size);
   return "unknown";

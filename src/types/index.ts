@@ -69,6 +69,8 @@ export const TARGET_KINDS = [
   "bzip2",
   "xz",
   "zstd",
+  "zlib",
+  "lzma",
   "numpy",
   "hdf5",
   "onnx",

@@ -14,7 +14,7 @@ export interface Classification {
   entropy?: number;
 }
 
-const COMPRESSED_KINDS: ReadonlySet<TargetKind> = new Set(["gzip", "bzip2", "xz", "zstd"]);
+const COMPRESSED_KINDS: ReadonlySet<TargetKind> = new Set(["gzip", "bzip2", "xz", "zstd", "zlib", "lzma"]);
 /** Kinds the sniffer names from an encryption format's magic; when our stricter check disagrees, the entropy test decides. */
 const ENCRYPTION_KINDS: ReadonlySet<TargetKind> = new Set(["age", "openpgp", "openssl-enc", "cms-enveloped", "jwe", "unknown"]);
 

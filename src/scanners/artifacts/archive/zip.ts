@@ -5,6 +5,7 @@
 
 import { constants, inflateRawSync } from "node:zlib";
 import type { RandomAccessFile } from "../../../core/random-access";
+import { decompress } from "./decompress";
 
 export interface ZipEntry {
   name: string;
@@ -22,10 +23,17 @@ export interface ZipEntry {
   localName?: string;
 }
 
+export interface ZipAnomaly {
+  kind: "name-mismatch" | "local-only" | "no-central-directory" | "count-mismatch" | "entry-limit" | "descriptor" | "data-before-archive";
+  message: string;
+  member?: string;
+  offset?: number;
+}
+
 export interface ZipListing {
   entries: ZipEntry[];
   /** Problems found while reading the structure (mismatches, truncation); not fatal. */
-  anomalies: string[];
+  anomalies: ZipAnomaly[];
 }
 
 export class ZipError extends Error {
@@ -37,6 +45,8 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
+const LOCAL_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const CENTRAL_MAGIC = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 
 function readZip64Extra(extra: Buffer, want: { usize: boolean; csize: boolean; offset: boolean }): { usize?: number; csize?: number; offset?: number } {
   let p = 0;
@@ -86,7 +96,7 @@ async function findEocd(file: RandomAccessFile): Promise<{ cdOffset: number; cdS
   return undefined;
 }
 
-async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies: string[]): Promise<ZipEntry[] | undefined> {
+async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[]): Promise<ZipEntry[] | undefined> {
   const eocd = await findEocd(file);
   if (!eocd) return undefined;
   const cd = await file.read(eocd.cdOffset, eocd.cdSize);
@@ -94,7 +104,7 @@ async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies
   let p = 0;
   while (p + 46 <= cd.length && cd.readUInt32LE(p) === SIG_CENTRAL) {
     if (entries.length >= maxEntries) {
-      anomalies.push(`more than ${maxEntries} entries; the rest were not read`);
+      anomalies.push({ kind: "entry-limit", message: `more than ${maxEntries} entries; the rest were not read` });
       break;
     }
     const nameLen = cd.readUInt16LE(p + 28);
@@ -127,13 +137,13 @@ async function readCentral(file: RandomAccessFile, maxEntries: number, anomalies
     p += 46 + nameLen + extraLen + commentLen;
   }
   if (entries.length !== eocd.total && entries.length < maxEntries) {
-    anomalies.push(`central directory lists ${entries.length} entries but its end record says ${eocd.total}`);
+    anomalies.push({ kind: "count-mismatch", message: `the central directory lists ${entries.length} entries but its end record says ${eocd.total}` });
   }
   return entries;
 }
 
 /** Walks local file headers from the start of the file, as a streaming reader would. */
-async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: string[], startAt = 0): Promise<ZipEntry[]> {
+async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: ZipAnomaly[], startAt = 0, central?: Map<number, ZipEntry>): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [];
   let p = startAt;
   while (p + 30 <= file.size && entries.length < maxEntries) {
@@ -152,11 +162,16 @@ async function walkLocal(file: RandomAccessFile, maxEntries: number, anomalies: 
       csize = z.csize ?? csize;
     }
     const dataStart = p + 30 + nameLen + extraLen;
-    if (flags & 0x08 && csize === 0) {
+    const known = flags & 0x08 && csize === 0 ? central?.get(p) : undefined;
+    if (known) {
+      // Sizes follow the data in a descriptor; the central directory has them for this offset.
+      csize = known.compressedSize;
+      usize = known.uncompressedSize;
+    } else if (flags & 0x08 && csize === 0) {
       // Sizes follow the data in a descriptor: find the next header to bound the entry.
       const next = await findNextSignature(file, dataStart);
       if (next === undefined) {
-        anomalies.push(`local entry ${JSON.stringify(name)} has a data descriptor and no following header`);
+        anomalies.push({ kind: "descriptor", message: `local entry ${JSON.stringify(name)} has a data descriptor and no following header`, member: name, offset: p });
         break;
       }
       csize = Math.max(0, next.at - dataStart - next.descriptorLength);
@@ -186,15 +201,15 @@ async function findNextSignature(file: RandomAccessFile, from: number): Promise<
   const chunk = 1 << 20;
   for (let pos = from; pos < file.size; pos += chunk - 4) {
     const buf = await file.read(pos, chunk);
-    for (let i = 0; i + 4 <= buf.length; i++) {
-      const sig = buf.readUInt32LE(i);
-      if (sig === SIG_LOCAL || sig === SIG_CENTRAL) {
-        // Back off over the descriptor that precedes the header.
-        const at = pos + i;
-        const back = at >= 16 ? await file.read(at - 16, 4) : Buffer.alloc(0);
-        const descriptorLength = back.length === 4 && back.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
-        return { at, descriptorLength };
-      }
+    const a = buf.indexOf(LOCAL_MAGIC);
+    const b = buf.indexOf(CENTRAL_MAGIC);
+    const i = a < 0 ? b : b < 0 ? a : Math.min(a, b);
+    if (i >= 0) {
+      // Back off over the descriptor that precedes the header.
+      const at = pos + i;
+      const back = at >= 16 ? await file.read(at - 16, 4) : Buffer.alloc(0);
+      const descriptorLength = back.length === 4 && back.readUInt32LE(0) === 0x08074b50 ? 16 : 12;
+      return { at, descriptorLength };
     }
     if (buf.length < chunk) break;
   }
@@ -203,15 +218,19 @@ async function findNextSignature(file: RandomAccessFile, from: number): Promise<
 
 /** Lists a zip's members from both the central directory and the local headers, and notes where they disagree. */
 export async function listZip(file: RandomAccessFile, maxEntries: number): Promise<ZipListing> {
-  const anomalies: string[] = [];
+  const anomalies: ZipAnomaly[] = [];
   const central = await readCentral(file, maxEntries, anomalies);
   // Data may precede the zip (e.g. a pickle before an appended zip): walk from the first local header.
   const head = await file.read(0, Math.min(file.size, 1 << 16));
   const firstLocal = head.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
-  const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal) : [];
+  const centralByOffset = new Map((central ?? []).map((c) => [c.localHeaderOffset, c]));
+  const local = firstLocal >= 0 ? await walkLocal(file, maxEntries, anomalies, firstLocal, centralByOffset) : [];
+  if (firstLocal > 0) {
+    anomalies.push({ kind: "data-before-archive", message: `${firstLocal} bytes precede the first member`, offset: 0 });
+  }
   if (!central) {
     if (local.length === 0) throw new ZipError("no central directory and no local file headers");
-    anomalies.push("no end-of-central-directory record: members found by walking local headers");
+    anomalies.push({ kind: "no-central-directory", message: "there is no central directory; members were found by walking the local headers" });
     return { entries: local, anomalies };
   }
   const byOffset = new Map(local.map((e) => [e.localHeaderOffset, e]));
@@ -223,7 +242,7 @@ export async function listZip(file: RandomAccessFile, maxEntries: number): Promi
       const merged: ZipEntry = { ...c, source: "both" };
       if (l.name !== c.name) {
         merged.localName = l.name;
-        anomalies.push(`member ${JSON.stringify(c.name)} is named ${JSON.stringify(l.name)} in its local header`);
+        anomalies.push({ kind: "name-mismatch", message: `member ${JSON.stringify(c.name)} is named ${JSON.stringify(l.name)} in its local header`, member: c.name, offset: c.localHeaderOffset });
       }
       entries.push(merged);
     } else {
@@ -231,7 +250,7 @@ export async function listZip(file: RandomAccessFile, maxEntries: number): Promi
     }
   }
   for (const l of byOffset.values()) {
-    anomalies.push(`local header ${JSON.stringify(l.name)} at offset ${l.localHeaderOffset} is not in the central directory`);
+    anomalies.push({ kind: "local-only", message: `local header ${JSON.stringify(l.name)} at offset ${l.localHeaderOffset} is not in the central directory`, member: l.name, offset: l.localHeaderOffset });
     entries.push(l);
   }
   return { entries, anomalies };
@@ -254,9 +273,25 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
       } catch (e) {
         throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
       }
+    case 12:
+    case 14:
+      // Python's zipfile (numpy.load of .npz, .keras) also reads bzip2 and lzma members.
+      try {
+        return entry.method === 12 ? decompress("bzip2", raw, maxBytes) : decompress("lzma", zipLzmaToAlone(raw), maxBytes);
+      } catch (e) {
+        throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+      }
     default:
       throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}, which aigis does not read`);
   }
+}
+
+/** Zip method 14 data (version, properties size, properties, raw LZMA) as an lzma-alone stream of unknown size. */
+function zipLzmaToAlone(raw: Buffer): Buffer {
+  if (raw.length < 4) throw new ZipError("lzma member header is truncated");
+  const propsSize = raw.readUInt16LE(2);
+  if (propsSize !== 5 || raw.length < 4 + propsSize) throw new ZipError("lzma member has unexpected properties");
+  return Buffer.concat([raw.subarray(4, 9), Buffer.alloc(8, 0xff), raw.subarray(9)]);
 }
 
 /** The first `length` bytes of a member, for sniffing, without reading or inflating all of it. */
@@ -265,6 +300,10 @@ export async function peekZipEntry(file: RandomAccessFile, entry: ZipEntry, leng
   if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
   const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
   if (entry.method === 0) return file.read(dataStart, Math.min(length, entry.compressedSize));
+  if (entry.method === 12 || entry.method === 14) {
+    // No partial decoding for these: read the member (bounded) and cut.
+    return (await readZipEntry(file, entry, Math.max(length, 64 * 1024 * 1024))).subarray(0, length);
+  }
   if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`);
   const raw = await file.read(dataStart, Math.min(entry.compressedSize, length * 4 + 1024));
   try {

@@ -1,7 +1,12 @@
 // A static simulation of the pickle machine. It tracks only what matters for security
 // (strings that may name imports, imported callables, calls and the memo) and never
-// builds Python objects or runs anything. Uninteresting values share one sentinel so
-// opcode-dense pickles cost no allocation per value.
+// builds Python objects or runs anything.
+//
+// Speed and memory: the stack and the memo are typed arrays of (tag, offset, length)
+// triples. Numbers, containers and other uninteresting values are one tag; strings are a
+// reference to their bytes, decoded only when an import or a call needs them; only imports,
+// calls and tuples holding them are objects. An opcode-dense pickle of millions of values
+// therefore allocates almost nothing per value, and the memo costs 9 bytes per entry.
 
 import { OP, OPCODE_BY_BYTE } from "./opcodes";
 
@@ -73,6 +78,8 @@ export interface PickleAnalysis {
   trailingBytes: number;
   error?: PickleError;
   limitExceeded?: string;
+  /** Byte strings inside the pickle that are pickles themselves (arguments for nested loaders). */
+  embedded: Array<{ offset: number; length: number; pickle: number }>;
 }
 
 export interface PickleLimits {
@@ -99,36 +106,6 @@ class PickleFormatError extends Error {
     readonly offset: number,
   ) {
     super(message);
-  }
-}
-
-/** Memo with a dense part (MEMOIZE and in-order PUTs) and a sparse part (PUTs at arbitrary indices). */
-class Memo {
-  private dense: Value[] = [];
-  private sparse = new Map<number, Value>();
-  get size(): number {
-    return this.dense.length + this.sparse.size;
-  }
-  set(index: number, value: Value): void {
-    if (index < this.dense.length) {
-      this.dense[index] = value;
-      return;
-    }
-    if (index === this.dense.length) {
-      this.dense.push(value);
-      this.sparse.delete(index);
-      // Pull following sparse entries into the dense part so lookups stay cheap.
-      while (this.sparse.size > 0 && this.sparse.has(this.dense.length)) {
-        const next = this.sparse.get(this.dense.length) as Value;
-        this.sparse.delete(this.dense.length);
-        this.dense.push(next);
-      }
-      return;
-    }
-    this.sparse.set(index, value);
-  }
-  get(index: number): Value | undefined {
-    return index < this.dense.length ? this.dense[index] : this.sparse.get(index);
   }
 }
 
@@ -190,6 +167,77 @@ function unescapeRawUnicode(raw: string): string {
   );
 }
 
+/** Slot tags in the typed stack and memo. */
+const T_OTHER = 0;
+const T_UTF8 = 1;
+const T_LATIN1 = 2;
+const T_OBJ = 3;
+/** A non-negative integer below 2^32, value in `off` (joblib array shapes and sizes). */
+const T_INT = 4;
+/** A tuple of such integers (a shape), element product in `off`, saturating. */
+const T_INTS = 5;
+
+/** Bytes per item of NumPy dtype codes without an explicit size. */
+const DTYPE_CHAR_SIZE: Record<string, number> = { "?": 1, b: 1, B: 1, h: 2, H: 2, i: 4, I: 4, l: 8, L: 8, q: 8, Q: 8, e: 2, f: 4, d: 8, g: 16, F: 8, D: 16, G: 32 };
+const KEY_SHAPE = Buffer.from("shape");
+const KEY_DTYPE = Buffer.from("dtype");
+const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
+const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
+
+const MAX_EMBEDDED = 64;
+/** Longest import name decoded; Python resolves dotted names of any length, so this is generous. */
+const MAX_NAME = 1 << 20;
+
+class Slots {
+  tag: Uint8Array;
+  off: Uint32Array;
+  len: Uint32Array;
+  constructor(capacity: number) {
+    this.tag = new Uint8Array(capacity);
+    this.off = new Uint32Array(capacity);
+    this.len = new Uint32Array(capacity);
+  }
+  grow(min: number): void {
+    let cap = this.tag.length * 2;
+    while (cap < min) cap *= 2;
+    const tag = new Uint8Array(cap);
+    tag.set(this.tag);
+    const off = new Uint32Array(cap);
+    off.set(this.off);
+    const len = new Uint32Array(cap);
+    len.set(this.len);
+    this.tag = tag;
+    this.off = off;
+    this.len = len;
+  }
+}
+
+const CHUNK_BITS = 16;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
+/**
+ * The dense memo: fixed-size chunks, so growing never copies and memory is taken as it is used
+ * (a doubling array touched twice the memory and spent its time in page faults and copies).
+ */
+class ChunkedSlots {
+  private chunks: Slots[] = [];
+  chunk(index: number): Slots {
+    return this.chunks[index >>> CHUNK_BITS]!;
+  }
+  set(index: number, tag: number, off: number, len: number): void {
+    const ci = index >>> CHUNK_BITS;
+    while (ci >= this.chunks.length) this.chunks.push(new Slots(1 << CHUNK_BITS));
+    const c = this.chunks[ci]!;
+    const k = index & CHUNK_MASK;
+    c.tag[k] = tag;
+    c.off[k] = off;
+    c.len[k] = len;
+  }
+  clear(): void {
+    this.chunks = [];
+  }
+}
+
 /**
  * Simulates every pickle in `buf` from `start`, one after another, until the data stops
  * looking like a pickle. Never throws on malformed input: the first error is returned in
@@ -200,11 +248,18 @@ export function analysePickles(
   start = 0,
   limits: PickleLimits = DEFAULT_PICKLE_LIMITS,
 ): PickleAnalysis {
-  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0 };
+  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [] };
+  if (buf.length > 0xffffffff) {
+    // Slots hold 32-bit offsets; callers cap in-memory pickles far below this.
+    result.limitExceeded = "pickle larger than 4 GiB";
+    result.error = { message: "pickle larger than 4 GiB", offset: start, pickle: 0 };
+    return result;
+  }
+  const machine = new Machine(buf, limits, result);
   let pos = start;
   while (pos < buf.length) {
     const before = result.imports.length + result.calls.length;
-    const outcome = runOne(buf, pos, result.pickles, limits, result);
+    const outcome = machine.run(pos, result.pickles);
     if (outcome.ok) {
       result.pickles++;
       pos = outcome.end;
@@ -214,7 +269,7 @@ export function analysePickles(
     // The first pickle must parse. Later data that fails without showing an import or call is
     // trailing data (legacy torch.save appends raw storage bytes after its pickles).
     const sawEvents = result.imports.length + result.calls.length > before;
-    if (result.pickles === 0 || sawEvents) {
+    if (result.pickles === 0 || sawEvents || result.limitExceeded) {
       result.error = { message: outcome.error.message, offset: outcome.error.offset, pickle: result.pickles };
     }
     break;
@@ -225,436 +280,738 @@ export function analysePickles(
 
 type Outcome = { ok: true; end: number } | { ok: false; error: PickleFormatError };
 
-function runOne(
-  buf: Uint8Array,
-  start: number,
-  pickleIndex: number,
-  limits: PickleLimits,
-  out: PickleAnalysis,
-): Outcome {
-  const stack: Value[] = [];
-  const marks: number[] = [];
-  const memo = new Memo();
-  const n = buf.length;
-  let i = start;
+class Machine {
+  private readonly n: number;
+  private readonly view: Buffer;
+  private stack = new Slots(1024);
+  private sp = 0;
+  private marks: number[] = [];
+  private memo = new ChunkedSlots();
+  /** Dense memo entries set so far (indices below this are defined). */
+  private memoDense = 0;
+  private memoSparse = new Map<number, { tag: number; off: number; len: number }>();
+  private objs: Value[] = [];
+  private i = 0;
+  private pickleIndex = 0;
+  private lastTop = 0;
+  /** The last dict items that described a joblib array (shape, dtype, alignment). */
+  private arraySpec: { count: number; dtype: Value | undefined; alignment: number | undefined } | undefined;
 
-  const fail = (message: string, at: number): never => {
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly limits: PickleLimits,
+    private readonly out: PickleAnalysis,
+  ) {
+    this.n = buf.length;
+    this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private fail(message: string, at: number): never {
     throw new PickleFormatError(message, at);
-  };
-  const need = (count: number, at: number): void => {
-    if (i + count > n) fail(`truncated: ${count} bytes needed at offset ${i}, ${n - i} left`, at);
-  };
-  const readLine = (at: number): string => {
-    let j = i;
-    while (j < n && buf[j] !== 0x0a) j++;
-    if (j >= n) fail("truncated: line argument without newline", at);
-    const s = Buffer.from(buf.buffer, buf.byteOffset + i, j - i).toString("utf8");
-    i = j + 1;
+  }
+
+  private need(count: number, at: number): void {
+    if (this.i + count > this.n) this.fail(`truncated: ${count} bytes needed at offset ${this.i}, ${this.n - this.i} left`, at);
+  }
+
+  private u32(p: number): number {
+    const b = this.buf;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+  }
+
+  private readLine(at: number): string {
+    const j = this.view.indexOf(0x0a, this.i);
+    if (j < 0) this.fail("truncated: line argument without newline", at);
+    const s = this.view.toString("utf8", this.i, j);
+    this.i = j + 1;
     return s;
-  };
-  const u32 = (p: number): number => (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16)) + buf[p + 3]! * 0x1000000;
-  const readString = (len: number, at: number, encoding: "utf8" | "latin1"): Value => {
-    need(len, at);
-    const s0 = i;
-    i += len;
-    if (len <= MAX_DECODED_STRING) return Buffer.from(buf.buffer, buf.byteOffset + s0, len).toString(encoding);
-    const preview = Buffer.from(buf.buffer, buf.byteOffset + s0, 200).toString(encoding);
-    return { kind: "longstr", preview, length: len };
-  };
-  const pop = (at: number): Value => {
-    const base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-    if (stack.length <= base) fail("stack underflow", at);
-    return stack.pop() as Value;
-  };
-  const top = (at: number): Value => {
-    const base = marks.length > 0 ? marks[marks.length - 1]! : 0;
-    if (stack.length <= base) fail("stack underflow", at);
-    return stack[stack.length - 1] as Value;
-  };
-  const popMark = (at: number): Value[] => {
-    if (marks.length === 0) fail("MARK expected but not found", at);
-    const m = marks.pop() as number;
-    return stack.splice(m);
-  };
-  const push = (v: Value, at: number): void => {
-    if (stack.length >= limits.maxStackDepth) {
-      out.limitExceeded = `stack deeper than ${limits.maxStackDepth}`;
-      fail(`stack deeper than ${limits.maxStackDepth} entries`, at);
+  }
+
+  /** Skips a line argument without decoding it; returns its bounds. */
+  private skipLine(at: number): number {
+    const j = this.view.indexOf(0x0a, this.i);
+    if (j < 0) this.fail("truncated: line argument without newline", at);
+    const s = this.i;
+    this.i = j + 1;
+    return s;
+  }
+
+  private base(): number {
+    const m = this.marks;
+    return m.length > 0 ? m[m.length - 1]! : 0;
+  }
+
+  private pushSlot(tag: number, off: number, len: number, at: number): void {
+    const sp = this.sp;
+    if (sp >= this.stack.tag.length) {
+      if (sp >= this.limits.maxStackDepth) {
+        this.out.limitExceeded = `stack deeper than ${this.limits.maxStackDepth}`;
+        this.fail(`stack deeper than ${this.limits.maxStackDepth} entries`, at);
+      }
+      this.stack.grow(sp + 1);
     }
-    stack.push(v);
-  };
-  const memoSet = (index: number, v: Value, at: number): void => {
-    if (index < 0) fail("negative memo index", at);
-    if (memo.size >= limits.maxMemoEntries) {
-      out.limitExceeded = `memo larger than ${limits.maxMemoEntries} entries`;
-      fail(`memo larger than ${limits.maxMemoEntries} entries`, at);
+    this.stack.tag[sp] = tag;
+    this.stack.off[sp] = off;
+    this.stack.len[sp] = len;
+    this.sp = sp + 1;
+  }
+
+  private pushOther(at: number): void {
+    const sp = this.sp;
+    if (sp >= this.stack.tag.length) {
+      this.pushSlot(T_OTHER, 0, 0, at);
+      return;
     }
-    memo.set(index, v);
-  };
-  const memoGet = (index: number, at: number): Value => {
-    const v = memo.get(index);
-    if (v === undefined) fail(`memo value ${index} not found`, at);
-    return v as Value;
-  };
-  const addImport = (module: string, name: string, opcode: GlobalRef["opcode"], at: number): GlobalRef => {
-    if (opcode !== "EXT" && (!IDENTIFIER.test(module) || !IDENTIFIER.test(name))) {
-      fail(`${opcode} names something that cannot be imported: ${JSON.stringify(module)} ${JSON.stringify(name)}`, at);
+    this.stack.tag[sp] = T_OTHER;
+    this.sp = sp + 1;
+  }
+
+  private pushValue(v: Value, at: number): void {
+    if (typeof v !== "string" && v.kind === "other") {
+      this.pushOther(at);
+      return;
     }
+    this.objs.push(v);
+    this.pushSlot(T_OBJ, this.objs.length - 1, 0, at);
+  }
+
+  private popSlot(at: number): number {
+    if (this.sp <= this.base()) this.fail("stack underflow", at);
+    return --this.sp;
+  }
+
+  /** The value at a stack slot as a Value (strings decoded, bounded). */
+  private valueAt(tag: number, off: number, len: number): Value {
+    switch (tag) {
+      case T_UTF8:
+      case T_LATIN1: {
+        const enc = tag === T_UTF8 ? "utf8" : "latin1";
+        if (len <= MAX_DECODED_STRING) return this.view.toString(enc, off, off + len);
+        return { kind: "longstr", preview: this.view.toString(enc, off, off + 200), length: len };
+      }
+      case T_OBJ:
+        return this.objs[off]!;
+      default:
+        return OTHER;
+    }
+  }
+
+  /** Pops a value, decoding a string slot whole (up to MAX_NAME bytes) instead of as a preview. */
+  private popName(at: number): Value {
+    const s = this.popSlot(at);
+    const tag = this.stack.tag[s]!;
+    const off = this.stack.off[s]!;
+    const len = this.stack.len[s]!;
+    if ((tag === T_UTF8 || tag === T_LATIN1) && len <= MAX_NAME) return this.view.toString(tag === T_UTF8 ? "utf8" : "latin1", off, off + len);
+    return this.valueAt(tag, off, len);
+  }
+
+  private pop(at: number): Value {
+    const s = this.popSlot(at);
+    return this.valueAt(this.stack.tag[s]!, this.stack.off[s]!, this.stack.len[s]!);
+  }
+
+  private top(at: number): number {
+    if (this.sp <= this.base()) this.fail("stack underflow", at);
+    return this.sp - 1;
+  }
+
+  /** Pops to the last MARK; returns the slot index where the popped items begin. */
+  private popMarkSlots(at: number): number {
+    if (this.marks.length === 0) this.fail("MARK expected but not found", at);
+    const m = this.marks.pop()!;
+    // The popped slots keep their contents until the next push, so callers may still read [m, lastTop).
+    this.lastTop = this.sp;
+    this.sp = m;
+    return m;
+  }
+
+  private tupleValue(from: number, to: number): Value {
+    return this.anyInteresting(from, to) ? { kind: "tuple", items: this.valuesOf(from, to) } : OTHER;
+  }
+
+  /** True if any slot in [from, to) holds something worth keeping (a string or an object). */
+  private anyInteresting(from: number, to: number): boolean {
+    const tag = this.stack.tag;
+    for (let k = from; k < to; k++) {
+      const t = tag[k]!;
+      if (t === T_UTF8 || t === T_LATIN1 || t === T_OBJ) return true;
+    }
+    return false;
+  }
+
+  private valuesOf(from: number, to: number): Value[] {
+    const items: Value[] = [];
+    for (let k = from; k < to; k++) items.push(this.valueAt(this.stack.tag[k]!, this.stack.off[k]!, this.stack.len[k]!));
+    return items;
+  }
+
+  /** Builds a tuple from stack slots [from, to), leaving the stack pointer at `from`, and pushes it. */
+  private pushTuple(from: number, to: number, at: number): void {
+    const tag = this.stack.tag;
+    let product = 1;
+    let ints = to - from <= 32;
+    for (let k = from; ints && k < to; k++) {
+      if (tag[k] !== T_INT) ints = false;
+      else product = Math.min(0xffffffff, product * this.stack.off[k]!);
+    }
+    if (ints) {
+      this.sp = from;
+      this.pushSlot(T_INTS, product, to - from, at);
+      return;
+    }
+    if (!this.anyInteresting(from, to)) {
+      this.sp = from;
+      this.pushOther(at);
+      return;
+    }
+    const items = this.valuesOf(from, to);
+    this.sp = from;
+    this.pushValue({ kind: "tuple", items }, at);
+  }
+
+  private memoSet(index: number, from: number, at: number): void {
+    if (index < 0) this.fail("negative memo index", at);
+    const st = this.stack;
+    const tag = st.tag[from]!;
+    const off = st.off[from]!;
+    const len = st.len[from]!;
+    if (index < this.memoDense) {
+      this.memo.set(index, tag, off, len);
+      return;
+    }
+    if (this.memoDense + this.memoSparse.size >= this.limits.maxMemoEntries) {
+      this.out.limitExceeded = `memo larger than ${this.limits.maxMemoEntries} entries`;
+      this.fail(`memo larger than ${this.limits.maxMemoEntries} entries`, at);
+    }
+    if (index === this.memoDense) {
+      this.appendDense(tag, off, len);
+      this.memoSparse.delete(index);
+      // Pull following sparse entries into the dense part so lookups stay cheap.
+      while (this.memoSparse.size > 0) {
+        const next = this.memoSparse.get(this.memoDense);
+        if (!next) break;
+        this.memoSparse.delete(this.memoDense);
+        this.appendDense(next.tag, next.off, next.len);
+      }
+      return;
+    }
+    this.memoSparse.set(index, { tag, off, len });
+  }
+
+  private appendDense(tag: number, off: number, len: number): void {
+    const d = this.memoDense;
+    this.memo.set(d, tag, off, len);
+    this.memoDense = d + 1;
+  }
+
+  private memoPush(index: number, at: number): void {
+    if (index < this.memoDense) {
+      const c = this.memo.chunk(index);
+      const k = index & CHUNK_MASK;
+      this.pushSlot(c.tag[k]!, c.off[k]!, c.len[k]!, at);
+      return;
+    }
+    const e = this.memoSparse.get(index);
+    if (!e) this.fail(`memo value ${index} not found`, at);
+    this.pushSlot(e.tag, e.off, e.len, at);
+  }
+
+  private addImport(module: string, name: string, opcode: GlobalRef["opcode"], at: number): GlobalRef {
     const ref: GlobalRef = { kind: "global", module, name, offset: at, opcode };
-    if (out.imports.length < limits.maxEvents) out.imports.push({ module, name, offset: at, opcode, pickle: pickleIndex });
+    if (this.out.imports.length < this.limits.maxEvents) this.out.imports.push({ module, name, offset: at, opcode, pickle: this.pickleIndex });
     return ref;
-  };
-  const tupleOf = (items: Value[]): Value => (items.some(isInteresting) ? { kind: "tuple", items } : OTHER);
-  const addCall = (callee: Value, args: Value, opcode: PickleCall["opcode"], at: number): CallValue => {
+  }
+
+  private addCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number): CallValue {
     const call: CallValue = { kind: "call", callee, args, offset: at };
-    if (out.calls.length < limits.maxEvents) {
+    if (this.out.calls.length < this.limits.maxEvents) {
       const target = rootGlobal(callee);
       const entry: PickleCall = {
         callee: describe(callee),
         opcode,
         offset: at,
         chain: describe(call).slice(0, 500),
-        pickle: pickleIndex,
+        pickle: this.pickleIndex,
       };
       if (target) entry.target = target;
-      out.calls.push(entry);
+      this.out.calls.push(entry);
     }
     return call;
-  };
+  }
 
-  try {
-    while (true) {
-      if (i >= n) fail(pickleIndex === 0 && i === start ? "empty pickle" : "truncated: no STOP opcode", i);
-      const at = i;
-      const code = buf[i++]!;
-      const info = OPCODE_BY_BYTE[code];
-      if (!info) fail(`unknown opcode 0x${code.toString(16).padStart(2, "0")}`, at);
+  /** A call's result is interesting only when the callee or an argument is. */
+  private pushCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number): void {
+    if (!isInteresting(callee) && !isInteresting(args)) {
+      this.pushOther(at);
+      return;
+    }
+    this.pushValue(this.addCall(callee, args, opcode, at), at);
+  }
+
+  private noteBytes(off: number, len: number): void {
+    // Byte strings that are pickles themselves are what nested loaders (pickle.loads, torch.load) read.
+    if (len >= 4 && this.out.embedded.length < MAX_EMBEDDED && this.buf[off] === OP.PROTO && this.buf[off + 1]! >= 2 && this.buf[off + 1]! <= 5 && this.buf[off + len - 1] === OP.STOP) {
+      this.out.embedded.push({ offset: off, length: len, pickle: this.pickleIndex });
+    }
+  }
+
+  private bytesAre(off: number, len: number, key: Uint8Array): boolean {
+    const b = this.buf;
+    if (len !== key.length || off + len > this.n) return false;
+    for (let k = 0; k < key.length; k++) if (b[off + k] !== key[k]) return false;
+    return true;
+  }
+
+  /** Keys of a dict being filled, checked for the fields of a joblib NumpyArrayWrapper state. */
+  private noteDictItems(from: number, to: number): void {
+    const st = this.stack;
+    for (let k = from; k + 1 < to; k += 2) {
+      if (st.tag[k] !== T_UTF8) continue;
+      const len = st.len[k]!;
+      if (len !== 5 && len !== 27) continue;
+      const off = st.off[k]!;
+      const vt = st.tag[k + 1]!;
+      if (vt === T_INTS && this.bytesAre(off, len, KEY_SHAPE)) {
+        this.arraySpec = { count: st.off[k + 1]!, dtype: undefined, alignment: undefined };
+      } else if (!this.arraySpec) {
+        continue;
+      } else if (this.bytesAre(off, len, KEY_DTYPE)) {
+        this.arraySpec.dtype = this.valueAt(vt, st.off[k + 1]!, st.len[k + 1]!);
+      } else if (this.bytesAre(off, len, KEY_ALIGNMENT)) {
+        this.arraySpec.alignment = vt === T_INT ? st.off[k + 1]! : undefined;
+      }
+    }
+  }
+
+  /**
+   * joblib writes each NumPy array's bytes into the pickle stream right after the BUILD of its
+   * NumpyArrayWrapper (object arrays as a nested pickle). Skip them as joblib's unpickler reads them.
+   */
+  private skipJoblibArray(obj: Value, at: number): void {
+    const root = rootGlobal(obj);
+    if (!root || !JOBLIB_WRAPPERS.has(`${root.module}.${root.name}`)) return;
+    const spec = this.arraySpec;
+    this.arraySpec = undefined;
+    if (!spec) this.fail("joblib array wrapper without shape and dtype", at);
+    const dt = spec.dtype;
+    let code: string | undefined;
+    if (dt && typeof dt !== "string" && dt.kind === "call" && typeof dt.args !== "string" && dt.args.kind === "tuple" && typeof dt.args.items[0] === "string") {
+      code = dt.args.items[0];
+    }
+    const m = code === undefined ? null : /^[<>|=]?([a-zA-Z?])(\d*)$/.exec(code);
+    if (!m) this.fail(`joblib array with a dtype aigis cannot size (${code ?? "unknown"})`, at);
+    const kind = m[1]!;
+    if (kind === "O") {
+      // Object arrays: a whole pickle follows, which numpy.load unpickles.
+      const nested = new Machine(this.buf, this.limits, this.out).run(this.i, this.pickleIndex);
+      if (!nested.ok) throw nested.error;
+      this.i = nested.end;
+      return;
+    }
+    const digits = m[2] ? parseInt(m[2], 10) : undefined;
+    const itemSize = kind === "U" ? (digits ?? 0) * 4 : digits ?? DTYPE_CHAR_SIZE[kind];
+    if (itemSize === undefined) this.fail(`joblib array with a dtype aigis cannot size (${code})`, at);
+    if (spec.alignment !== undefined) {
+      this.need(1, at);
+      const pad = this.buf[this.i]!;
+      this.i += 1;
+      this.need(pad, at);
+      this.i += pad;
+    }
+    const bytes = spec.count * itemSize;
+    this.need(bytes, at);
+    this.i += bytes;
+  }
+
+  run(start: number, pickleIndex: number): Outcome {
+    this.sp = 0;
+    this.marks = [];
+    this.memoDense = 0;
+    this.memo.clear();
+    this.memoSparse.clear();
+    this.objs = [];
+    this.arraySpec = undefined;
+    this.i = start;
+    this.pickleIndex = pickleIndex;
+    try {
+      return { ok: true, end: this.loop(start) };
+    } catch (e) {
+      if (e instanceof PickleFormatError) return { ok: false, error: e };
+      return { ok: false, error: new PickleFormatError(e instanceof Error ? e.message : String(e), this.i) };
+    }
+  }
+
+  private loop(start: number): number {
+    const buf = this.buf;
+    const n = this.n;
+    for (;;) {
+      if (this.i >= n) this.fail(this.pickleIndex === 0 && this.i === start ? "empty pickle" : "truncated: no STOP opcode", this.i);
+      const at = this.i;
+      const code = buf[this.i++]!;
       switch (code) {
-        case OP.PROTO: {
-          need(1, at);
-          const p = buf[i++]!;
-          if (p > 5) fail(`unsupported pickle protocol ${p}`, at);
-          if (p > out.protocol) out.protocol = p;
+        case 0x80 /* PROTO */: {
+          this.need(1, at);
+          const p = buf[this.i++]!;
+          if (p > 5) this.fail(`unsupported pickle protocol ${p}`, at);
+          if (p > this.out.protocol) this.out.protocol = p;
           break;
         }
-        case OP.FRAME:
+        case 0x95 /* FRAME */:
           // Frame lengths are advisory here: a frame that lies about its length must not hide opcodes.
-          need(8, at);
-          i += 8;
+          this.need(8, at);
+          this.i += 8;
           break;
-        case OP.STOP:
-          if (stack.length === 0) fail("STOP with an empty stack", at);
-          return { ok: true, end: i };
+        case 0x2e /* STOP */:
+          if (this.sp === 0) this.fail("STOP with an empty stack", at);
+          return this.i;
         // Literals
-        case OP.NONE:
-        case OP.NEWTRUE:
-        case OP.NEWFALSE:
-        case OP.NEXT_BUFFER:
-          push(OTHER, at);
+        case 0x4e /* NONE */:
+        case 0x88 /* NEWTRUE */:
+        case 0x89 /* NEWFALSE */:
+        case 0x97 /* NEXT_BUFFER */:
+        case 0x5d /* EMPTY_LIST */:
+        case 0x7d /* EMPTY_DICT */:
+        case 0x8f /* EMPTY_SET */:
+          this.pushOther(at);
           break;
-        case OP.READONLY_BUFFER:
-          top(at);
+        case 0x29 /* EMPTY_TUPLE */:
+          this.pushSlot(T_INTS, 1, 0, at);
           break;
-        case OP.BININT1:
-          need(1, at);
-          i += 1;
-          push(OTHER, at);
+        case 0x98 /* READONLY_BUFFER */:
+          this.top(at);
           break;
-        case OP.BININT2:
-          need(2, at);
-          i += 2;
-          push(OTHER, at);
+        case 0x4b /* BININT1 */:
+          this.need(1, at);
+          this.pushSlot(T_INT, buf[this.i]!, 0, at);
+          this.i += 1;
           break;
-        case OP.BININT:
-          need(4, at);
-          i += 4;
-          push(OTHER, at);
+        case 0x4d /* BININT2 */:
+          this.need(2, at);
+          this.pushSlot(T_INT, buf[this.i]! | (buf[this.i + 1]! << 8), 0, at);
+          this.i += 2;
           break;
-        case OP.BINFLOAT:
-          need(8, at);
-          i += 8;
-          push(OTHER, at);
-          break;
-        case OP.INT:
-        case OP.LONG:
-        case OP.FLOAT: {
-          const line = readLine(at);
-          if (!/^\s*[-+]?[0-9A-Za-z_.+-]*L?\s*$/.test(line)) fail(`invalid number literal ${JSON.stringify(line.slice(0, 40))}`, at);
-          push(OTHER, at);
+        case 0x4a /* BININT */: {
+          this.need(4, at);
+          const v = this.u32(this.i);
+          if (v < 0x80000000) this.pushSlot(T_INT, v, 0, at);
+          else this.pushOther(at);
+          this.i += 4;
           break;
         }
-        case OP.LONG1: {
-          need(1, at);
-          const len = buf[i++]!;
-          need(len, at);
-          i += len;
-          push(OTHER, at);
+        case 0x47 /* BINFLOAT */:
+          this.need(8, at);
+          this.i += 8;
+          this.pushOther(at);
+          break;
+        case 0x49 /* INT */:
+        case 0x4c /* LONG */:
+        case 0x46 /* FLOAT */: {
+          const s = this.skipLine(at);
+          const line = this.view.toString("latin1", s, Math.min(this.i - 1, s + 64));
+          if (!/^\s*[-+]?[0-9A-Za-z_.+-]*L?\s*$/.test(line)) this.fail(`invalid number literal ${JSON.stringify(line.slice(0, 40))}`, at);
+          this.pushOther(at);
           break;
         }
-        case OP.LONG4: {
-          need(4, at);
-          const len = u32(i);
-          i += 4;
-          if (len > 0x7fffffff) fail("LONG4 with negative length", at);
-          need(len, at);
-          i += len;
-          push(OTHER, at);
+        case 0x8a /* LONG1 */: {
+          this.need(1, at);
+          const len = buf[this.i++]!;
+          this.need(len, at);
+          this.i += len;
+          this.pushOther(at);
+          break;
+        }
+        case 0x8b /* LONG4 */: {
+          this.need(4, at);
+          const len = this.u32(this.i);
+          this.i += 4;
+          if (len > 0x7fffffff) this.fail("LONG4 with negative length", at);
+          this.need(len, at);
+          this.i += len;
+          this.pushOther(at);
           break;
         }
         // Strings (py2 str decodes to str under Python 3's default ASCII encoding)
-        case OP.STRING: {
-          const line = readLine(at);
+        case 0x53 /* STRING */: {
+          const line = this.readLine(at);
           let s: string;
           try {
             s = unescapePythonString(line);
           } catch {
-            fail("STRING argument is not a quoted string", at);
-            s = "";
+            this.fail("STRING argument is not a quoted string", at);
           }
-          push(s, at);
+          this.pushValue(s, at);
           break;
         }
-        case OP.SHORT_BINSTRING: {
-          need(1, at);
-          const len = buf[i++]!;
-          push(readString(len, at, "latin1"), at);
+        case 0x56 /* UNICODE */:
+          this.pushValue(unescapeRawUnicode(this.readLine(at)), at);
+          break;
+        case 0x55 /* SHORT_BINSTRING */: {
+          this.need(1, at);
+          const len = buf[this.i++]!;
+          this.need(len, at);
+          this.pushSlot(T_LATIN1, this.i, len, at);
+          this.i += len;
           break;
         }
-        case OP.BINSTRING: {
-          need(4, at);
-          const len = u32(i);
-          i += 4;
-          if (len > 0x7fffffff) fail("BINSTRING with negative length", at);
-          push(readString(len, at, "latin1"), at);
+        case 0x54 /* BINSTRING */: {
+          this.need(4, at);
+          const len = this.u32(this.i);
+          this.i += 4;
+          if (len > 0x7fffffff) this.fail("BINSTRING with negative length", at);
+          this.need(len, at);
+          this.pushSlot(T_LATIN1, this.i, len, at);
+          this.i += len;
           break;
         }
-        case OP.UNICODE: {
-          push(unescapeRawUnicode(readLine(at)), at);
+        case 0x8c /* SHORT_BINUNICODE */: {
+          this.need(1, at);
+          const len = buf[this.i++]!;
+          this.need(len, at);
+          this.pushSlot(T_UTF8, this.i, len, at);
+          this.i += len;
           break;
         }
-        case OP.SHORT_BINUNICODE: {
-          need(1, at);
-          const len = buf[i++]!;
-          push(readString(len, at, "utf8"), at);
+        case 0x58 /* BINUNICODE */: {
+          this.need(4, at);
+          const len = this.u32(this.i);
+          this.i += 4;
+          this.need(len, at);
+          this.pushSlot(T_UTF8, this.i, len, at);
+          this.i += len;
           break;
         }
-        case OP.BINUNICODE: {
-          need(4, at);
-          const len = u32(i);
-          i += 4;
-          push(readString(len, at, "utf8"), at);
+        case 0x8d /* BINUNICODE8 */: {
+          this.need(8, at);
+          const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
+          this.i += 8;
+          this.need(len, at);
+          this.pushSlot(T_UTF8, this.i, len, at);
+          this.i += len;
           break;
         }
-        case OP.BINUNICODE8: {
-          need(8, at);
-          const len = u32(i) + u32(i + 4) * 0x100000000;
-          i += 8;
-          push(readString(len, at, "utf8"), at);
+        // Bytes: not importable names; kept only as the location of possible nested pickles.
+        case 0x43 /* SHORT_BINBYTES */: {
+          this.need(1, at);
+          const len = buf[this.i++]!;
+          this.need(len, at);
+          this.noteBytes(this.i, len);
+          this.i += len;
+          this.pushOther(at);
           break;
         }
-        // Bytes: not importable names, so no content is kept.
-        case OP.SHORT_BINBYTES: {
-          need(1, at);
-          const len = buf[i++]!;
-          need(len, at);
-          i += len;
-          push(OTHER, at);
+        case 0x42 /* BINBYTES */: {
+          this.need(4, at);
+          const len = this.u32(this.i);
+          this.i += 4;
+          this.need(len, at);
+          this.noteBytes(this.i, len);
+          this.i += len;
+          this.pushOther(at);
           break;
         }
-        case OP.BINBYTES: {
-          need(4, at);
-          const len = u32(i);
-          i += 4;
-          need(len, at);
-          i += len;
-          push(OTHER, at);
+        case 0x8e /* BINBYTES8 */:
+        case 0x96 /* BYTEARRAY8 */: {
+          this.need(8, at);
+          const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
+          this.i += 8;
+          this.need(len, at);
+          this.noteBytes(this.i, len);
+          this.i += len;
+          this.pushOther(at);
           break;
         }
-        case OP.BINBYTES8:
-        case OP.BYTEARRAY8: {
-          need(8, at);
-          const len = u32(i) + u32(i + 4) * 0x100000000;
-          i += 8;
-          need(len, at);
-          i += len;
-          push(OTHER, at);
+        // Containers: their contents are dropped (what matters was recorded when it was built).
+        case 0x61 /* APPEND */:
+          this.popSlot(at);
+          this.top(at);
+          break;
+        case 0x65 /* APPENDS */:
+        case 0x90 /* ADDITEMS */:
+          this.popMarkSlots(at);
+          this.top(at);
+          break;
+        case 0x75 /* SETITEMS */: {
+          const from = this.popMarkSlots(at);
+          this.noteDictItems(from, this.lastTop);
+          this.top(at);
           break;
         }
-        // Containers
-        case OP.EMPTY_LIST:
-        case OP.EMPTY_DICT:
-        case OP.EMPTY_SET:
-        case OP.EMPTY_TUPLE:
-          push(OTHER, at);
+        case 0x73 /* SETITEM */:
+          this.popSlot(at);
+          this.popSlot(at);
+          this.noteDictItems(this.sp, this.sp + 2);
+          this.top(at);
           break;
-        case OP.APPEND:
-          pop(at);
-          top(at);
+        case 0x6c /* LIST */:
+        case 0x64 /* DICT */:
+        case 0x91 /* FROZENSET */:
+          this.popMarkSlots(at);
+          this.pushOther(at);
           break;
-        case OP.APPENDS:
-        case OP.SETITEMS:
-        case OP.ADDITEMS:
-          popMark(at);
-          top(at);
-          break;
-        case OP.SETITEM:
-          pop(at);
-          pop(at);
-          top(at);
-          break;
-        case OP.LIST:
-        case OP.DICT:
-        case OP.FROZENSET:
-          popMark(at);
-          push(OTHER, at);
-          break;
-        case OP.TUPLE:
-          push(tupleOf(popMark(at)), at);
-          break;
-        case OP.TUPLE1: {
-          const a = pop(at);
-          push(tupleOf([a]), at);
+        case 0x74 /* TUPLE */: {
+          const from = this.popMarkSlots(at);
+          this.pushTuple(from, this.lastTop, at);
           break;
         }
-        case OP.TUPLE2: {
-          const b = pop(at);
-          const a = pop(at);
-          push(tupleOf([a, b]), at);
+        case 0x85 /* TUPLE1 */:
+          this.popSlot(at);
+          this.pushTuple(this.sp, this.sp + 1, at);
           break;
-        }
-        case OP.TUPLE3: {
-          const c = pop(at);
-          const b = pop(at);
-          const a = pop(at);
-          push(tupleOf([a, b, c]), at);
+        case 0x86 /* TUPLE2 */:
+          this.popSlot(at);
+          this.popSlot(at);
+          this.pushTuple(this.sp, this.sp + 2, at);
           break;
-        }
+        case 0x87 /* TUPLE3 */:
+          this.popSlot(at);
+          this.popSlot(at);
+          this.popSlot(at);
+          this.pushTuple(this.sp, this.sp + 3, at);
+          break;
         // Stack and memo
-        case OP.POP:
-          if (stack.length > (marks.length > 0 ? marks[marks.length - 1]! : 0)) stack.pop();
-          else popMark(at);
+        case 0x30 /* POP */:
+          if (this.sp > this.base()) this.sp--;
+          else this.popMarkSlots(at);
           break;
-        case OP.DUP:
-          push(top(at), at);
-          break;
-        case OP.MARK:
-          marks.push(stack.length);
-          break;
-        case OP.POP_MARK:
-          popMark(at);
-          break;
-        case OP.GET: {
-          const line = readLine(at);
-          if (!/^\s*\d+\s*$/.test(line)) fail("GET with a non-numeric index", at);
-          push(memoGet(parseInt(line, 10), at), at);
+        case 0x32 /* DUP */: {
+          const t = this.top(at);
+          this.pushSlot(this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!, at);
           break;
         }
-        case OP.BINGET:
-          need(1, at);
-          push(memoGet(buf[i++]!, at), at);
+        case 0x28 /* MARK */:
+          this.marks.push(this.sp);
           break;
-        case OP.LONG_BINGET:
-          need(4, at);
-          push(memoGet(u32(i), at), at);
-          i += 4;
+        case 0x31 /* POP_MARK */:
+          this.popMarkSlots(at);
           break;
-        case OP.PUT: {
-          const line = readLine(at);
-          if (!/^\s*-?\d+\s*$/.test(line)) fail("PUT with a non-numeric index", at);
-          memoSet(parseInt(line, 10), top(at), at);
+        case 0x67 /* GET */: {
+          const line = this.readLine(at);
+          if (!/^\s*\d+\s*$/.test(line)) this.fail("GET with a non-numeric index", at);
+          this.memoPush(parseInt(line, 10), at);
           break;
         }
-        case OP.BINPUT:
-          need(1, at);
-          memoSet(buf[i++]!, top(at), at);
+        case 0x68 /* BINGET */:
+          this.need(1, at);
+          this.memoPush(buf[this.i++]!, at);
           break;
-        case OP.LONG_BINPUT:
-          need(4, at);
-          memoSet(u32(i), top(at), at);
-          i += 4;
+        case 0x6a /* LONG_BINGET */:
+          this.need(4, at);
+          this.memoPush(this.u32(this.i), at);
+          this.i += 4;
           break;
-        case OP.MEMOIZE:
-          memoSet(memo.size, top(at), at);
+        case 0x70 /* PUT */: {
+          const line = this.readLine(at);
+          if (!/^\s*-?\d+\s*$/.test(line)) this.fail("PUT with a non-numeric index", at);
+          this.memoSet(parseInt(line, 10), this.top(at), at);
           break;
+        }
+        case 0x71 /* BINPUT */:
+          this.need(1, at);
+          this.memoSet(buf[this.i++]!, this.top(at), at);
+          break;
+        case 0x72 /* LONG_BINPUT */:
+          this.need(4, at);
+          this.memoSet(this.u32(this.i), this.top(at), at);
+          this.i += 4;
+          break;
+        case 0x94 /* MEMOIZE */: {
+          const t = this.top(at);
+          const d = this.memoDense;
+          if (this.memoSparse.size === 0 && d < this.limits.maxMemoEntries) {
+            // The common case, inlined: append to the dense memo.
+            this.memo.set(d, this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
+            this.memoDense = d + 1;
+          } else {
+            this.memoSet(d + this.memoSparse.size, t, at);
+          }
+          break;
+        }
         // Imports
-        case OP.GLOBAL: {
-          const module = readLine(at);
-          const name = readLine(at);
-          push(addImport(module, name, "GLOBAL", at), at);
+        case 0x63 /* GLOBAL */: {
+          const module = this.readLine(at);
+          const name = this.readLine(at);
+          this.pushValue(this.addImport(module, name, "GLOBAL", at), at);
           break;
         }
-        case OP.STACK_GLOBAL: {
-          const name = pop(at);
-          const module = pop(at);
-          if (typeof module !== "string" || typeof name !== "string") fail("STACK_GLOBAL requires two strings", at);
-          push(addImport(module as string, name as string, "STACK_GLOBAL", at), at);
+        case 0x93 /* STACK_GLOBAL */: {
+          // Names are decoded in full: a long dotted name (a chain of attributes) must not become a preview.
+          const name = this.popName(at);
+          const module = this.popName(at);
+          if (typeof module !== "string" || typeof name !== "string") this.fail("STACK_GLOBAL requires two strings", at);
+          this.pushValue(this.addImport(module as string, name as string, "STACK_GLOBAL", at), at);
           break;
         }
-        case OP.EXT1:
-        case OP.EXT2:
-        case OP.EXT4: {
+        case 0x82 /* EXT1 */:
+        case 0x83 /* EXT2 */:
+        case 0x84 /* EXT4 */: {
           const width = code === OP.EXT1 ? 1 : code === OP.EXT2 ? 2 : 4;
-          need(width, at);
-          const ext = width === 1 ? buf[i]! : width === 2 ? buf[i]! | (buf[i + 1]! << 8) : u32(i);
-          i += width;
-          push(addImport("copyreg", `_extension_registry[${ext}]`, "EXT", at), at);
+          this.need(width, at);
+          const ext = width === 1 ? buf[this.i]! : width === 2 ? buf[this.i]! | (buf[this.i + 1]! << 8) : this.u32(this.i);
+          this.i += width;
+          this.pushValue(this.addImport("copyreg", `_extension_registry[${ext}]`, "EXT", at), at);
           break;
         }
         // Calls
-        case OP.REDUCE: {
-          const args = pop(at);
-          const callee = pop(at);
-          push(addCall(callee, args, "REDUCE", at), at);
+        case 0x52 /* REDUCE */: {
+          const args = this.pop(at);
+          const callee = this.pop(at);
+          this.pushCall(callee, args, "REDUCE", at);
           break;
         }
-        case OP.BUILD: {
-          const state = pop(at);
-          const obj = top(at);
-          if (isInteresting(obj)) addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+        case 0x62 /* BUILD */: {
+          const state = this.pop(at);
+          const t = this.top(at);
+          const obj = this.valueAt(this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
+          if (isInteresting(obj)) {
+            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+            this.skipJoblibArray(obj, at);
+          }
           break;
         }
-        case OP.INST: {
-          const module = readLine(at);
-          const name = readLine(at);
-          const args = popMark(at);
-          const ref = addImport(module, name, "INST", at);
-          push(addCall(ref, tupleOf(args), "INST", at), at);
+        case 0x69 /* INST */: {
+          const module = this.readLine(at);
+          const name = this.readLine(at);
+          const from = this.popMarkSlots(at);
+          const args = this.tupleValue(from, this.lastTop);
+          const ref = this.addImport(module, name, "INST", at);
+          this.pushValue(this.addCall(ref, args, "INST", at), at);
           break;
         }
-        case OP.OBJ: {
-          const items = popMark(at);
-          if (items.length === 0) fail("OBJ without a class", at);
-          push(addCall(items[0]!, tupleOf(items.slice(1)), "OBJ", at), at);
+        case 0x6f /* OBJ */: {
+          const from = this.popMarkSlots(at);
+          const to = this.lastTop;
+          if (to <= from) this.fail("OBJ without a class", at);
+          const cls = this.valueAt(this.stack.tag[from]!, this.stack.off[from]!, this.stack.len[from]!);
+          this.pushCall(cls, this.tupleValue(from + 1, to), "OBJ", at);
           break;
         }
-        case OP.NEWOBJ: {
-          const args = pop(at);
-          const cls = pop(at);
-          push(addCall(cls, args, "NEWOBJ", at), at);
+        case 0x81 /* NEWOBJ */: {
+          const args = this.pop(at);
+          const cls = this.pop(at);
+          this.pushCall(cls, args, "NEWOBJ", at);
           break;
         }
-        case OP.NEWOBJ_EX: {
-          const kwargs = pop(at);
-          const args = pop(at);
-          const cls = pop(at);
-          push(addCall(cls, tupleOf([args, kwargs]), "NEWOBJ_EX", at), at);
+        case 0x92 /* NEWOBJ_EX */: {
+          const kwargs = this.pop(at);
+          const args = this.pop(at);
+          const cls = this.pop(at);
+          const both: Value = isInteresting(args) || isInteresting(kwargs) ? { kind: "tuple", items: [args, kwargs] } : OTHER;
+          this.pushCall(cls, both, "NEWOBJ_EX", at);
           break;
         }
-        case OP.PERSID:
-          readLine(at);
-          push(OTHER, at);
+        case 0x50 /* PERSID */:
+          this.skipLine(at);
+          this.pushOther(at);
           break;
-        case OP.BINPERSID:
-          pop(at);
-          push(OTHER, at);
+        case 0x51 /* BINPERSID */:
+          this.popSlot(at);
+          this.pushOther(at);
           break;
         default:
-          fail(`opcode ${info!.name} not handled`, at);
+          this.fail(OPCODE_BY_BYTE[code] ? `opcode ${OPCODE_BY_BYTE[code]!.name} not handled` : `unknown opcode 0x${code.toString(16).padStart(2, "0")}`, at);
       }
     }
-  } catch (e) {
-    if (e instanceof PickleFormatError) return { ok: false, error: e };
-    return { ok: false, error: new PickleFormatError(e instanceof Error ? e.message : String(e), i) };
   }
 }
 
@@ -669,5 +1026,9 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   const probe = analysePickles(head, 0, { maxMemoEntries: 100_000, maxStackDepth: 100_000, maxEvents: 100 });
   if (probe.pickles > 0) return probe.end === head.length || probe.end > 2;
   // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation.
-  return head.length < totalSize && probe.error !== undefined && probe.error.message.startsWith("truncated");
+  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation,
+  // but not one that needs more bytes than the file has (random data read as a length).
+  if (head.length >= totalSize || probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
+  const m = /^truncated: (\d+) bytes needed at offset (\d+)/.exec(probe.error.message);
+  return !m || Number(m[1]) + Number(m[2]) <= totalSize;
 }

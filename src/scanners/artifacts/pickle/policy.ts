@@ -4,6 +4,7 @@ import { loadRulesData } from "../../../core/catalog";
 
 interface PickleGlobalsData {
   aliases: Record<string, string>;
+  denyExceptions?: string[];
   deny: Array<{ pattern: string; reason: string }>;
   allow: string[];
 }
@@ -15,6 +16,7 @@ export type ImportVerdict =
 
 interface CompiledPolicy {
   aliases: Map<string, string>;
+  denyExceptions: Set<string>;
   deny: Array<{ re: RegExp; pattern: string; reason: string }>;
   allowExact: Set<string>;
   allowPrefixes: string[];
@@ -36,6 +38,7 @@ function policy(): CompiledPolicy {
   const data = loadRulesData<PickleGlobalsData>("lists/pickle-globals.json", "pickle-globals");
   compiled = {
     aliases: new Map(Object.entries(data.aliases)),
+    denyExceptions: new Set(data.denyExceptions ?? []),
     deny: data.deny.map((d) => ({ re: patternToRegExp(d.pattern), pattern: d.pattern, reason: d.reason })),
     allowExact: new Set(data.allow.filter((a) => !a.endsWith(".*"))),
     allowPrefixes: data.allow.filter((a) => a.endsWith(".*")).map((a) => a.slice(0, -1)),
@@ -58,7 +61,7 @@ function applyAlias(module: string, aliases: Map<string, string>): string {
  * judged as if its first part were a module; and walking through dunder attributes
  * (`__globals__`, `__builtins__`, `__subclasses__`) is itself an escape.
  */
-export function classifyImport(module: string, name: string): ImportVerdict {
+export function classifyImport(module: string, name: string, extraAllow: ReadonlyArray<string> = []): ImportVerdict {
   const p = policy();
   const mod = applyAlias(module, p.aliases);
   const resolved = `${mod}.${name}`;
@@ -68,10 +71,12 @@ export function classifyImport(module: string, name: string): ImportVerdict {
   for (let j = 0; j + 1 < parts.length; j++) {
     candidates.push(`${applyAlias(parts[j]!, p.aliases)}.${parts.slice(j + 1).join(".")}`);
   }
-  for (const candidate of candidates) {
-    if (!candidate) continue;
+  // The deepest tail first: it is the object the attribute walk ends on.
+  for (const candidate of candidates.reverse()) {
+    if (!candidate || p.denyExceptions.has(candidate)) continue;
     for (const d of p.deny) {
-      if (d.re.test(candidate)) return { verdict: "deny", resolved, matched: d.pattern, reason: d.reason };
+      // Report what the dotted path really reaches (`pathlib.os.system` is `os.system`).
+      if (d.re.test(candidate)) return { verdict: "deny", resolved: candidate, matched: d.pattern, reason: d.reason };
     }
   }
   // A dangerous builtin name re-exported by another module (`gzip.open`, `codecs.open`, a module
@@ -88,6 +93,10 @@ export function classifyImport(module: string, name: string): ImportVerdict {
     return { verdict: "deny", resolved, matched: "(dunder attribute)", reason: "module dunder attributes expose namespaces and loaders" };
   }
   if (p.allowExact.has(resolved)) return { verdict: "allow", resolved };
+  // The project's own allow-list (scanners.artifacts.pickleAllow) widens only what is not denied.
+  for (const a of extraAllow) {
+    if (a.endsWith(".*") ? resolved.startsWith(a.slice(0, -1)) && !parts.some((x) => DUNDER.test(x)) : resolved === a) return { verdict: "allow", resolved };
+  }
   if (!parts.some((x) => DUNDER.test(x)) && p.allowPrefixes.some((pre) => resolved.startsWith(pre))) return { verdict: "allow", resolved };
   return { verdict: "unknown", resolved };
 }

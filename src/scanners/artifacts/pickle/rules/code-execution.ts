@@ -10,9 +10,10 @@ export const pickleCodeExecution: RuleModule<PickleDocument> = {
       const j = g.first.judgement;
       if (j.verdict !== "deny") continue;
       const called = g.calls.length > 0;
+      const written = `${g.first.module}.${g.first.name}`;
       const how = called ? `and calls it as ${g.calls[0]!.chain}` : "(imported; any later call or attribute use runs it)";
       ctx.report({
-        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset} ${how}; it ${j.reason}.`,
+        message: `Pickle imports \`${g.resolved}\`${written !== g.resolved ? ` (written as \`${written}\`)` : ""} with ${g.first.opcode} at offset ${g.first.offset} ${how}; it ${j.reason}.`,
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,
