@@ -12,6 +12,9 @@ export interface Registry {
   scannersFor(kind: TargetKind): Scanner[];
 }
 
+/** Rules reported by commands rather than scanners: aigis/* notices and model/* (aigis probe). */
+export const COMMAND_RULE_PREFIXES: ReadonlyArray<string> = ["aigis/", "model/"];
+
 export function createRegistry(scanners: ReadonlyArray<Scanner>): Registry {
   const catalog = loadCatalog();
   const owner = new Map<string, string>();
@@ -24,7 +27,7 @@ export function createRegistry(scanners: ReadonlyArray<Scanner>): Registry {
     }
   }
   for (const id of catalog.rules.keys()) {
-    if (!id.startsWith("aigis/") && !owner.has(id)) throw new CatalogError(`rule ${id} is in rules/catalog but no scanner reports it`);
+    if (!COMMAND_RULE_PREFIXES.some((p) => id.startsWith(p)) && !owner.has(id)) throw new CatalogError(`rule ${id} is in rules/catalog but no scanner reports it`);
   }
   const byKind = new Map<TargetKind, Scanner[]>();
   for (const s of scanners) for (const k of s.kinds) byKind.set(k, [...(byKind.get(k) ?? []), s]);

@@ -1,0 +1,118 @@
+// ONNX models: inference through onnxruntime-node; for gradients, the graph translated into
+// tfjs operations, checked against onnxruntime on probe inputs before it is trusted.
+
+import { readFileSync } from "node:fs";
+import { initTf, tf } from "../backend";
+import { product, type ProbeModel } from "../model";
+import { parseOnnxModel } from "../onnx/proto";
+import { translateGraph, unsupportedOperators } from "../onnx/translate";
+
+type Ort = typeof import("onnxruntime-node");
+
+export function isOnnxFile(path: string): boolean {
+  try {
+    const buf = readFileSync(path);
+    parseOnnxModel(buf);
+    return buf.length > 0 && buf[0] === 0x08;
+  } catch {
+    return false;
+  }
+}
+
+export interface OnnxLoadOptions {
+  /** Rows used to check the translated graph against onnxruntime ([n, inputSize], values in the clip range). */
+  checkRows?: { data: Float32Array; n: number };
+}
+
+export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {}): Promise<ProbeModel> {
+  await initTf();
+  const ort: Ort = require("onnxruntime-node") as Ort;
+  const bytes = readFileSync(path);
+  const graph = parseOnnxModel(bytes);
+  if (graph.inputs.length !== 1 || graph.outputs.length < 1) throw new Error(`the ONNX graph has ${graph.inputs.length} inputs; aigis probes single-input classifiers`);
+  const input = graph.inputs[0]!;
+  const inputShape = input.shape.slice(1);
+  if (inputShape.length === 0 || inputShape.some((d) => d <= 0)) throw new Error(`the ONNX input ${input.name} has no fixed per-sample shape (${JSON.stringify(input.shape)})`);
+  if (input.elemType !== 1) throw new Error(`the ONNX input ${input.name} is not float32 (type ${input.elemType})`);
+  const inputSize = product(inputShape);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const outputName = graph.outputs[0]!.name;
+
+  const runOrt = async (x: Float32Array, n: number): Promise<Float32Array> => {
+    const feeds = { [input.name]: new ort.Tensor("float32", x, [n, ...inputShape]) };
+    const res = await session.run(feeds, [outputName]);
+    const out = res[outputName];
+    if (!out) throw new Error(`onnxruntime returned no ${outputName}`);
+    return Float32Array.from(out.data as Float32Array);
+  };
+  const first = await runOrt(new Float32Array(inputSize), 1);
+  const numClasses = first.length;
+
+  const probe: ProbeModel = {
+    format: "onnx",
+    inputShape,
+    inputSize,
+    numClasses,
+    labelsOnly: false,
+    queries: 0,
+    async predict(x, n) {
+      probe.queries += n;
+      return runOrt(x, n);
+    },
+    dispose() {
+      void session.release();
+    },
+  };
+
+  const missing = unsupportedOperators(graph);
+  if (missing.length > 0) {
+    probe.whiteBoxUnavailable = `the ONNX graph uses ${missing.join(", ")}, outside the operators aigis translates for gradients`;
+    return probe;
+  }
+  let translated: ReturnType<typeof translateGraph>;
+  try {
+    translated = translateGraph(graph);
+  } catch (e) {
+    probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
+    return probe;
+  }
+  // Trust the translation only when it reproduces onnxruntime's outputs.
+  const check = options.checkRows ?? randomRows(8, inputSize);
+  try {
+    const want = await runOrt(check.data, check.n);
+    const got = tf.tidy(() => translated.run(tf.tensor2d(check.data, [check.n, inputSize]).reshape([check.n, ...inputShape])).dataSync() as Float32Array);
+    let worst = 0;
+    let scale = 1e-6;
+    for (let k = 0; k < want.length; k++) {
+      worst = Math.max(worst, Math.abs(want[k]! - (got[k] ?? NaN)));
+      scale = Math.max(scale, Math.abs(want[k]!));
+    }
+    if (!(worst <= 1e-3 * scale + 1e-4) || got.length !== want.length) {
+      translated.dispose();
+      probe.whiteBoxUnavailable = `the tfjs translation of the ONNX graph disagrees with onnxruntime (largest difference ${worst.toPrecision(3)})`;
+      return probe;
+    }
+  } catch (e) {
+    translated.dispose();
+    probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
+    return probe;
+  }
+  probe.logits = (x) => translated.run(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
+  const release = probe.dispose;
+  probe.dispose = () => {
+    translated.dispose();
+    release();
+  };
+  return probe;
+}
+
+function randomRows(n: number, size: number): { data: Float32Array; n: number } {
+  // Deterministic pseudo-random rows in [0, 1): a fixed probe, not a sample of anything.
+  const data = new Float32Array(n * size);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    data[i] = s / 2147483648;
+  }
+  return { data, n };
+}

@@ -1,0 +1,440 @@
+// aigis probe as a library call: load the model and the data, attack, look for a backdoor, and
+// return a full Report (targets with hashes, findings, probes, summary). Prints nothing.
+
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { AttackResult, BackdoorResult, Finding, ProbeResult, Report, Target, TargetKind } from "../types";
+import { formatAjvErrors, packageVersion, schemaValidator } from "../core/catalog";
+import type { AigisConfig } from "../core/config";
+import { UsageError } from "../core/errors";
+import { sha256File } from "../core/hash";
+import { createRegistry } from "../core/registry";
+import { applyRuleOverrides, sortFindings, summarise } from "../core/run";
+import { makeFinding } from "../core/scan-file";
+import { SCANNERS } from "../scanners";
+import { detectFormat } from "../scanners/datasets/loaders";
+import { initTf, tf } from "./backend";
+import { argmaxRows, type AttackContext, type Norm, type ProbeSet } from "./attacks/common";
+import { fgsmSpec, pgdSpec, runGradientAttack } from "./attacks/gradient";
+import { hopSkipJumpResults, runHopSkipJump } from "./attacks/hopskipjump";
+import { layoutOf, runSquareAttack } from "./attacks/square";
+import { neuralCleanse } from "./backdoor/neural-cleanse";
+import { stripEntropy } from "./backdoor/strip";
+import { loadProbeData, type ProbeData } from "./data";
+import { isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
+import { loadOnnxModel } from "./loaders/onnx";
+import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
+import { looksLikeProbabilities, type ProbeModel } from "./model";
+import { Rng } from "./random";
+import { loadProbeThresholds, minimumFor, severityForShortfall, type RobustnessMinimum } from "./thresholds";
+
+/** Square attack's initial fraction of changed pixels; larger than the paper's 0.05 suits small inputs and budgets. */
+const SQUARE_P_INIT = 0.3;
+
+export const ATTACK_NAMES = ["fgsm", "pgd", "square", "hopskipjump"] as const;
+export type AttackName = (typeof ATTACK_NAMES)[number];
+
+export interface ProbeOptions {
+  /** Model path (tfjs model.json or folder, ONNX file) or endpoint URL. */
+  model: string;
+  /** Data file: CSV with a label column, or NPY features with a labels NPY beside them. */
+  data: string;
+  cwd: string;
+  labelColumn?: string;
+  labelsPath?: string;
+  clip?: [number, number];
+  samples?: number;
+  seed?: number;
+  /** Attacks to run; "auto" (default) picks white-box ones when gradients are available. */
+  attacks?: AttackName[] | "auto";
+  norm?: Norm;
+  eps?: number[];
+  steps?: number;
+  /** PGD step = relStep x eps (default 2.5 / steps). */
+  relStep?: number;
+  randomStart?: boolean;
+  /** Query budget per sample for black-box attacks. */
+  queries?: number;
+  backdoor?: boolean;
+  /** Required robust accuracy; replaces the thresholds file's list for the norms it names. */
+  minRobustAccuracy?: RobustnessMinimum[];
+  endpoint?: Partial<EndpointOptions>;
+  batchSize?: number;
+  config?: AigisConfig;
+  configPath?: string;
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+/** Settings accepted in the config file under scanners.probe. */
+export interface ProbeConfig {
+  minRobustAccuracy?: number | Array<{ norm?: Norm; eps: number; min: number }>;
+  eps?: number[];
+  norm?: Norm;
+  steps?: number;
+  queries?: number;
+  samples?: number;
+}
+
+function toUri(cwd: string, p: string): string {
+  return isHttpUrl(p) ? p : relative(cwd, resolve(cwd, p)).split("\\").join("/") || ".";
+}
+
+async function fileTarget(cwd: string, path: string, kind: TargetKind): Promise<Target> {
+  const abs = resolve(cwd, path);
+  return { uri: toUri(cwd, abs), kind, bytes: statSync(abs).size, sha256: await sha256File(abs) };
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}
+
+export async function runProbe(options: ProbeOptions): Promise<Report> {
+  const startTime = new Date();
+  const thresholds = loadProbeThresholds();
+  const cfg = probeConfig(options.config, options.configPath);
+  const norm: Norm = options.norm ?? cfg?.norm ?? "linf";
+  const epsList = options.eps ?? cfg?.eps ?? (norm === "linf" ? thresholds.defaults.linfEps : thresholds.defaults.l2Eps);
+  const steps = options.steps ?? cfg?.steps ?? thresholds.defaults.steps;
+  const relStep = options.relStep ?? 2.5 / steps;
+  const queries = options.queries ?? cfg?.queries ?? thresholds.defaults.queries;
+  const clip = options.clip ?? [0, 1];
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 256;
+  if (!(clip[0] < clip[1])) throw new UsageError(`--clip ${clip.join(",")}: MIN must be below MAX`);
+  if (epsList.some((e) => !(e > 0))) throw new UsageError("--eps values must be positive");
+  const minimums = resolveMinimums(options.minRobustAccuracy, cfg, thresholds.minRobustAccuracy, norm, epsList);
+  const notes: string[] = [];
+  const progress = options.onProgress ?? (() => undefined);
+
+  // Data.
+  const dataAbs = resolve(options.cwd, options.data);
+  if (!existsSync(dataAbs)) throw new UsageError(`data file not found: ${options.data}`);
+  let all: ProbeData;
+  try {
+    all = await loadProbeData(dataAbs, {
+      clip,
+      ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
+      ...(options.labelsPath ? { labelsPath: resolve(options.cwd, options.labelsPath) } : {}),
+    });
+  } catch (e) {
+    throw new UsageError(`cannot read data ${options.data}: ${(e as Error).message}`);
+  }
+  const wanted = options.samples ?? cfg?.samples ?? thresholds.defaults.samples;
+  const data = subset(all, wanted, seed);
+  if (data.n === 0) throw new UsageError(`${options.data} holds no rows`);
+  let outOfRange = 0;
+  for (const v of data.x) if (v < clip[0] - 1e-6 || v > clip[1] + 1e-6) outOfRange++;
+  if (outOfRange > 0) notes.push(`${outOfRange} input values lie outside --clip ${clip.join(",")}; attacks clip them into range.`);
+
+  // Model.
+  await initTf();
+  const backend = tf.getBackend();
+  let model: ProbeModel;
+  const targets: Target[] = [];
+  // Findings point at a file: model.json for tfjs folders.
+  let modelUri = toUri(options.cwd, options.model);
+  try {
+    if (isHttpUrl(options.model)) {
+      model = await loadHttpModel(options.model, options.endpoint ?? {}, data.size, maxLabel(data.labels) + 1);
+    } else {
+      const abs = resolve(options.cwd, options.model);
+      if (!existsSync(abs)) throw new UsageError(`model not found: ${options.model}`);
+      if (isTfjsModelJson(abs)) {
+        model = await loadTfjsModel(abs);
+        targets.push(await fileTarget(options.cwd, resolveModelJson(abs), "tfjs-model"));
+        modelUri = targets[0]!.uri;
+      } else {
+        const check = { data: data.x.slice(0, Math.min(8, data.n) * data.size), n: Math.min(8, data.n) };
+        model = await loadOnnxModel(abs, check.data.length > 0 ? { checkRows: check } : {});
+        targets.push(await fileTarget(options.cwd, abs, "onnx"));
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`cannot load model ${options.model}: ${(e as Error).message}`);
+  }
+  // A data file is recorded with its hash; an image folder is named in the probe entry only.
+  if (!statSync(dataAbs).isDirectory()) targets.push(await fileTarget(options.cwd, dataAbs, dataKind(dataAbs)));
+
+  try {
+    if (data.size !== model.inputSize) throw new UsageError(`${options.data} has ${data.size} values per row but the model takes ${model.inputSize} (${model.inputShape.join("x")})`);
+    const badLabel = Array.from(data.labels).find((l) => !Number.isInteger(l) || l < 0 || l >= model.numClasses);
+    if (badLabel !== undefined) throw new UsageError(`label ${badLabel} in ${options.data} is not a class of the model (0..${model.numClasses - 1})`);
+    if (model.whiteBoxUnavailable) notes.push(`White-box attacks are unavailable: ${model.whiteBoxUnavailable}.`);
+
+    // Clean accuracy, and log-probabilities for gradients when the model outputs probabilities.
+    const cleanScores = new Float32Array(data.n * model.numClasses);
+    for (let s = 0; s < data.n; s += batchSize) {
+      const b = Math.min(batchSize, data.n - s);
+      cleanScores.set(await model.predict(data.x.subarray(s * data.size, (s + b) * data.size), b), s * model.numClasses);
+    }
+    const areProbabilities = !model.labelsOnly && looksLikeProbabilities(cleanScores, model.numClasses);
+    if (areProbabilities && model.logits) {
+      const probs = model.logits;
+      model.logits = (x) => tf.log(tf.maximum(probs(x), 1e-12)) as tf.Tensor2D;
+    }
+    const preds = argmaxRows(cleanScores, data.n, model.numClasses);
+    const cleanCorrect = Uint8Array.from(preds, (p, i) => (p === data.labels[i] ? 1 : 0));
+    const cleanAccuracy = cleanCorrect.reduce((a, b) => a + b, 0) / data.n;
+    const ctx: AttackContext = { model, data, clip, cleanCorrect, seed, batchSize };
+
+    // Attacks.
+    const plan = planAttacks(options.attacks ?? "auto", model, norm, notes);
+    const attacks: AttackResult[] = [];
+    for (const name of plan) {
+      const phase = (label: string): AttackContext => ({ ...ctx, onProgress: (d, t) => progress(label, d, t) });
+      if (name === "fgsm" || name === "pgd") {
+        for (const eps of epsList) {
+          const spec = name === "fgsm" ? fgsmSpec(norm, eps) : pgdSpec(norm, eps, steps, relStep, options.randomStart ?? false);
+          attacks.push(await runGradientAttack(phase(`${name} ${norm} eps=${eps}`), spec));
+        }
+      } else if (name === "square") {
+        for (const eps of epsList) attacks.push(await runSquareAttack(phase(`square eps=${eps}`), { eps, queries, pInit: SQUARE_P_INIT }));
+      } else {
+        const run = await runHopSkipJump(phase("hopskipjump"), { queries });
+        attacks.push(...hopSkipJumpResults(ctx, run, norm, epsList));
+      }
+    }
+    const curves = robustnessCurves(attacks, cleanAccuracy);
+
+    // Backdoor.
+    let backdoor: BackdoorResult | undefined;
+    let backdoorEvidence: Record<string, unknown> | undefined;
+    if (options.backdoor) {
+      if (!model.logits) notes.push(`The backdoor probe was skipped: Neural Cleanse needs gradients and ${model.whiteBoxUnavailable ?? "the model gives none"}.`);
+      else {
+        progress("backdoor", 0, 1);
+        const r = await backdoorProbe(model, data, clip, seed, thresholds, areProbabilities);
+        backdoor = r.result;
+        backdoorEvidence = r.evidence;
+        progress("backdoor", 1, 1);
+      }
+    }
+
+    // Findings.
+    const registry = createRegistry(SCANNERS);
+    const findings: Finding[] = [];
+    for (const group of strongestPerBudget(attacks)) {
+      const min = minimumFor(minimums, group.norm, group.eps);
+      if (min === undefined || group.robustAccuracy >= min) continue;
+      const shortfall = min - group.robustAccuracy;
+      findings.push(
+        makeFinding(registry, "model/low-adversarial-robustness", modelUri, {
+          message: `${modelUri} keeps ${pct(group.robustAccuracy)} accuracy under ${group.name} at ${group.norm === "linf" ? "L-inf" : "L2"} eps ${group.eps}, below the required ${pct(min)} (clean accuracy ${pct(cleanAccuracy)}).`,
+          severity: severityForShortfall(thresholds, shortfall),
+          evidence: { attack: group.name, norm: group.norm, eps: group.eps, robustAccuracy: group.robustAccuracy, required: min, cleanAccuracy, attackSuccessRate: group.attackSuccessRate, samples: data.n },
+          fingerprintKey: `${group.norm}:${group.eps}`,
+        }),
+      );
+    }
+    if (backdoor?.suspected && backdoorEvidence) {
+      const positions = backdoorEvidence["maskPositions"] as number[];
+      findings.push(
+        makeFinding(registry, "model/backdoor-suspected", modelUri, {
+          message: `${modelUri} behaves as if backdoored: a trigger on ${positions.length} input position${positions.length === 1 ? "" : "s"} sends ${pct(backdoorEvidence["triggerSuccessRate"] as number)} of other inputs to class ${backdoor.targetLabel} (anomaly index ${backdoor.score.toFixed(2)}, STRIP entropy ratio ${(backdoorEvidence["stripEntropyRatio"] as number).toFixed(2)}).`,
+          evidence: backdoorEvidence,
+          fingerprintKey: `class:${backdoor.targetLabel}`,
+        }),
+      );
+    }
+    const filtered = sortFindings(applyRuleOverrides(findings, options.config?.rules));
+
+    const probe: ProbeResult = {
+      model: modelUri,
+      format: model.format,
+      samples: data.n,
+      cleanAccuracy,
+      attacks,
+      ...(backdoor ? { backdoor } : {}),
+      dataset: toUri(options.cwd, dataAbs),
+      inputShape: model.inputShape,
+      numClasses: model.numClasses,
+      clip,
+      seed,
+      backend,
+      whiteBox: model.logits !== undefined,
+      curves,
+      notes,
+    };
+    const endTime = new Date();
+    return {
+      schemaVersion: 1,
+      tool: { name: "aigis", version: packageVersion() },
+      invocation: {
+        startTime: startTime.toISOString(),
+        endTime: endTime.toISOString(),
+        paths: [options.model, options.data],
+        workingDirectory: options.cwd,
+        executionSuccessful: true,
+        ...(options.configPath ? { configFile: options.configPath } : {}),
+      },
+      targets,
+      findings: filtered,
+      probes: [probe],
+      summary: summarise(filtered),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** scanners.probe from the config file, validated by rules/schemas/probe-config.schema.json. */
+function probeConfig(config: AigisConfig | undefined, path: string | undefined): ProbeConfig | undefined {
+  const raw = ((config?.scanners ?? {}) as Record<string, unknown>)["probe"];
+  if (raw === undefined) return undefined;
+  const validate = schemaValidator("probe-config");
+  if (!validate(raw)) throw new UsageError(`config ${path ?? ""} scanners.probe is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
+  return raw as ProbeConfig;
+}
+
+/** Target kind of the data file from its content (the dataset loaders' format detection). */
+function dataKind(path: string): TargetKind {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const format = detectFormat(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    return format === "npy" ? "numpy" : format === "parquet" ? "parquet" : format === "jsonl" ? "jsonl" : "csv";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function maxLabel(labels: Int32Array): number {
+  let m = 0;
+  for (const l of labels) m = Math.max(m, l);
+  return m;
+}
+
+function subset(all: ProbeSet, wanted: number, seed: number): ProbeSet {
+  if (wanted >= all.n) return all;
+  const idx = new Rng(seed ^ 0x5eed).sample(all.n, wanted).sort((a, b) => a - b);
+  const x = new Float32Array(idx.length * all.size);
+  const labels = new Int32Array(idx.length);
+  idx.forEach((i, j) => {
+    x.set(all.x.subarray(i * all.size, (i + 1) * all.size), j * all.size);
+    labels[j] = all.labels[i]!;
+  });
+  return { x, labels, n: idx.length, size: all.size };
+}
+
+function resolveMinimums(cli: RobustnessMinimum[] | undefined, cfg: ProbeConfig | undefined, file: RobustnessMinimum[], norm: Norm, epsList: number[]): RobustnessMinimum[] {
+  if (cli && cli.length > 0) return cli;
+  const c = cfg?.minRobustAccuracy;
+  if (typeof c === "number") return epsList.map((eps) => ({ norm, eps, min: c }));
+  if (Array.isArray(c)) return c.map((m) => ({ norm: m.norm ?? norm, eps: m.eps, min: m.min }));
+  return file;
+}
+
+function planAttacks(requested: AttackName[] | "auto", model: ProbeModel, norm: Norm, notes: string[]): AttackName[] {
+  const blackBox: AttackName = model.labelsOnly || norm === "l2" ? "hopskipjump" : "square";
+  if (requested === "auto") return model.logits ? ["fgsm", "pgd"] : [blackBox];
+  const out: AttackName[] = [];
+  for (const name of requested) {
+    let use: AttackName = name;
+    if ((name === "fgsm" || name === "pgd") && !model.logits) {
+      use = blackBox;
+      notes.push(`${name} needs gradients; ${blackBox} runs instead.`);
+    } else if (name === "square" && model.labelsOnly) {
+      use = "hopskipjump";
+      notes.push("square needs scores and the endpoint returns labels only; hopskipjump runs instead.");
+    } else if (name === "square" && norm === "l2") {
+      use = "hopskipjump";
+      notes.push("square is implemented for L-inf; hopskipjump covers L2.");
+    }
+    if (!out.includes(use)) out.push(use);
+  }
+  return out;
+}
+
+/** The attack with the lowest robust accuracy per (norm, eps): what the gate judges. */
+function strongestPerBudget(attacks: AttackResult[]): AttackResult[] {
+  const best = new Map<string, AttackResult>();
+  for (const a of attacks) {
+    const key = `${a.norm}:${a.eps}`;
+    const cur = best.get(key);
+    if (!cur || a.robustAccuracy < cur.robustAccuracy) best.set(key, a);
+  }
+  return [...best.values()].sort((a, b) => a.eps - b.eps);
+}
+
+function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array<{ attack: string; norm: Norm; points: Array<{ eps: number; robustAccuracy: number }> }> {
+  const groups = new Map<string, { attack: string; norm: Norm; points: Array<{ eps: number; robustAccuracy: number }> }>();
+  for (const a of attacks) {
+    const key = `${a.name}:${a.norm}`;
+    if (!groups.has(key)) groups.set(key, { attack: a.name, norm: a.norm, points: [{ eps: 0, robustAccuracy: cleanAccuracy }] });
+    groups.get(key)!.points.push({ eps: a.eps, robustAccuracy: a.robustAccuracy });
+  }
+  for (const g of groups.values()) g.points.sort((p, q) => p.eps - q.eps);
+  return [...groups.values()];
+}
+
+async function backdoorProbe(
+  model: ProbeModel,
+  data: ProbeSet,
+  clip: [number, number],
+  seed: number,
+  thresholds: ReturnType<typeof loadProbeThresholds>,
+  areProbabilities: boolean,
+): Promise<{ result: BackdoorResult; evidence: Record<string, unknown> }> {
+  const t = thresholds.backdoor;
+  const d = data.size;
+  const rng = new Rng(seed ^ 0xbad);
+  const order = rng.sample(data.n, data.n);
+  const ncN = Math.min(t.neuralCleanse.samples, data.n);
+  const pick = (idx: number[]): Float32Array => {
+    const out = new Float32Array(idx.length * d);
+    idx.forEach((i, j) => out.set(data.x.subarray(i * d, (i + 1) * d), j * d));
+    return out;
+  };
+  const ncRows = pick(order.slice(0, ncN));
+  const nc = await neuralCleanse(model, { x: ncRows, n: ncN, clip, steps: t.neuralCleanse.steps, learningRate: t.neuralCleanse.learningRate, lambda: t.neuralCleanse.lambda, seed });
+  const suspect = nc.triggers[nc.suspect]!;
+  // STRIP on inputs stamped with the suspect's trigger versus the same inputs clean.
+  const stripIdx = order.slice(0, Math.min(t.strip.samples, data.n));
+  const overlayIdx = order.slice(Math.min(t.strip.samples, data.n));
+  const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
+  const cleanRows = pick(stripIdx);
+  // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
+  // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
+  const maskPositions = Array.from(suspect.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
+  const stamped = new Float32Array(cleanRows.length);
+  for (let i = 0; i < stripIdx.length; i++) {
+    for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - suspect.mask[k]!) * cleanRows[i * d + k]! + suspect.mask[k]! * suspect.pattern[k]!;
+    if (maskPositions.length > 0) {
+      stamped.set(cleanRows.subarray(i * d, (i + 1) * d), i * d);
+      for (const k of maskPositions) stamped[i * d + k] = suspect.pattern[k]!;
+    }
+  }
+  const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
+  const hStamped = await stripEntropy(model, { ...stripOpts, x: stamped });
+  const hClean = await stripEntropy(model, { ...stripOpts, x: cleanRows });
+  const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1);
+  const ratio = mean(hStamped) / Math.max(mean(hClean), 1e-12);
+  const score = nc.anomalyIndex[nc.suspect]!;
+  const suspected = score > t.anomalyIndex && ratio < t.stripEntropyRatio;
+  const layout = layoutOf(model.inputShape);
+  // Position in (row, column) of the input image, whatever the channel order.
+  const rowCol = new Map<number, readonly [number, number]>();
+  for (let c = 0; c < layout.c; c++) for (let y = 0; y < layout.h; y++) for (let x = 0; x < layout.w; x++) rowCol.set(layout.index(c, y, x), [y, x]);
+  const coords = maskPositions.map((i) => rowCol.get(i) ?? ([0, i] as const));
+  const boundingBox = coords.length
+    ? { rows: [Math.min(...coords.map((c) => c[0])), Math.max(...coords.map((c) => c[0]))], columns: [Math.min(...coords.map((c) => c[1])), Math.max(...coords.map((c) => c[1]))] }
+    : undefined;
+  const evidence: Record<string, unknown> = {
+    method: "neural-cleanse+strip",
+    targetLabel: suspect.label,
+    anomalyIndex: score,
+    maskL1: suspect.maskL1,
+    maskL1ByClass: nc.triggers.map((tr) => Math.round(tr.maskL1 * 1000) / 1000),
+    triggerSuccessRate: suspect.successRate,
+    maskPositions,
+    maskShape: model.inputShape,
+    ...(boundingBox ? { maskBoundingBox: boundingBox } : {}),
+    patternAtMask: maskPositions.map((i) => Math.round(suspect.pattern[i]! * 1000) / 1000),
+    stripEntropyTriggered: mean(hStamped),
+    stripEntropyClean: mean(hClean),
+    stripEntropyRatio: ratio,
+  };
+  const result: BackdoorResult = { suspected, score, method: "neural-cleanse+strip", candidateLabel: suspect.label, ...(suspected ? { targetLabel: suspect.label } : {}), anomalyIndexByClass: nc.anomalyIndex, maskPositions, stripEntropyRatio: ratio };
+  return { result, evidence };
+}
