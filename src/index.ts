@@ -6,3 +6,4 @@ export { loadCatalog } from "./core/catalog";
 export { createRegistry } from "./core/registry";
 export { SCANNERS } from "./scanners";
 export type { Scanner, RuleModule, Rule, RuleContext, ScanContext, ScanFile, ProjectContext } from "./core/rule";
+export { runProbe } from "./probes/run";
