@@ -5,6 +5,7 @@
 //
 //   npm run build && node dist/bench/datasets.js [rows]
 
+import { mulberry32 } from "../src/core/random";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runScan } from "../src/core/run";
@@ -14,15 +15,6 @@ const ROWS = Number(process.argv[2] ?? 1_000_000);
 const COLS = 64;
 const CLASSES = 10;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function generate(path: string): Promise<void> {
   const random = mulberry32(42);

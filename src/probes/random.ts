@@ -1,19 +1,15 @@
 // Seeded pseudo-random numbers (mulberry32) so probe runs are reproducible with --seed.
 
+import { mulberry32 } from "../core/random";
+
 // Bound once: global lookups are slow inside VM contexts (jest), and these loops are hot.
 const math = Math;
 
 export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
   int(maxExclusive: number): number {
     return math.floor(this.next() * maxExclusive);

@@ -1,5 +1,6 @@
 // Builds dataset documents from small in-memory tables for rule tests.
 
+import { mulberry32 } from "../../../src/core/random";
 import { tableFromMatrix } from "../../../src/scanners/datasets/loaders/table-builder";
 import { DatasetDocument, PiiCollector } from "../../../src/scanners/datasets/document";
 import { datasetThresholds } from "../../../src/scanners/datasets/thresholds";
@@ -29,15 +30,7 @@ export function piiDoc(records: string[][], columns: string[]): DatasetDocument 
 }
 
 /** Deterministic pseudo-random numbers for fixtures built in tests. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;
 
 /** Two Gaussian-ish blobs in 4 dimensions, n rows each, labelled a and b. */
 export function blobs(n: number, seed = 1): { rows: number[][]; labels: string[] } {

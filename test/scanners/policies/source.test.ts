@@ -1,5 +1,6 @@
 // Parsing with positions, sniffing policy files by content, masking identities.
 
+import { mulberry32 } from "../../../src/core/random";
 import { parseJsonSource, parseYamlSource, parseSource, field, strings, stripTemplateActions, type SNode } from "../../../src/scanners/policies/source";
 import { policyScanner } from "../../../src/scanners/policies";
 import { DEFAULT_LIMITS, type ScanContext } from "../../../src/core/rule";
@@ -96,15 +97,8 @@ function plain(n: SNode): unknown {
   return o;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so failures reproduce. */
+const rng = mulberry32;
 
 describe("strict JSON parser agrees with JSON.parse", () => {
   const dir = join(__dirname, "..", "..", "..", "fixtures", "policies");

@@ -4,6 +4,7 @@
 // exactly within each leaf and the trees' candidates merged. Memory is linear in the rows:
 // rows x k indices and distances, never rows x rows.
 
+import { mulberry32 } from "../../../core/random";
 import type { FeatureMatrix } from "../loaders/types";
 
 export interface Neighbours {
@@ -98,17 +99,8 @@ function allPairs(nb: Neighbours, x: Float32Array, cols: number, members: ArrayL
   }
 }
 
-/** Deterministic PRNG (mulberry32) so findings are stable between runs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so findings are stable between runs. */
+export const rng = mulberry32;
 
 /** Rearranges idx[lo..hi) so the element of rank `nth` sits there, smaller projections before it. */
 function quickselect(idx: Int32Array, proj: Float64Array, lo: number, hi: number, nth: number): void {

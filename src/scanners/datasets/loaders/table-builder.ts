@@ -295,27 +295,33 @@ export class TableBuilder {
 
   private buildLabel(): LabelColumn | undefined {
     if (this.labelIdx < 0) return undefined;
-    const classes: string[] = [];
-    const index = new Map<string, number>();
-    const codes = new Int32Array(this.labelValues.length);
-    for (let i = 0; i < this.labelValues.length; i++) {
-      const v = this.labelValues[i];
-      if (v === null || v === undefined) {
-        codes[i] = -1;
-        continue;
-      }
-      let c = index.get(v);
-      if (c === undefined) {
-        c = classes.length;
-        classes.push(v);
-        index.set(v, c);
-      }
-      codes[i] = c;
-    }
+    const { classes, codes } = encodeLabels(this.labelValues, this.labelValues.length);
     // A continuous target (regression) has no classes to check.
     if (classes.length < 2 || classes.length > Math.max(100, Math.sqrt(codes.length))) return undefined;
     return { name: this.names[this.labelIdx]!, classes, codes };
   }
+}
+
+/** Class codes in order of first appearance; -1 for a missing label. */
+function encodeLabels(values: ArrayLike<string | null | undefined>, rows: number): { classes: string[]; codes: Int32Array } {
+  const classes: string[] = [];
+  const index = new Map<string, number>();
+  const codes = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    let c = index.get(v);
+    if (c === undefined) {
+      c = classes.length;
+      classes.push(v);
+      index.set(v, c);
+    }
+    codes[i] = c;
+  }
+  return { classes, codes };
 }
 
 /** A table from a ready numeric matrix (npy, images) with labels given per row. */
@@ -331,23 +337,7 @@ export function tableFromMatrix(
   const columns: ColumnInfo[] = names.map((name, index) => ({ name, index, kind: "numeric", role: "feature", missing: 0 }));
   const table: DatasetTable = { format, rowCount: rows, columns, features: { data, rows, cols, names }, strings: new Map() };
   if (labels) {
-    const classes: string[] = [];
-    const index = new Map<string, number>();
-    const codes = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      const v = labels[i];
-      if (v === null || v === undefined) {
-        codes[i] = -1;
-        continue;
-      }
-      let c = index.get(v);
-      if (c === undefined) {
-        c = classes.length;
-        classes.push(v);
-        index.set(v, c);
-      }
-      codes[i] = c;
-    }
+    const { classes, codes } = encodeLabels(labels, rows);
     columns.push({ name: labelName, index: cols, kind: "categorical", role: "label", missing: codes.filter((c) => c < 0).length });
     table.label = { name: labelName, classes, codes };
   }
