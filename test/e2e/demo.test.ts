@@ -45,7 +45,15 @@ describe("the bundled demo", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/aigis: scanned \d+ files; \d+ findings/);
     expect(sarifSchemaErrors(JSON.parse(readFileSync(join(dir, "aigis-report.sarif"), "utf8")))).toEqual([]);
-    expect(reportSchemaErrors(JSON.parse(readFileSync(join(dir, "aigis-report.json"), "utf8")))).toEqual([]);
+    const json = readFileSync(join(dir, "aigis-report.json"), "utf8");
+    expect(reportSchemaErrors(JSON.parse(json))).toEqual([]);
     expect(existsSync(CANARY)).toBe(false);
+    // The demo's churn table holds (fake) personal data: found, and masked in every output.
+    expect(json).toContain("dataset/personal-data");
+    for (const file of ["aigis-report.json", "aigis-report.sarif"]) {
+      const text = readFileSync(join(dir, file), "utf8");
+      expect(text).not.toMatch(/4111111111111111|user\d@example\.com|202-555-\d{4}/);
+    }
+    expect(r.stdout).not.toMatch(/4111111111111111|user\d@example\.com/);
   });
 });
