@@ -49,12 +49,22 @@ export function ajv(): Ajv {
 }
 
 const validators = new Map<string, ValidateFunction>();
-/** The compiled validator for rules/schemas/<name>.schema.json. */
+let schemasRegistered = false;
+/** The compiled validator for rules/schemas/<name>.schema.json; schemas may $ref one another by file name. */
 export function schemaValidator(name: string): ValidateFunction {
   let v = validators.get(name);
   if (!v) {
-    const schema = JSON.parse(readFileSync(join(rulesDir(), "schemas", `${name}.schema.json`), "utf8")) as object;
-    v = ajv().compile(schema);
+    const dir = join(rulesDir(), "schemas");
+    if (!schemasRegistered) {
+      // Register every schema with an $id once, so cross-file references resolve.
+      for (const file of readdirSync(dir).filter((f) => f.endsWith(".schema.json"))) {
+        const schema = JSON.parse(readFileSync(join(dir, file), "utf8")) as { $id?: string };
+        if (schema.$id && !ajv().getSchema(schema.$id)) ajv().addSchema(schema);
+      }
+      schemasRegistered = true;
+    }
+    const schema = JSON.parse(readFileSync(join(dir, `${name}.schema.json`), "utf8")) as { $id?: string };
+    v = (schema.$id ? ajv().getSchema(schema.$id) : undefined) ?? ajv().compile(schema);
     validators.set(name, v);
   }
   return v;

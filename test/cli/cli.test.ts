@@ -43,11 +43,22 @@ describe("aigis scan exit codes", () => {
 
   it("reports every config error at once and exits 2", async () => {
     const dir = tmp();
-    writeFileSync(join(dir, "aigis.config.json"), JSON.stringify({ failOn: "severe", limits: { maxFileSize: "huge" }, rules: { "artifact/x": "loud" }, extra: 1 }));
+    writeFileSync(
+      join(dir, "aigis.config.json"),
+      JSON.stringify({
+        failOn: "severe",
+        limits: { maxFileSize: "huge" },
+        rules: { "artifact/x": "loud" },
+        extra: 1,
+        scanners: { artifacts: { pickleAllow: 5 }, datasets: { maxRows: 0 }, nosuch: {} },
+      }),
+    );
     const r = await runCli(["scan", DEMO], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/config .*aigis\.config\.json is invalid \((\d+) errors\)/);
-    for (const part of ["/failOn", "/limits/maxFileSize", "/rules/artifact~1x", "extra"]) expect(r.stderr).toContain(part);
+    for (const part of ["/failOn", "/limits/maxFileSize", "/rules/artifact~1x", "extra", "/scanners/artifacts/pickleAllow", "/scanners/datasets/maxRows", "nosuch"]) {
+      expect(r.stderr).toContain(part);
+    }
   });
 
   it("applies a YAML config: rule overrides, excludes and failOn", async () => {
