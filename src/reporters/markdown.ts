@@ -40,7 +40,8 @@ export function toMarkdown(report: Report): string {
     let size = out.join("\n").length;
     let shown = 0;
     for (const f of report.findings.slice(0, MAX_ROWS)) {
-      const row = `| ${ICON[f.severity]} ${f.severity} | [${f.ruleId}](${ruleDocsUri(f.ruleId)}) | ${cell(where(f))} | ${cell(f.message)} | ${f.controls.slice(0, 4).join(", ")}${f.controls.length > 4 ? ", …" : ""} |`;
+      const state = f.suppression ? ` _(suppressed: ${f.suppression.justification})_` : f.baselineState === "absent" ? " _(absent since the baseline)_" : "";
+      const row = `| ${ICON[f.severity]} ${f.severity} | [${f.ruleId}](${ruleDocsUri(f.ruleId)}) | ${cell(where(f))} | ${cell(f.message + state)} | ${f.controls.slice(0, 4).join(", ")}${f.controls.length > 4 ? ", …" : ""} |`;
       if (size + row.length > MAX_CHARS) break;
       out.push(row);
       size += row.length + 1;

@@ -35,7 +35,8 @@ export function toText(report: Report, options: TextOptions): string {
     lines.push(c(BOLD, uri) + (kind ? c(DIM, ` (${kind})`) : ""));
     for (const f of findings) {
       const w = where(f);
-      lines.push(`  ${c(COLORS[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.ruleId}${w ? c(DIM, ` [${w}]`) : ""}`);
+      const state = f.suppression ? ` (suppressed: ${f.suppression.justification})` : f.baselineState === "absent" ? " (absent: fixed since the baseline)" : f.baselineState === "new" ? " (new)" : "";
+      lines.push(`  ${c(COLORS[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.ruleId}${w ? c(DIM, ` [${w}]`) : ""}${state ? c(DIM, state) : ""}`);
       lines.push(`           ${f.message}`);
     }
     lines.push("");
@@ -49,9 +50,16 @@ export function toText(report: Report, options: TextOptions): string {
     if (p.backdoor) lines.push(`  backdoor: ${p.backdoor.suspected ? `suspected (target ${String(p.backdoor.targetLabel)})` : "not suspected"} [${p.backdoor.method}, score ${p.backdoor.score.toFixed(2)}]`);
     lines.push("");
   }
+  // The totals are what counts for the gate; suppressed and absent findings are listed above and counted apart.
   const counts = SEVERITIES.map((s) => `${report.summary.bySeverity[s]} ${s}`).join(", ");
-  const total = report.findings.length;
-  lines.push(`${c(BOLD, "aigis")}: scanned ${report.targets.length} file${report.targets.length === 1 ? "" : "s"}; ${total} finding${total === 1 ? "" : "s"} (${counts}).`);
+  const total = SEVERITIES.reduce((n, s) => n + report.summary.bySeverity[s], 0);
+  const apart = [
+    report.summary.suppressed ? `${report.summary.suppressed} suppressed` : "",
+    report.summary.absent ? `${report.summary.absent} absent since the baseline` : "",
+  ].filter(Boolean);
+  lines.push(
+    `${c(BOLD, "aigis")}: scanned ${report.targets.length} file${report.targets.length === 1 ? "" : "s"}; ${total} finding${total === 1 ? "" : "s"} (${counts})${apart.length ? `; ${apart.join(", ")}` : ""}.`,
+  );
   const skipped = options.skipped?.filter((s) => s.reason !== "ignored") ?? [];
   if (skipped.length > 0) {
     const reasons = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import yaml from "js-yaml";
@@ -55,8 +55,9 @@ describe("action.yml", () => {
     expect(readFileSync(env.GITHUB_OUTPUT, "utf8")).toBe("exit-code=1\nsarif-written=true\n");
     const sarif = JSON.parse(readFileSync(env.AIGIS_SARIF, "utf8")) as { runs: Array<{ automationDetails: { id: string }; artifacts: unknown[] }> };
     expect(sarif.runs[0]!.automationDetails.id).toBe("models/");
-    expect(sarif.runs[0]!.artifacts.length).toBe(6);
+    const files = ["fixtures/demo/models", "fixtures/demo/data"].reduce((n, d) => n + readdirSync(join(ROOT, d)).length, 0);
+    expect(sarif.runs[0]!.artifacts.length).toBe(files);
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, "utf8")).toMatch(/^## aigis scan: \d+ findings/);
-    expect(r.stdout).toContain("aigis: scanned 6 files");
+    expect(r.stdout).toContain(`aigis: scanned ${files} files`);
   });
 });

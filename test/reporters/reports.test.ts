@@ -79,3 +79,20 @@ describe("text and markdown reports", () => {
     expect(md.length).toBeLessThan(65_536);
   });
 });
+
+describe("suppressed and baseline findings in the human reports", () => {
+  it("marks them and keeps them out of the totals", () => {
+    const f = report.findings.find((x) => x.severity === "critical")!;
+    const marked: Report = {
+      ...report,
+      findings: report.findings.map((x) => (x === f ? { ...x, suppression: { justification: "Red-team sample." } } : x)),
+      summary: { ...report.summary, bySeverity: { ...report.summary.bySeverity, critical: report.summary.bySeverity.critical - 1 }, suppressed: 1 },
+    };
+    const text = render("text", marked, { catalog: loadCatalog(), color: false });
+    expect(text).toContain("(suppressed: Red-team sample.)");
+    const counted = Object.values(marked.summary.bySeverity).reduce((a, b) => a + b, 0);
+    expect(text).toContain(`; ${counted} findings (`);
+    expect(text).toMatch(/; 1 suppressed\.\n$/);
+    expect(render("markdown", marked, { catalog: loadCatalog(), color: false })).toContain("_(suppressed: Red-team sample.)_");
+  });
+});
