@@ -5,7 +5,7 @@
 // metadata (severity, controls, texts) lives in rules/catalog/*.json so a security team
 // can review and extend it; code names only the rule id.
 
-import type { FindingDraft, FindingLocation, Protection, RuleMeta, Severity, SignatureInfo, Target, TargetKind } from "../types";
+import type { Finding, FindingDraft, FindingLocation, Protection, RuleMeta, Severity, SignatureInfo, Target, TargetKind } from "../types";
 import type { RandomAccessFile } from "./random-access";
 
 export interface RuleContext {
@@ -92,6 +92,8 @@ export interface ProjectContext {
   settings: ScanSettings;
   cwd: string;
   targets: ReadonlyArray<Target & { absPath: string }>;
+  /** Every finding the per-file scans produced (e.g. which files hold personal data). */
+  findings: ReadonlyArray<Finding>;
   /** Reports a finding; `location.uri` must name a file. */
   report(ruleId: string, draft: FindingDraft & { location: Partial<FindingLocation> & { uri: string } }): void;
   annotate(uri: string, patch: { protection?: Protection; signature?: SignatureInfo }): void;

@@ -142,6 +142,7 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     settings,
     cwd: options.cwd,
     targets,
+    findings,
     report(ruleId, draft) {
       findings.push(makeFinding(registry, ruleId, draft.location.uri, draft));
     },

@@ -12,10 +12,10 @@ import type { ProjectContext, RuleModule } from "../../core/rule";
 import type { SignatureInfo, Target } from "../../types";
 import { verifyBundle } from "./bundle";
 import { verifyDetachedCms, type SignatureVerdict } from "./cms";
-import type { FileModeDoc, IntegrityDoc, IntegrityEntry, SignatureDoc } from "./documents";
+import type { EncryptionDoc, FileModeDoc, IntegrityDoc, IntegrityEntry, SignatureDoc } from "./documents";
 import { parseSha256Manifest } from "./manifest";
-import { fileModeRules, integrityRules, signatureRules } from "./rules";
-import { categoryOf, holdsPersonalData, protectionData, protectionOptions, selectorMatch, type ProtectionData, type ProtectionOptions } from "./settings";
+import { encryptionRules, fileModeRules, integrityRules, signatureRules } from "./rules";
+import { categoryOf, filesWithPersonalData, globMatcher, holdsPersonalData, protectionData, protectionOptions, selectorMatch, type ProtectionData, type ProtectionOptions } from "./settings";
 import { loadTrustAnchors, TrustAnchorError, type TrustStore } from "./x509";
 
 type ProjectTarget = Target & { absPath: string };
@@ -173,11 +173,23 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   }
   annotations.flush(ctx);
 
-  // 5. POSIX file modes (Windows has none to check).
+  // 5. Encryption required for files that hold personal data, as found by this scan (files
+  //    matched by the personalData globs were judged file by file already).
+  const found = filesWithPersonalData(ctx.findings);
+  if (options.requireEncryption?.personalData) {
+    const byGlob = globMatcher(options.personalData);
+    for (const t of ctx.targets) {
+      if (!found.has(t.uri) || byGlob(t.uri) || !t.protection) continue;
+      const doc: EncryptionDoc = { uri: t.uri, kind: t.kind, protection: t.protection, detail: "personal data found by the scan", requirement: "the scan found personal data in it" };
+      runProjectRules(encryptionRules, doc, ctx, t.uri);
+    }
+  }
+
+  // 6. POSIX file modes (Windows has none to check).
   if (process.platform !== "win32") {
     for (const t of ctx.targets) {
       const category = categoryOf(t.kind, data);
-      const personalData = holdsPersonalData(t.uri, options);
+      const personalData = holdsPersonalData(t.uri, options, found);
       if (!category && !personalData) continue;
       let mode: number;
       try {

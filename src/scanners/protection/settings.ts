@@ -5,7 +5,7 @@ import picomatch from "picomatch";
 import { formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
 import { UsageError } from "../../core/errors";
 import type { ScanSettings } from "../../core/rule";
-import type { TargetKind } from "../../types";
+import type { Finding, TargetKind } from "../../types";
 
 export interface ProtectionData {
   entropy: { sampleBytes: number; minSampleBytes: number; highEntropyBitsPerByte: number };
@@ -78,6 +78,15 @@ export function selectorMatch(selector: Selector | undefined, uri: string, kind:
   return undefined;
 }
 
-export function holdsPersonalData(uri: string, options: ProtectionOptions): boolean {
-  return globMatcher(options.personalData)(uri);
+/** Rules whose findings say a file holds personal data. */
+export const PERSONAL_DATA_RULES: ReadonlySet<string> = new Set(["dataset/personal-data"]);
+
+/** Files the scan found personal data in (by the dataset scanner's findings). */
+export function filesWithPersonalData(findings: ReadonlyArray<Finding>): Set<string> {
+  return new Set(findings.filter((f) => PERSONAL_DATA_RULES.has(f.ruleId)).map((f) => f.location.uri));
+}
+
+/** Personal data by the config's globs, or found in the file by the scan. */
+export function holdsPersonalData(uri: string, options: ProtectionOptions, found: ReadonlySet<string> = new Set()): boolean {
+  return found.has(uri) || globMatcher(options.personalData)(uri);
 }
