@@ -120,9 +120,11 @@ export function progressReporter(io: CliIO, quiet: boolean, label: string): { up
       const now = Date.now();
       if (done < total && now - last < 100) return;
       last = now;
+      // `done` may be fractional: a long file reports how far it has come.
       const width = 30;
-      const filled = total > 0 ? Math.round((done / total) * width) : width;
-      io.stderr.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`);
+      const share = total > 0 ? Math.min(1, done / total) : 1;
+      const filled = Math.round(share * width);
+      io.stderr.write(`\r${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${Math.floor(done)}/${total} files ${Math.floor(share * 100)}%`);
     },
     end() {
       if (enabled) io.stderr.write("\r\x1b[K");

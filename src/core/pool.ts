@@ -28,7 +28,7 @@ export async function scanAll(
   const workers = Math.min(jobs, files.length);
   if (workers <= 1 || !existsSync(WORKER_SCRIPT)) {
     for (let i = 0; i < files.length; i++) {
-      results[i] = await scanFile(files[i]!, settings, registry);
+      results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress?.(done + f, files.length));
       onProgress?.(++done, files.length);
     }
     return results;
@@ -42,7 +42,11 @@ export async function scanAll(
       let current = -1;
       function spawn(): Worker {
         const w = new Worker(WORKER_SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
-        w.on("message", (msg: { id: number; result?: FileResult; error?: string }) => {
+        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
+          if (msg.progress !== undefined) {
+            onProgress?.(done + msg.progress, files.length);
+            return;
+          }
           results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry);
           onProgress?.(++done, files.length);
           feed();

@@ -85,6 +85,8 @@ export interface ScanContext {
   runRules<Doc>(rules: ReadonlyArray<RuleModule<Doc>>, doc: Doc, base?: Partial<FindingLocation>): void;
   /** Records how the target is protected (encryption state, signature) in the report's target entry. */
   annotate(patch: { protection?: Protection; signature?: SignatureInfo }): void;
+  /** How far a long scan of this one file has come, 0..1, for the progress bar. */
+  progress(fraction: number): void;
 }
 
 /** What a scanner sees after every file was scanned: for checks that span files (signatures beside artifacts, manifests, image folders). */

@@ -39,7 +39,12 @@ export function makeFinding(registry: Registry, ruleId: string, uri: string, dra
   return finding;
 }
 
-export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, registry: Registry): Promise<FileResult> {
+export async function scanFile(
+  entry: DiscoveredFile,
+  settings: ScanSettings,
+  registry: Registry,
+  onFileProgress?: (fraction: number) => void,
+): Promise<FileResult> {
   const findings: Finding[] = [];
   let file: DiskFile;
   try {
@@ -70,6 +75,9 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
       },
       annotate(patch) {
         Object.assign(annotations, patch);
+      },
+      progress(fraction) {
+        onFileProgress?.(Math.min(1, Math.max(0, fraction)));
       },
     };
     const scanners = registry.scannersFor(kind);

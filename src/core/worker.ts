@@ -9,7 +9,16 @@ import { scanFile } from "./scan-file";
 const registry = createRegistry(SCANNERS);
 
 parentPort?.on("message", (msg: { id: number; file: DiscoveredFile; settings: ScanSettings }) => {
-  scanFile(msg.file, msg.settings, registry).then(
+  // Progress within a long file, at most a hundred messages per file.
+  let sent = -1;
+  const progress = (fraction: number): void => {
+    const step = Math.floor(fraction * 100);
+    if (step > sent) {
+      sent = step;
+      parentPort?.postMessage({ id: msg.id, progress: fraction });
+    }
+  };
+  scanFile(msg.file, msg.settings, registry, progress).then(
     (result) => parentPort?.postMessage({ id: msg.id, result }),
     (e: unknown) => parentPort?.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) }),
   );

@@ -94,6 +94,15 @@ describe("aigis scan outputs", () => {
     expect(r.code).toBe(1);
   });
 
+  it("draws a progress bar on a TTY, with progress inside a long file, and none with --quiet or off a TTY", async () => {
+    const args = ["scan", "fixtures/demo/data/churn-training.csv", "--fail-on", "none"];
+    const tty = await runCli(args, { cwd: ROOT, tty: true });
+    expect(tty.stderr).toMatch(/scanning \[#*-*\] 0\/1 files \d+%/);
+    expect(tty.stderr).toMatch(/scanning \[#{30}\] 1\/1 files 100%/);
+    expect((await runCli([...args, "--quiet"], { cwd: ROOT, tty: true })).stderr).toBe("");
+    expect((await runCli(args, { cwd: ROOT, tty: false })).stderr).toBe("");
+  });
+
   it("colours only on a TTY and respects NO_COLOR", async () => {
     const args = ["scan", "fixtures/demo/models/evil-model.pkl"];
     expect((await runCli(args, { cwd: ROOT, tty: true })).stdout).toContain("\x1b[");

@@ -63,7 +63,8 @@ export const datasetScanner: Scanner = {
         file.absPath,
         hintsFor(ctx.settings),
         { maxInMemoryBytes: ctx.settings.limits.maxInMemoryBytes, ...(maxRows !== undefined ? { maxRows } : {}) },
-        { onRecord: pii.visit },
+        // Reading is the first half of a long dataset scan, neighbour search the second.
+        { onRecord: pii.visit, onProgress: (f) => ctx.progress(f / 2) },
       );
     } catch (e) {
       if (!(e instanceof DatasetLoadError)) throw e;
@@ -89,7 +90,7 @@ export const datasetScanner: Scanner = {
         fingerprintKey: "dataset-rows",
       });
     }
-    ctx.runRules(datasetRules, new DatasetDocument(file.uri, table, thresholds, pii));
+    ctx.runRules(datasetRules, new DatasetDocument(file.uri, table, thresholds, pii, (stage, f) => ctx.progress(stage === "neighbours" ? 0.5 + f / 2 : 0.5)));
   },
   async scanProject(ctx: ProjectContext): Promise<void> {
     const images = ctx.targets.filter((t) => t.kind === "image").map((t) => ({ absPath: t.absPath, uri: t.uri }));
