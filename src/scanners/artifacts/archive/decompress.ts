@@ -62,6 +62,35 @@ export function xzUncompressedSize(buf: Uint8Array): number | undefined {
   return total;
 }
 
+const UNKNOWN_LZMA_SIZE = 0xffffffffffffffffn;
+
+/**
+ * An lzma-alone stream whose header leaves the size open (joblib writes these) decodes to its
+ * end marker, which a bomb can put gigabytes away. The decoder stops at a declared size, so
+ * first declare one byte more than the limit: a stream that fills it is over the limit, and
+ * one that ends earlier makes the decoder name its true size, which is then declared for the
+ * real decode. Memory stays within the limit either way.
+ */
+function decompressLzmaOfUnknownSize(view: Buffer, maxBytes: number): Buffer {
+  const probe = Buffer.from(view);
+  probe.writeBigUInt64LE(BigInt(maxBytes) + 1n, 5);
+  let size: number;
+  try {
+    lzma.decompressSync(probe);
+    throw limitError("lzma", maxBytes);
+  } catch (e) {
+    if (e instanceof DecompressLimitError) throw e;
+    // "Expected unpacked size of N but decompressed to M" (the decoder's own words).
+    const m = /decompressed to (\d+)/.exec((e as Error).message);
+    if (!m) throw e;
+    size = Number(m[1]);
+  }
+  if (size > maxBytes) throw limitError("lzma", maxBytes);
+  const exact = Buffer.from(view);
+  exact.writeBigUInt64LE(BigInt(size), 5);
+  return lzma.decompressSync(exact);
+}
+
 function limitError(kind: Compression, maxBytes: number): DecompressLimitError {
   return new DecompressLimitError(`${kind} stream expands past ${maxBytes} bytes`);
 }
@@ -106,12 +135,13 @@ export function decompress(kind: Compression, input: Uint8Array, maxBytes: numbe
     }
     case "lzma": {
       const view = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-      const declared = view.length >= 13 ? view.readBigUInt64LE(5) : 0n;
-      if (declared !== 0xffffffffffffffffn && declared > BigInt(maxBytes)) throw limitError(kind, maxBytes);
-      // An unknown size (joblib writes one) cannot be checked before decoding; bound it after.
-      const out = lzma.decompressSync(view);
-      if (out.length > maxBytes) throw limitError(kind, maxBytes);
-      return out;
+      if (view.length < 13) throw new Error("lzma stream header is truncated");
+      const declared = view.readBigUInt64LE(5);
+      if (declared !== UNKNOWN_LZMA_SIZE) {
+        if (declared > BigInt(maxBytes)) throw limitError(kind, maxBytes);
+        return lzma.decompressSync(view);
+      }
+      return decompressLzmaOfUnknownSize(view, maxBytes);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deflateRawSync, gzipSync } from "node:zlib";
+import { lzma } from "@napi-rs/lzma";
 import { BufferFile } from "../../../../src/core/random-access";
 import { compressionOf, decompress, DecompressLimitError, xzUncompressedSize } from "../../../../src/scanners/artifacts/archive/decompress";
 import { listTar, looksLikeTar } from "../../../../src/scanners/artifacts/archive/tar";
@@ -66,5 +67,17 @@ describe("decompressors", () => {
     const xz = read("benign/sklearn-pipeline-xz.joblib");
     expect(xzUncompressedSize(xz)).toBe(decompress("xz", xz, 1 << 20).length);
     expect(() => decompress("xz", xz, 100)).toThrow(DecompressLimitError);
+  });
+
+  it("bound an lzma stream whose header leaves the size open (a bomb) while decoding it", () => {
+    const joblib = read("benign/sklearn-pipeline-lzma.joblib");
+    expect(joblib.readBigUInt64LE(5)).toBe(0xffffffffffffffffn);
+    const full = decompress("lzma", joblib, 1 << 20);
+    expect(full.subarray(0, 2)).toEqual(Buffer.from([0x80, 4]));
+    expect(() => decompress("lzma", joblib, full.length - 1)).toThrow(DecompressLimitError);
+    expect(decompress("lzma", joblib, full.length)).toEqual(full);
+    const bomb = lzma.compressSync(Buffer.alloc(16 << 20));
+    expect(bomb.readBigUInt64LE(5)).toBe(0xffffffffffffffffn);
+    expect(() => decompress("lzma", bomb, 1 << 20)).toThrow(/expands past 1048576 bytes/);
   });
 });
