@@ -34,9 +34,17 @@ export function rulesDir(): string {
   return join(packageRoot(), "rules");
 }
 
+function packageJson(): { version: string; homepage?: string } {
+  return JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string; homepage?: string };
+}
+
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
-  return pkg.version;
+  return packageJson().version;
+}
+
+/** The project's home page (package.json `homepage`): SARIF links rules' docs under it. */
+export function packageHomepage(): string {
+  return (packageJson().homepage ?? "https://www.npmjs.com/package/aigis").replace(/\/+$/, "");
 }
 
 let ajvInstance: Ajv | undefined;

@@ -5,11 +5,9 @@
 import { pathToFileURL } from "node:url";
 import type * as Sarif from "sarif";
 import type { Finding, Framework, Report, RuleMeta, Severity } from "../types";
-import type { Catalog } from "../core/catalog";
+import { packageHomepage, type Catalog } from "../core/catalog";
 
 export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-export const DOCS_BASE_URI = "https://github.com/aigis-security/aigis/blob/main/docs/rules/";
-const INFORMATION_URI = "https://github.com/aigis-security/aigis";
 const SRCROOT = "%SRCROOT%";
 const MAX_TAGS = 20;
 /** GitHub code scanning accepts at most 25,000 results per run (and shows 5,000); the rest are dropped with a notification. */
@@ -38,7 +36,8 @@ export function sarifLevel(severity: Severity): Sarif.Result.level {
 }
 
 export function ruleDocsUri(ruleId: string): string {
-  return `${DOCS_BASE_URI}${ruleId.replace("/", "-")}.md`;
+  // Rule pages live in the repository under docs/rules; package.json `homepage` says where it is.
+  return `${packageHomepage()}/blob/main/docs/rules/${ruleId.replace("/", "-")}.md`;
 }
 
 /** "artifact/pickle-code-execution" -> "PickleCodeExecution" (SARIF rule names are PascalCase identifiers). */
@@ -232,7 +231,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
             fullName: "aigis AI security and compliance scanner",
             version: report.tool.version,
             semanticVersion: report.tool.version,
-            informationUri: INFORMATION_URI,
+            informationUri: packageHomepage(),
             rules: sarifRules,
             supportedTaxonomies: frameworks.map((fw, i) => ({ name: fw.name, guid: fw.guid, index: i })),
           },
