@@ -6,7 +6,7 @@ import { loadRulesData } from "../../../core/catalog";
 import { clip, EXPRESSION } from "../source";
 
 export { clip };
-import type { AwsCondition, AwsPolicy, AwsPrincipal, AwsStatement } from "./model";
+import type { AwsCondition, AwsDocument, AwsPolicy, AwsPrincipal, AwsStatement } from "./model";
 
 export interface AwsPolicyData {
   narrowingConditionKeys: string[];
@@ -189,4 +189,18 @@ export function statementEvidence(policy: AwsPolicy, st: AwsStatement): Record<s
   if (st.notResources) ev.notResources = cap(st.notResources);
   if (policy.embedded) ev.embedded = true;
   return ev;
+}
+
+/** Statements open to everyone (a public principal) that no condition narrows, with how they are public. */
+export function* unnarrowedPublicStatements(
+  doc: AwsDocument,
+): Generator<{ policy: AwsPolicy; st: AwsStatement; how: string; verdict: NarrowingVerdict }> {
+  for (const policy of doc.policies) {
+    for (const st of policy.statements) {
+      const how = publicGrant(st);
+      if (!how) continue;
+      const verdict = narrowing(st);
+      if (!verdict.narrowedBy) yield { policy, st, how, verdict };
+    }
+  }
 }
