@@ -1,4 +1,4 @@
-// The command-line program. Returns an exit code; bin/aigis.ts sets process.exitCode.
+// The command-line program. Returns an exit code; bin/aigis.ts hands it to the process.
 
 import { Command, CommanderError } from "commander";
 import { CatalogError, packageVersion } from "../core/catalog";

@@ -19,7 +19,7 @@ import { parseOnnx } from "./formats/onnx";
 import { readGguf } from "./formats/gguf";
 import { readSafetensors } from "./formats/safetensors";
 import { parseSavedModel } from "./formats/savedmodel";
-import { toDocument } from "./pickle/document";
+import { buildPickleDocument } from "./pickle/document";
 import { analysePickles, looksLikePickle } from "./pickle/machine";
 import { pickleRules } from "./pickle/rules";
 import { archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
@@ -85,7 +85,7 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
   const analysis = analysePickles(bytes);
   if (analysis.pickles === 0 && analysis.imports.length === 0 && !mustBePickle) return;
   const shift = base.offset ?? 0;
-  const doc = toDocument(analysis, artifactOptions(ctx).pickleAllow);
+  const doc = buildPickleDocument(analysis, artifactOptions(ctx).pickleAllow);
   if (shift) {
     for (const imp of doc.imports) imp.offset += shift;
     for (const call of doc.analysis.calls) call.offset += shift;

@@ -7,7 +7,7 @@ export interface PickleDocument {
   imports: Array<PickleImport & { judgement: ImportVerdict }>;
 }
 
-export function toDocument(analysis: PickleAnalysis, extraAllow: ReadonlyArray<string> = []): PickleDocument {
+export function buildPickleDocument(analysis: PickleAnalysis, extraAllow: ReadonlyArray<string> = []): PickleDocument {
   return {
     analysis,
     imports: analysis.imports.map((imp) => ({ ...imp, judgement: classifyImport(imp.module, imp.name, extraAllow) })),

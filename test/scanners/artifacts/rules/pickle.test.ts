@@ -1,5 +1,5 @@
 import { runRuleTests } from "../../../helpers/rule-tester";
-import { toDocument } from "../../../../src/scanners/artifacts/pickle/document";
+import { buildPickleDocument } from "../../../../src/scanners/artifacts/pickle/document";
 import { analysePickles } from "../../../../src/scanners/artifacts/pickle/machine";
 import { pickleCodeExecution } from "../../../../src/scanners/artifacts/pickle/rules/code-execution";
 import { pickleUnknownImport } from "../../../../src/scanners/artifacts/pickle/rules/unknown-import";
@@ -8,7 +8,7 @@ const str = (s: string): Buffer => Buffer.concat([Buffer.from([0x8c, Buffer.byte
 const sg = (m: string, n: string): Buffer => Buffer.concat([str(m), str(n), Buffer.from([0x93])]);
 /** protocol 4: module.name(arg) */
 const call = (m: string, n: string, arg: string): Buffer => Buffer.concat([Buffer.from([0x80, 4]), sg(m, n), str(arg), Buffer.from("\x85R.", "latin1")]);
-const doc = (b: Buffer) => toDocument(analysePickles(b));
+const doc = (b: Buffer) => buildPickleDocument(analysePickles(b));
 
 runRuleTests(pickleCodeExecution, {
   valid: [
