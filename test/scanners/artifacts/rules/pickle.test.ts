@@ -1,3 +1,5 @@
+import { runScan } from "../../../../src/core/run";
+import { join } from "node:path";
 import { runRuleTests } from "../../../helpers/rule-tester";
 import { buildPickleDocument } from "../../../../src/scanners/artifacts/pickle/document";
 import { analysePickles } from "../../../../src/scanners/artifacts/pickle/machine";
@@ -42,4 +44,12 @@ runRuleTests(pickleUnknownImport, {
   invalid: [
     { name: "a model class", doc: doc(call("mypkg.models", "Net", "x")), findings: [{ message: "`mypkg.models.Net`", severity: undefined, evidence: { callable: "mypkg.models.Net", occurrences: 1 } }] },
   ],
+});
+
+describe("artifact/pickle-unknown-import message", () => {
+  it("tells a constructor call from a BUILD that sets the object's state", async () => {
+    const { report } = await runScan({ paths: ["fixtures/demo/models/custom-class.pkl"], cwd: join(__dirname, "..", "..", "..", ".."), jobs: 1 });
+    const f = report.findings.find((x) => x.evidence?.["callable"] === "mylab.models.IrisNet")!;
+    expect(f.message).toMatch(/and calls it once and sets its state once\.$/);
+  });
 });

@@ -8,7 +8,7 @@ export const pickleUnknownImport: RuleModule<PickleDocument> = {
   check(doc, ctx) {
     for (const g of groupImports(doc, "unknown")) {
       ctx.report({
-        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset}, which is on neither the allow-list nor the deny-list${g.calls.length > 0 ? ` and calls it ${g.calls.length} time(s)` : ""}.`,
+        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset}, which is on neither the allow-list nor the deny-list${callSummary(g.calls)}.`,
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,
@@ -24,3 +24,12 @@ export const pickleUnknownImport: RuleModule<PickleDocument> = {
     }
   },
 };
+
+/** " and calls it twice and sets its state once": BUILD (__setstate__) is told apart from calls. */
+function callSummary(calls: ReadonlyArray<{ opcode: string }>): string {
+  const times = (n: number): string => (n === 1 ? "once" : n === 2 ? "twice" : `${n} times`);
+  const builds = calls.filter((c) => c.opcode === "BUILD").length;
+  const direct = calls.length - builds;
+  const parts = [direct > 0 ? `calls it ${times(direct)}` : "", builds > 0 ? `sets its state ${times(builds)}` : ""].filter(Boolean);
+  return parts.length > 0 ? ` and ${parts.join(" and ")}` : "";
+}
