@@ -54,17 +54,17 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
   const skipped: SkippedPath[] = [];
   const include = globMatcher(options.include);
   const exclude = globMatcher(options.exclude);
+  /** Real paths already taken or turned down, so a file reached under two names is judged once. */
   const seen = new Set<string>();
-  const seenReal = new Set<string>();
 
-  const accept = (absPath: string, size: number, explicit: boolean): void => {
+  const accept = (absPath: string, realPath: string, size: number, explicit: boolean): void => {
+    if (seen.has(realPath)) return;
+    seen.add(realPath);
     const uri = toUri(options.cwd, absPath);
     if (!explicit) {
       if (exclude?.(uri)) return void skipped.push({ uri, reason: "excluded" });
       if (include && !include(uri)) return void skipped.push({ uri, reason: "excluded" });
     }
-    if (seen.has(absPath)) return;
-    seen.add(absPath);
     if (size > options.maxFileSize) {
       skipped.push({ uri, reason: "too-large", detail: `${size} bytes, limit ${options.maxFileSize}` });
       return;
@@ -81,7 +81,7 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
       throw new UsageError(`path not found: ${p}`);
     }
     if (st.isFile()) {
-      accept(abs, st.size, true);
+      accept(abs, await realpath(abs), st.size, true);
       continue;
     }
     if (!st.isDirectory()) throw new UsageError(`not a file or folder: ${p}`);
@@ -109,7 +109,7 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
   }
 
   async function addFile(abs: string, realPath: string): Promise<void> {
-    if (seenReal.has(realPath)) return;
+    if (seen.has(realPath)) return;
     let size: number;
     try {
       size = (await stat(abs)).size;
@@ -117,8 +117,7 @@ export async function discover(paths: string[], options: DiscoveryOptions): Prom
       skipped.push({ uri: toUri(options.cwd, abs), reason: "unreadable", detail: (e as Error).message });
       return;
     }
-    seenReal.add(realPath);
-    accept(abs, size, false);
+    accept(abs, realPath, size, false);
   }
 
   async function followLink(abs: string, rootDir: string, realRoot: string, ig: Ignore, visited: Set<string>, links: string[]): Promise<void> {

@@ -138,6 +138,7 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
   const targets: Array<Target & { absPath: string }> = results.map((r, i) => ({ ...r.target, absPath: discovered.files[i]!.absPath }));
   for (const r of results) findings.push(...r.findings);
 
+  const targetByUri = new Map(targets.map((t) => [t.uri, t]));
   const project: ProjectContext = {
     settings,
     cwd: options.cwd,
@@ -147,7 +148,7 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
       findings.push(makeFinding(registry, ruleId, draft.location.uri, draft));
     },
     annotate(uri, patch) {
-      const t = targets.find((x) => x.uri === uri);
+      const t = targetByUri.get(uri);
       if (t) Object.assign(t, patch);
     },
   };

@@ -45,6 +45,12 @@ describe("discover", () => {
     expect(r.skipped.filter((s) => s.reason === "too-large").map((s) => s.uri).sort()).toEqual(["data/x.csv", "data/y.csv", "tmp/scratch.bin"]);
   });
 
+  it("scans a file once when it is named through a link and also reached by walking", async () => {
+    const { root } = tree();
+    const r = await discover(["link-in/a.pt", "models"], { cwd: root, maxFileSize: 1 << 30 });
+    expect(r.files.map((f) => f.uri).sort()).toEqual(["link-in/a.pt", "models/sub/b.pkl"]);
+  });
+
   it("fails with a usage error for a missing path", async () => {
     await expect(discover(["nope"], { cwd: tmpdir(), maxFileSize: 1 })).rejects.toThrow(UsageError);
   });
