@@ -57,21 +57,23 @@ export function ajv(): Ajv {
 }
 
 const validators = new Map<string, ValidateFunction>();
-let schemasRegistered = false;
+let schemasByName: Map<string, { $id?: string }> | undefined;
 /** The compiled validator for rules/schemas/<name>.schema.json; schemas may $ref one another by file name. */
 export function schemaValidator(name: string): ValidateFunction {
   let v = validators.get(name);
   if (!v) {
-    const dir = join(rulesDir(), "schemas");
-    if (!schemasRegistered) {
-      // Register every schema with an $id once, so cross-file references resolve.
+    if (!schemasByName) {
+      // Read every schema once and register those with an $id, so cross-file references resolve.
+      const dir = join(rulesDir(), "schemas");
+      schemasByName = new Map();
       for (const file of readdirSync(dir).filter((f) => f.endsWith(".schema.json"))) {
         const schema = JSON.parse(readFileSync(join(dir, file), "utf8")) as { $id?: string };
+        schemasByName.set(file.slice(0, -".schema.json".length), schema);
         if (schema.$id && !ajv().getSchema(schema.$id)) ajv().addSchema(schema);
       }
-      schemasRegistered = true;
     }
-    const schema = JSON.parse(readFileSync(join(dir, `${name}.schema.json`), "utf8")) as { $id?: string };
+    const schema = schemasByName.get(name);
+    if (!schema) throw new CatalogError(`no schema rules/schemas/${name}.schema.json`);
     v = (schema.$id ? ajv().getSchema(schema.$id) : undefined) ?? ajv().compile(schema);
     validators.set(name, v);
   }
