@@ -51,6 +51,8 @@ export interface ControlAssessment {
   assessedBy: string[];
   /** Targets at least one of those rules read. */
   targetsAssessed: number;
+  /** Why the control was not assessed, when it was not. */
+  reason?: string;
 }
 
 export interface FrameworkAssessment {

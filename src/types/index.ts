@@ -114,6 +114,24 @@ export interface SignatureInfo {
   signatureUri?: string;
 }
 
+/** What a model file says about itself (ONNX graph inputs, GGUF metadata, ...), for model cards in the bill of materials. */
+export interface ModelMetadata {
+  /** The file format ("onnx", "gguf", "safetensors", "tfjs-layers", ...). */
+  format: string;
+  /** The producing framework and its version, as the file records it. */
+  framework?: string;
+  /** e.g. "llama", "Sequential". */
+  architecture?: string;
+  architectureFamily?: string;
+  task?: string;
+  /** Number of trainable values (sum of tensor element counts). */
+  parameters?: number;
+  inputs?: Array<{ name?: string; shape?: Array<number | string>; dtype?: string }>;
+  outputs?: Array<{ name?: string; shape?: Array<number | string>; dtype?: string }>;
+  /** Further facts the file states (opset, quantisation, ...), as strings. */
+  properties?: Record<string, string>;
+}
+
 export interface Target {
   uri: string;
   kind: TargetKind;
@@ -121,6 +139,8 @@ export interface Target {
   sha256: string;
   protection?: Protection;
   signature?: SignatureInfo;
+  /** Set for model files whose metadata could be read. */
+  model?: ModelMetadata;
 }
 
 export interface AttackResult {
