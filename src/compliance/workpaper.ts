@@ -19,9 +19,11 @@ export interface WorkpaperLimits {
   examplesPerSubgroup: number;
   /** Top risks in the executive summary. */
   topRisks: number;
+  /** Inventory rows printed; artifacts with findings come first, the rest are counted (the bill of materials lists all). */
+  inventoryRows: number;
 }
 
-export const DEFAULT_WORKPAPER_LIMITS: WorkpaperLimits = { artifactsPerRule: 12, subgroupsPerArtifact: 6, examplesPerSubgroup: 3, topRisks: 5 };
+export const DEFAULT_WORKPAPER_LIMITS: WorkpaperLimits = { artifactsPerRule: 12, subgroupsPerArtifact: 6, examplesPerSubgroup: 3, topRisks: 5, inventoryRows: 300 };
 
 /** Findings of one rule in one artifact that share a column or an archive member. */
 export interface FindingSubgroup {
@@ -78,6 +80,8 @@ export interface InventoryEntry {
   signature?: Target["signature"];
   /** Set when this entry stands for a folder of files of one kind (an image dataset). */
   files?: number;
+  /** Findings that count in this artifact (or folder). */
+  findings: number;
 }
 
 export interface Inventory {
@@ -232,7 +236,8 @@ function dirOf(uri: string): string {
  * "sha256  path" line per file, sorted by path, as `sha256sum` writes it); other files counted by kind.
  */
 export function buildInventory(targets: ReadonlyArray<Target>, findings: ReadonlyArray<Finding> = []): Inventory {
-  const withFindings = new Set(findings.map((f) => f.location.uri));
+  const findingsIn = new Map<string, number>();
+  for (const f of findings) findingsIn.set(f.location.uri, (findingsIn.get(f.location.uri) ?? 0) + 1);
   const entries: InventoryEntry[] = [];
   const imageFolders = new Map<string, Target[]>();
   const others = new Map<TargetKind, { files: number; bytes: number }>();
@@ -245,14 +250,14 @@ export function buildInventory(targets: ReadonlyArray<Target>, findings: Readonl
       else imageFolders.set(dir, [t]);
       continue;
     }
-    if (cls === "other" && !withFindings.has(t.uri)) {
+    if (cls === "other" && !findingsIn.has(t.uri)) {
       const o = others.get(t.kind) ?? { files: 0, bytes: 0 };
       o.files++;
       o.bytes += t.bytes;
       others.set(t.kind, o);
       continue;
     }
-    entries.push({ uri: t.uri, kind: t.kind, class: cls, bytes: t.bytes, sha256: t.sha256, ...(t.protection ? { protection: t.protection } : {}), ...(t.signature ? { signature: t.signature } : {}) });
+    entries.push({ uri: t.uri, kind: t.kind, class: cls, bytes: t.bytes, sha256: t.sha256, findings: findingsIn.get(t.uri) ?? 0, ...(t.protection ? { protection: t.protection } : {}), ...(t.signature ? { signature: t.signature } : {}) });
   }
   // Class folders (dataset/cat, dataset/dog) belong to one dataset: group by the parent of the class folder when it holds several.
   const parents = new Map<string, string[]>();
@@ -265,15 +270,22 @@ export function buildInventory(targets: ReadonlyArray<Target>, findings: Readonl
     for (const g of groups) {
       if (g.files.length === 1) {
         const t = g.files[0]!;
-        entries.push({ uri: t.uri, kind: t.kind, class: "dataset", bytes: t.bytes, sha256: t.sha256, ...(t.protection ? { protection: t.protection } : {}), ...(t.signature ? { signature: t.signature } : {}) });
+        entries.push({ uri: t.uri, kind: t.kind, class: "dataset", bytes: t.bytes, sha256: t.sha256, findings: findingsIn.get(t.uri) ?? 0, ...(t.protection ? { protection: t.protection } : {}), ...(t.signature ? { signature: t.signature } : {}) });
         continue;
       }
       const sorted = [...g.files].sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
       const manifest = sorted.map((t) => `${t.sha256}  ${t.uri}\n`).join("");
-      entries.push({ uri: `${g.root}/`, kind: "image", class: "dataset", bytes: sorted.reduce((a, t) => a + t.bytes, 0), sha256: createHash("sha256").update(manifest).digest("hex"), files: sorted.length });
+      entries.push({ uri: `${g.root}/`, kind: "image", class: "dataset", bytes: sorted.reduce((a, t) => a + t.bytes, 0), sha256: createHash("sha256").update(manifest).digest("hex"), files: sorted.length, findings: sorted.reduce((a, t) => a + (findingsIn.get(t.uri) ?? 0), 0) });
     }
   }
   const order: InventoryClass[] = ["model", "dataset", "policy", "protection", "archive", "other"];
   entries.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   return { entries, others: [...others.entries()].map(([kind, o]) => ({ kind, ...o })).sort((a, b) => b.files - a.files) };
+}
+
+/** The inventory rows to print: artifacts with findings first, then by class; at most `limit`. */
+export function inventoryToPrint(inv: Inventory, limit = DEFAULT_WORKPAPER_LIMITS.inventoryRows): Set<InventoryEntry> {
+  const order: InventoryClass[] = ["model", "dataset", "policy", "protection", "archive", "other"];
+  const ranked = [...inv.entries].sort((a, b) => Number(b.findings > 0) - Number(a.findings > 0) || order.indexOf(a.class) - order.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  return new Set(ranked.slice(0, limit));
 }

@@ -6,7 +6,7 @@ import { SEVERITIES } from "../types";
 import type { Catalog } from "../core/catalog";
 import type { ControlAssessment, ControlStatus } from "../compliance";
 import type { Evidence } from "../compliance/evidence";
-import { buildInventory, countingFindings, frameworkSummaries, groupFindings, inventoryClass, topRisks, type FrameworkVerdict, type Inventory, type InventoryClass, type InventoryEntry, type RuleFindings } from "../compliance/workpaper";
+import { buildInventory, countingFindings, inventoryToPrint, frameworkSummaries, groupFindings, inventoryClass, topRisks, type FrameworkVerdict, type Inventory, type InventoryClass, type InventoryEntry, type RuleFindings } from "../compliance/workpaper";
 import { ruleDocsUri } from "./sarif";
 
 
@@ -277,10 +277,17 @@ const CLASS_LABEL: Record<InventoryClass, string> = { model: "Models", dataset: 
 
 function inventoryHtml(inv: Inventory): string {
   const parts: string[] = [];
+  const printed = inventoryToPrint(inv);
+  if (printed.size < inv.entries.length) parts.push(`<p class="note">${inv.entries.length} artifacts are in scope; the ${printed.size} listed here are those with findings first, then models, datasets and policies. The CycloneDX bill of materials (<code>--format cyclonedx</code>) and the JSON report list every artifact with its hash.</p>`);
   for (const cls of Object.keys(CLASS_LABEL) as InventoryClass[]) {
-    const rows = inv.entries.filter((e) => e.class === cls);
-    if (rows.length === 0) continue;
-    parts.push(`<h3>${esc(CLASS_LABEL[cls])} <span class="muted">(${rows.length})</span></h3>
+    const all = inv.entries.filter((e) => e.class === cls);
+    const rows = all.filter((e) => printed.has(e));
+    if (all.length === 0) continue;
+    if (rows.length === 0) {
+      parts.push(`<h3>${esc(CLASS_LABEL[cls])} <span class="muted">(${all.length}, none with findings; listed in the bill of materials)</span></h3>`);
+      continue;
+    }
+    parts.push(`<h3>${esc(CLASS_LABEL[cls])} <span class="muted">(${all.length}${rows.length < all.length ? `, ${rows.length} listed` : ""})</span></h3>
 <table class="inv"><colgroup><col class="c-art"><col class="c-kind"><col class="c-size"><col class="c-hash"><col class="c-prot"><col class="c-sig"></colgroup><thead><tr><th>Artifact</th><th>Kind</th><th class="num">Size</th><th>SHA-256</th><th>Protection</th><th>Signature</th></tr></thead><tbody>${rows
       .map(
         (t) =>
