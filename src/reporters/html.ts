@@ -126,7 +126,7 @@ function pathHtml(p: string): string {
 /** A SHA-256 as a monospace block of two 32-character lines, so it never wraps mid-way. */
 function hashHtml(hex: string): string {
   if (!/^[0-9a-f]{64}$/.test(hex)) return `<span class="muted">${esc(hex || "not hashed")}</span>`;
-  return `<code class="hash">${hex.slice(0, 32)}<br>${hex.slice(32)}</code>`;
+  return `<code class="hash" title="${hex}">${hex.slice(0, 32)}<br>${hex.slice(32)}</code>`;
 }
 
 function ruleAnchor(ruleId: string): string {
