@@ -42,7 +42,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
       const byRule = new Map<string, number>();
       for (const f of c.findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
       const failing = [...byRule.entries()].map(([id, n]) => `${id} (${n})`).join(", ");
-      const basis = c.assessedBy.length > 0 ? `assessed by ${c.assessedBy.length} rule${c.assessedBy.length === 1 ? "" : "s"} over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}` : `not assessed: ${c.reason ?? (c.rules.length === 0 ? "no aigis rule maps to this control" : "no in-scope artifact for its rules")}`;
+      const basis = c.assessedBy.length > 0 ? `assessed by ${c.assessedBy.length} rule${c.assessedBy.length === 1 ? "" : "s"} over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}` : `not assessed: ${c.notAssessedReason ?? (c.rules.length === 0 ? "no aigis rule maps to this control" : "no in-scope artifact for its rules")}`;
       out.push(`| **${cell(c.control.id)}** ${cell(c.control.title)} | ${STATUS[c.status]} | ${c.findings.length} | ${c.accepted.length} | ${cell(failing ? `failed by ${failing}; ${basis}` : basis)} |`);
     }
     out.push("");

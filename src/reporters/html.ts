@@ -161,7 +161,7 @@ const VERDICT_TEXT: Record<FrameworkVerdict, string> = {
 const VERDICT_STATUS: Record<FrameworkVerdict, ControlStatus> = { "non-conformities": "failed", "no-failures-in-assessed": "passed", "not-assessed": "not-assessed" };
 
 function notAssessedReason(c: ControlAssessment): string {
-  if (c.reason) return esc(c.reason);
+  if (c.notAssessedReason) return esc(c.notAssessedReason);
   if (c.rules.length === 0) return "no aigis rule maps to this control";
   return `no in-scope artifact for ${c.rules.map((r) => `<code>${esc(r)}</code>`).join(", ")}`;
 }
