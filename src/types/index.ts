@@ -85,6 +85,13 @@ export interface ModelMetadata {
   properties?: Record<string, string>;
 }
 
+/** What a scanner may record about the target it read, beside its findings. */
+export interface TargetAnnotation {
+  protection?: Protection;
+  signature?: SignatureInfo;
+  model?: ModelMetadata;
+}
+
 export interface Target {
   uri: string;
   kind: TargetKind;

@@ -108,3 +108,17 @@ describe("aigis report --format cyclonedx", () => {
     expect(await schemaErrors(bom)).toBeNull();
   });
 });
+
+describe("model cards from what the file states", () => {
+  it("reads an ONNX export's inputs, outputs, producer and parameter count, and a safetensors header's size", async () => {
+    const { report: r } = await runScan({ paths: ["fixtures/models/mlp.onnx", "fixtures/artifacts/benign/model.safetensors"], cwd: ROOT, jobs: 1 });
+    const bom = toCycloneDx(r, loadCatalog()) as unknown as { components: Array<{ name: string; modelCard?: { modelParameters?: { inputs?: Array<{ format: string }>; outputs?: Array<{ format: string }> }; properties?: Array<{ name: string; value: string }> } }> };
+    expect(await schemaErrors(bom)).toBeNull();
+    const onnx = bom.components.find((c) => c.name === "fixtures/models/mlp.onnx")!.modelCard!;
+    expect(onnx.modelParameters!.inputs).toEqual([{ format: "float32[batch,64] input" }]);
+    expect(onnx.modelParameters!.outputs).toEqual([{ format: "float32[batch,10] logits" }]);
+    expect(onnx.properties).toEqual(expect.arrayContaining([{ name: "aigis:model:format", value: "onnx" }, { name: "aigis:model:framework", value: "pytorch 1.13.0" }, { name: "aigis:model:parameters", value: "2410" }, { name: "aigis:model:opset", value: "13" }]));
+    const st = bom.components.find((c) => c.name === "fixtures/artifacts/benign/model.safetensors")!.modelCard!;
+    expect(st.properties).toEqual(expect.arrayContaining([{ name: "aigis:model:parameters", value: "8" }, { name: "aigis:model:tensors", value: "2" }]));
+  });
+});
