@@ -1,7 +1,7 @@
 // Scans one file: sniff its kind, hash it, and run every scanner for that kind.
 // Runs in the main thread or in a worker; returns plain data either way.
 
-import type { Finding, Protection, ScanContext, ScanFile, ScannerPlugin, ScanSettings, SignatureInfo, Target, TargetKind } from "../types";
+import type { Finding, ScanContext, ScanFile, ScannerPlugin, ScanSettings, Target, TargetAnnotation, TargetKind } from "../types";
 import type { DiscoveredFile } from "./discover";
 import { FactBook, makeFinding, noticesFor, runRule, type RuleRunTarget } from "./findings";
 import { sha256File } from "./hash";
@@ -61,9 +61,9 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
     const kind = await sniffKind(head, file, registry.detectors);
     // Hash while the scanners read: both stream, and the OS cache serves the second reader.
     const hashing = sha256File(entry.absPath);
-    const annotations: { protection?: Protection; signature?: SignatureInfo } = {};
+    const annotations: TargetAnnotation = {};
     const extra = {
-      annotate(patch: { protection?: Protection; signature?: SignatureInfo }) {
+      annotate(patch: TargetAnnotation) {
         Object.assign(annotations, patch);
       },
       progress(fraction: number) {
@@ -92,6 +92,7 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
     const target: Target = { uri: entry.uri, kind, bytes: file.size, sha256: await hashing };
     if (annotations.protection) target.protection = annotations.protection;
     if (annotations.signature) target.signature = annotations.signature;
+    if (annotations.model) target.model = annotations.model;
     target.assessment = facts.factsFor(entry.uri);
     return { target, findings };
   } catch (e) {

@@ -67,6 +67,31 @@ export interface SignatureInfo {
   signatureUri?: string;
 }
 
+/** What a model file says about itself (ONNX graph inputs, GGUF metadata, ...), for model cards in the bill of materials. */
+export interface ModelMetadata {
+  /** The file format ("onnx", "gguf", "safetensors", "tfjs-layers", ...). */
+  format: string;
+  /** The producing framework and its version, as the file records it. */
+  framework?: string;
+  /** e.g. "llama", "Sequential". */
+  architecture?: string;
+  architectureFamily?: string;
+  task?: string;
+  /** Number of trainable values (sum of tensor element counts). */
+  parameters?: number;
+  inputs?: Array<{ name?: string; shape?: Array<number | string>; dtype?: string }>;
+  outputs?: Array<{ name?: string; shape?: Array<number | string>; dtype?: string }>;
+  /** Further facts the file states (opset, quantisation, ...), as strings. */
+  properties?: Record<string, string>;
+}
+
+/** What a scanner may record about the target it read, beside its findings. */
+export interface TargetAnnotation {
+  protection?: Protection;
+  signature?: SignatureInfo;
+  model?: ModelMetadata;
+}
+
 export interface Target {
   uri: string;
   kind: TargetKind;
@@ -74,6 +99,8 @@ export interface Target {
   sha256: string;
   protection?: Protection;
   signature?: SignatureInfo;
+  /** Set for model files whose metadata could be read. */
+  model?: ModelMetadata;
   /** Which rules assessed this target and which were skipped, and why (schema version 2). */
   assessment?: AssessmentFacts;
 }

@@ -7,7 +7,7 @@
 // A scanner is a plugin: the target kinds it reads, the content detectors that recognise
 // them, its rules, its options schema, and the code that parses a target into documents.
 
-import type { CatalogRule, Finding, FindingLocation, Protection, Severity, SignatureInfo, Target, TargetKind } from "./index";
+import type { CatalogRule, Finding, FindingLocation, Severity, Target, TargetAnnotation, TargetKind } from "./index";
 
 /** Positioned reads over a file or an in-memory buffer, so parsers never need the whole file. */
 export interface RandomAccessFile {
@@ -170,7 +170,7 @@ export interface ScanContext extends NoticeContext {
   /** Decides the kind of bytes (an archive member, a decompressed stream) with every registered detector. */
   sniff(head: Buffer, file: RandomAccessFile): Promise<TargetKind>;
   /** Records how the target is protected (encryption state, signature) in the report's target entry. */
-  annotate(patch: { protection?: Protection; signature?: SignatureInfo }): void;
+  annotate(patch: TargetAnnotation): void;
   /** How far a long scan of this one file has come, 0..1, for the progress bar. */
   progress(fraction: number): void;
 }
@@ -186,7 +186,7 @@ export interface ProjectContext {
   /** Runs rules over a document about the target `uri` (findings without a uri of their own land there). */
   runRules<Doc>(rules: ReadonlyArray<Rule<Doc>>, doc: Doc, uri: string): void;
   notices(uri: string): NoticeContext;
-  annotate(uri: string, patch: { protection?: Protection; signature?: SignatureInfo }): void;
+  annotate(uri: string, patch: TargetAnnotation): void;
 }
 
 /** What a content detector sees. */

@@ -18,6 +18,7 @@ import { parseNpyHeader } from "./formats/numpy";
 import { parseOnnx } from "./formats/onnx";
 import { readGguf } from "./formats/gguf";
 import { readSafetensors } from "./formats/safetensors";
+import { ggufModelMetadata, onnxModelMetadata, safetensorsModelMetadata } from "./formats/model-card";
 import { parseSavedModel } from "./formats/savedmodel";
 import { buildPickleDocument } from "./pickle/document";
 import { analysePickles, looksLikePickle } from "./pickle/machine";
@@ -145,6 +146,7 @@ async function scanKind(w: Walk, file: RandomAccessFile, kind: TargetKind, membe
         return parseError(w, member, "ONNX", (e as Error).message);
       }
       w.ctx.runRules(onnxRules, doc, at(member));
+      if (member === undefined) w.ctx.annotate({ model: onnxModelMetadata(doc) });
       return;
     }
     case "tf-saved-model": {
@@ -162,6 +164,8 @@ async function scanKind(w: Walk, file: RandomAccessFile, kind: TargetKind, membe
     case "safetensors": {
       const doc = await readSafetensors(file, formatLists().safetensors.maxHeaderBytes);
       w.ctx.runRules([safetensorsMalformed], doc, at(member));
+      const model = member === undefined ? safetensorsModelMetadata(doc) : undefined;
+      if (model) w.ctx.annotate({ model });
       return;
     }
     case "gguf": {
@@ -172,6 +176,7 @@ async function scanKind(w: Walk, file: RandomAccessFile, kind: TargetKind, membe
         return parseError(w, member, "GGUF", (e as Error).message);
       }
       w.ctx.runRules([ggufTemplateInjection], doc, at(member));
+      if (member === undefined) w.ctx.annotate({ model: ggufModelMetadata(doc) });
       return;
     }
     default:
