@@ -1,16 +1,22 @@
 // The command-line program. Returns an exit code; bin/aigis.ts hands it to the process.
 
 import { Command, CommanderError } from "commander";
-import { CatalogError, packageVersion } from "../core/catalog";
 import { UsageError } from "../core/errors";
+import { ownPackageJson } from "../core/package-info";
 import type { CliIO, CommandOutcome } from "./io";
-import { COMMANDS } from "./commands";
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
+  // `aigis --version` answers before the commands, and the scanners they pull in, are loaded.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    io.stdout.write(`${ownPackageJson().version}\n`);
+    return 0;
+  }
+  const { COMMANDS } = require("./commands") as typeof import("./commands");
+  const { CatalogError } = require("../core/catalog") as typeof import("../core/catalog");
   const outcome: CommandOutcome = { exitCode: 0 };
   const program = new Command("aigis")
     .description("AI security and compliance scanner: model artifacts, datasets, adversarial probes, artifact protection and access policies, mapped to GDPR, CCPA and AI controls")
-    .version(packageVersion(), "-V, --version")
+    .version(ownPackageJson().version, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

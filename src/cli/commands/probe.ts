@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { loadCatalog } from "../../core/catalog";
 import { loadConfig } from "../../core/config";
 import { UsageError } from "../../core/errors";
-import { ATTACK_NAMES, runProbe, type AttackName } from "../../probes/run";
+import { ATTACK_NAMES, type AttackName } from "../../probes/attack-names";
 import { parseMinRobustAccuracy, loadProbeThresholds } from "../../probes/thresholds";
 import type { EndpointOptions } from "../../probes/loaders/http";
 import type { CliIO, CommandOutcome } from "../io";
@@ -132,6 +132,8 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const seed = integer("--seed", opts.seed, 0)!;
     let progress = progressReporter(io, quiet, "probing");
     let phase = "";
+    // TensorFlow.js and ONNX Runtime load only when a probe runs, not with every command.
+    const { runProbe } = require("../../probes/run") as typeof import("../../probes/run");
     const report = await runProbe({
       model,
       data: opts.data as string,
