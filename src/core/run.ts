@@ -8,9 +8,10 @@ import { catalogVersion } from "./catalog-version";
 import type { AigisConfig } from "./config";
 import { resolveLimits } from "./config";
 import { discover, type SkippedPath } from "./discover";
-import { defaultJobs, scanAll } from "./pool";
+import { defaultJobs, scanAll, type ScanProgress } from "./pool";
 import { createRegistry, type Registry } from "./registry";
 import type { ProjectContext, ScanHints, ScanSettings } from "./rule";
+import { ownReportKindOfFile } from "./own-report";
 import { makeFinding } from "./scan-file";
 import { inShard, type ShardSpec } from "./shard";
 import { summarise } from "./summary";
@@ -29,7 +30,8 @@ export interface ScanOptions {
   maxFileSize?: number;
   hints?: ScanHints;
   jobs?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Bytes scanned of all bytes to scan (moving inside long files), and files done. */
+  onProgress?: ScanProgress;
   /** Accepted risks (.aigis-suppressions.yaml): matching findings are marked, expired entries become findings. */
   suppressions?: SuppressionSet;
   /** A previous report: sets baselineState on every finding and adds the ones that are gone as "absent". */
@@ -119,6 +121,12 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     discovered.files = discovered.files.filter((f) => inShard(f.uri, options.shard));
     discovered.skipped = discovered.skipped.filter((s) => inShard(s.uri, options.shard));
   }
+  // Earlier aigis reports in the scanned folders are not content to scan.
+  discovered.files = discovered.files.filter((f) => {
+    const own = ownReportKindOfFile(f.absPath);
+    if (own) discovered.skipped.push({ uri: f.uri, reason: "aigis-report", detail: own });
+    return own === undefined;
+  });
   const findings: Finding[] = [];
   for (const s of discovered.skipped) {
     if (s.reason === "too-large") {

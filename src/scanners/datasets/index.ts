@@ -5,7 +5,7 @@
 import type { FindingDraft } from "../../types";
 import type { ProjectContext, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { parseNpyHeader } from "./loaders/npy";
-import { DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
+import { DatasetColumnError, DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
 import { DatasetDocument, PiiCollector } from "./document";
 import { datasetRules } from "./rules";
 import { datasetThresholds } from "./thresholds";
@@ -73,6 +73,15 @@ export const datasetScanner: Scanner = {
           message: `${file.uri} was not checked as a dataset: ${e.message}.`,
           evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes },
           fingerprintKey: "dataset-size",
+        });
+        return;
+      }
+      if (e instanceof DatasetColumnError) {
+        // The CLI turns this into exit 2 naming the columns (no silent fallback to another column).
+        ctx.report("aigis/parse-error", {
+          message: `${file.uri} was not checked as a dataset: ${e.message}.`,
+          evidence: { format: file.kind, reason: e.message, unknownColumn: { option: e.option, wanted: e.wanted, existing: e.existing } },
+          fingerprintKey: "dataset-unknown-column",
         });
         return;
       }

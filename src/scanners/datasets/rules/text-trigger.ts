@@ -169,7 +169,7 @@ export const textTrigger: RuleModule<DatasetDocument> = {
       doc.reportRows(ctx, tr.rows, (r) => ({
         message: `Row ${r} contains the trigger "${tr.phrase}" and is labelled ${tr.target}.`,
         severity: "medium",
-        location: { row: r, ...(column ? { column } : {}) },
+        location: doc.rowLocation(r, column),
         evidence: { trigger: tr.phrase, targetLabel: tr.target },
         fingerprintKey: `row:${r}:${tr.phrase}`,
       }));
