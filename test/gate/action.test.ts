@@ -72,15 +72,14 @@ function runAction(inputs: Record<string, string>, workdir: string): { outputs: 
     }
     const outputFile = join(temp, `output-${step.id ?? step.name.replace(/\W+/g, "-")}`);
     writeFileSync(outputFile, "");
+    // The machine's own environment (proxy and CA settings for npm), as a runner has its own.
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? temp,
+      ...(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith("GITHUB_") && !k.startsWith("AIGIS_"))) as Record<string, string>),
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       GITHUB_PATH: pathFile,
       GITHUB_ACTION_PATH: ROOT,
       RUNNER_TEMP: temp,
-      npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? temp, ".npm"),
     };
     for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(String(v));
     const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], { cwd: workdir, env, encoding: "utf8", timeout: 600_000 });
@@ -122,7 +121,7 @@ describe("the GitHub Action", () => {
     // node-version "" runs on the node on PATH; AIGIS_TEST_ACTION_NODE=24 exercises the private Node from the registry.
     const run = runAction({ paths: "models policy.json", category: "aigis-test", "aigis-package": ROOT, "node-version": process.env.AIGIS_TEST_ACTION_NODE ?? "" }, work);
     const log = run.logs.join("\n");
-    if (run.exit !== 1) throw new Error(`the action did not gate with exit 1:\n${log}`);
+    if (run.exit !== 1 || run.outputs["exit-code"] !== "1") throw new Error(`the action did not scan and gate with exit 1:\n${log}`);
     expect(run.outputs["exit-code"]).toBe("1");
     expect(Number(run.outputs["critical"])).toBeGreaterThanOrEqual(2);
     expect(Number(run.outputs["total"])).toBe(["critical", "high", "medium", "low", "info"].reduce((n, k) => n + Number(run.outputs[k]), 0));
