@@ -44,7 +44,7 @@ export async function scanAll(
       inFlight.delete(i);
       doneBytes += weight(i);
       done++;
-    } else inFlight.set(i, fraction);
+    } else inFlight.set(i, Math.max(inFlight.get(i) ?? 0, fraction)); // never backwards
     report();
   };
   const workers = Math.min(jobs, files.length);
