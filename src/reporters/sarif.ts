@@ -4,7 +4,7 @@
 
 import { pathToFileURL } from "node:url";
 import type * as Sarif from "sarif";
-import type { Finding, Framework, Report, RuleMeta, Severity } from "../types";
+import type { Finding, Framework, Report, CatalogRule, Severity } from "../types";
 import { packageHomepage, type Catalog } from "../core/catalog";
 
 export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -60,7 +60,7 @@ function ruleName(id: string): string {
     .join("");
 }
 
-function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
+function ruleHelpMarkdown(rule: CatalogRule, catalog: Catalog): string {
   const controls = rule.controls
     .map((c) => {
       const entry = catalog.controls.get(c);
@@ -70,8 +70,8 @@ function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
   return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n**Controls**\n${controls}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
 }
 
-/** Control ids come before the rule's own tags, so GitHub's 20-tag cap never drops a control first (help.markdown lists them all). */
-export function tagsFor(rule: RuleMeta): string[] {
+/** Control ids come before the rule's own tags; GitHub shows 10 tags, and help.markdown and properties.controls list every control. */
+export function tagsFor(rule: CatalogRule): string[] {
   const tags = ["security", ...rule.controls, ...rule.tags.filter((t) => t !== "security")];
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
@@ -236,6 +236,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
     ...(t.sha256 ? { hashes: { "sha-256": t.sha256 } } : {}),
     properties: {
       kind: t.kind,
+      ...(t.assessment ? { assessment: t.assessment } : {}),
       ...(t.protection ? { protection: t.protection } : {}),
       ...(t.signature ? { signature: t.signature } : {}),
     },

@@ -1,8 +1,8 @@
 import { Command } from "commander";
+import { loadCatalog } from "../../core/catalog";
 import { loadConfig, parseSize } from "../../core/config";
 import { UsageError } from "../../core/errors";
 import { runScan } from "../../core/run";
-import { loadCatalog } from "../../core/catalog";
 import { loadReport } from "../../core/load-report";
 import { parseShard } from "../../core/shard";
 import { loadSuppressions } from "../../core/suppressions";
@@ -62,6 +62,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--exclude <glob>", "skip files matching GLOB (repeatable; adds to the config's exclude)", collect)
     .option("--max-file-size <size>", "skip files larger than SIZE, e.g. 500MiB or 10GB (default 64GiB)")
     .option("-j, --jobs <n>", "worker threads for scanning many files (default: number of cores)")
+    .option("--plugin <module>", "register a custom scanner module (CommonJS, exports `scanner`; repeatable)", collect)
     .option("--label-column <name>", "datasets: the label column")
     .option("--text-column <name>", "datasets: the free-text column")
     .option("--labels <file>", "datasets: labels file for .npy features")
@@ -77,8 +78,9 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const started = Date.now();
     applyEnvDefaults(opts, io.env, SCAN_ENV);
     const { config, path: configPath } = loadConfig(opts.config as string | undefined, io.cwd);
-    const catalog = loadCatalog();
-    checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(catalog.rules.keys()), configPath);
+    // Without plugins every rule id is known before the scan: fail fast.
+    const plugins = [...((config as { plugins?: string[] }).plugins ?? []), ...((opts.plugin as string[] | undefined) ?? [])];
+    if (plugins.length === 0) checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(loadCatalog().rules.keys()), configPath);
     let sarifMaxPerFile: number | undefined;
     if (opts.sarifMaxPerFile !== undefined) {
       sarifMaxPerFile = Number(opts.sarifMaxPerFile);
@@ -107,7 +109,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const shard = opts.shard !== undefined ? parseShard(opts.shard as string) : undefined;
     const progressOn = opts.progress !== false && !/^(1|true|yes)$/i.test(io.env.AIGIS_NO_PROGRESS ?? "");
     const progress = progressReporter(io, quiet, "scanning", { enabled: progressOn, unit: "bytes" });
-    const { report, skipped } = await runScan({
+    const { report, skipped, catalog } = await runScan({
       paths,
       cwd: io.cwd,
       config,
@@ -116,6 +118,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(opts.exclude ? { exclude: opts.exclude as string[] } : {}),
       ...(opts.maxFileSize !== undefined ? { maxFileSize: parseSize(opts.maxFileSize as string) } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(opts.plugin ? { plugins: opts.plugin as string[] } : {}),
       hints,
       onProgress: (d, t, files) => progress.update(d, t, files),
       ...(suppressions ? { suppressions } : {}),
@@ -127,6 +130,8 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const columnError = unknownColumnError(report);
     if (columnError) throw new UsageError(columnError);
     if (opts.absent === false) dropAbsent(report);
+    // Rule ids of plugins are known only now.
+    checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(catalog.rules.keys()), configPath);
     if (opts.verbose === true && !quiet) for (const line of verboseLines(report, skipped)) io.stderr.write(line);
     const written = writeOutputs(report, targets, io, {
       catalog,
