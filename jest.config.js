@@ -8,4 +8,11 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: true, diagnostics: false }],
   },
   testTimeout: 60000,
+  // TensorFlow.js is one esbuild bundle (src/probes/tfjs.d.ts says why), built before the tests.
+  globalSetup: "<rootDir>/scripts/jest-global-setup.js",
+  moduleNameMapper: {
+    "^\\./tfjs$": "<rootDir>/dist/src/probes/tfjs.js",
+    // onnxruntime-web must load outside jest's sandbox (test/probes/ort-environment.js says why).
+    "^onnxruntime-web$": "<rootDir>/test/probes/ort-web-host.js",
+  },
 };

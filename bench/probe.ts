@@ -9,6 +9,7 @@ import { predictLabels, type AttackContext } from "../src/probes/attacks/common"
 import { pgdSpec, runGradientAttack } from "../src/probes/attacks/gradient";
 import { loadProbeData } from "../src/probes/data";
 import { loadOnnxModel } from "../src/probes/loaders/onnx";
+import { loadOnnxRuntime } from "../src/probes/onnx/runtime";
 import { loadTfjsModel } from "../src/probes/loaders/tfjs";
 import type { ProbeModel } from "../src/probes/model";
 import { dataPath, median } from "./_util";
@@ -83,7 +84,8 @@ function pytorch(threads: number): { seconds: number; robustAccuracy: number; th
 async function main(): Promise<void> {
   const backend = await initTf();
   const data = await loadProbeData(join(FIX, "digits_test.csv"));
-  console.log(`PGD-${STEPS} L-inf eps ${EPS} on the fixture CNN (8x8x1, ${data.n} test samples), median of ${REPEATS}; tfjs backend: ${backend}`);
+  const ort = loadOnnxRuntime();
+  console.log(`PGD-${STEPS} L-inf eps ${EPS} on the fixture CNN (8x8x1, ${data.n} test samples), median of ${REPEATS}; tfjs backend: ${backend}; ONNX Runtime: ${ort.name}`);
   const rows: Array<[string, number, number]> = [];
   for (const [name, load] of [
     ["aigis, tfjs layers copy", () => loadTfjsModel(join(FIX, "cnn_tfjs"))],

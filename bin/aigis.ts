@@ -20,7 +20,7 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`aigis: internal error: ${String(e)}\n`);
+    process.stderr.write(`aigis: error: internal error: ${String(e)}\n`);
     process.exitCode = 2;
   },
 );

@@ -1,21 +1,26 @@
 // The command-line program. Returns an exit code; bin/aigis.ts hands it to the process.
 
 import { Command, CommanderError } from "commander";
-import { CatalogError, packageVersion } from "../core/catalog";
 import { UsageError } from "../core/errors";
+import { ownPackageJson } from "../core/package-info";
 import type { CliIO, CommandOutcome } from "./io";
-import { COMMANDS } from "./commands";
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
+  // `aigis --version` answers before the commands, and the scanners they pull in, are loaded.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    io.stdout.write(`${ownPackageJson().version}\n`);
+    return 0;
+  }
+  const { COMMANDS } = require("./commands") as typeof import("./commands");
+  const { CatalogError } = require("../core/catalog") as typeof import("../core/catalog");
   const outcome: CommandOutcome = { exitCode: 0 };
   const program = new Command("aigis")
     .description("AI security and compliance scanner: model artifacts, datasets, adversarial probes, artifact protection and access policies, mapped to GDPR, CCPA and AI controls")
-    .version(packageVersion(), "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
+    .version(ownPackageJson().version, "-V, --version")
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s),
+      outputError: (s, write) => write(oneLineError(s)),
     })
     .exitOverride();
   program.addHelpText(
@@ -32,7 +37,7 @@ Docs: docs/cli.md`,
   for (const register of COMMANDS) register(program, io, outcome);
   // Subcommands inherit the error handling and output routing.
   for (const cmd of program.commands) {
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(oneLineError(s, cmd.name())) });
   }
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -46,7 +51,15 @@ Docs: docs/cli.md`,
       io.stderr.write(`aigis: error: ${e.message}\n`);
       return 2;
     }
-    io.stderr.write(`aigis: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // One line like every other error; the stack only when asked for (AIGIS_DEBUG=1).
+    const detail = e instanceof Error ? (io.env.AIGIS_DEBUG ? (e.stack ?? e.message) : e.message) : String(e);
+    io.stderr.write(`aigis: error: internal error: ${detail.replace(/\s*\n\s*/g, io.env.AIGIS_DEBUG ? "\n" : " | ")}\n`);
     return 2;
   }
+}
+
+/** Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line with aigis's prefix. */
+export function oneLineError(message: string, command?: string): string {
+  const text = message.replace(/^error:\s*/i, "").replace(/\s*\n\s*/g, " ").trim();
+  return `aigis: error: ${text} (aigis ${command ? `${command} ` : ""}--help for usage)\n`;
 }

@@ -21,7 +21,7 @@ export interface DiscoveredFile {
 
 export interface SkippedPath {
   uri: string;
-  reason: "ignored" | "excluded" | "symlink-outside-root" | "not-a-regular-file" | "too-large" | "unreadable";
+  reason: "ignored" | "excluded" | "symlink-outside-root" | "not-a-regular-file" | "too-large" | "unreadable" | "aigis-report";
   detail?: string;
 }
 

@@ -20,21 +20,43 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** Progress in bytes across the whole scan (files in flight count by how far their scan has come), and in files. */
+export type ScanProgress = (doneBytes: number, totalBytes: number, files: { done: number; total: number }) => void;
+
 export async function scanAll(
   files: DiscoveredFile[],
   settings: ScanSettings,
   registry: Registry,
   jobs: number,
-  onProgress?: (done: number, total: number) => void,
+  progress?: ScanProgress,
 ): Promise<FileResult[]> {
   const results: FileResult[] = new Array(files.length);
   let done = 0;
+  // A file weighs its size (at least 1, so empty files move the bar too).
+  const weight = (i: number): number => Math.max(1, files[i]!.size);
+  const totalBytes = files.reduce((n, _, i) => n + weight(i), 0);
+  let doneBytes = 0;
+  const inFlight = new Map<number, number>();
+  const report = (): void => {
+    if (!progress) return;
+    let partial = 0;
+    for (const [i, fraction] of inFlight) partial += fraction * weight(i);
+    progress(doneBytes + partial, totalBytes, { done, total: files.length });
+  };
+  const onProgress = (i: number, fraction: number | "done"): void => {
+    if (fraction === "done") {
+      inFlight.delete(i);
+      doneBytes += weight(i);
+      done++;
+    } else inFlight.set(i, Math.max(inFlight.get(i) ?? 0, fraction)); // never backwards
+    report();
+  };
   const workers = Math.min(jobs, files.length);
   const spec = registry.spec;
   if (workers <= 1 || !spec || !existsSync(WORKER_SCRIPT)) {
     for (let i = 0; i < files.length; i++) {
-      results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress?.(done + f, files.length));
-      onProgress?.(++done, files.length);
+      results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress(i, f));
+      onProgress(i, "done");
     }
     return results;
   }
@@ -49,18 +71,18 @@ export async function scanAll(
         const w = new Worker(WORKER_SCRIPT, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
         w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
           if (msg.progress !== undefined) {
-            onProgress?.(done + msg.progress, files.length);
+            onProgress(msg.id, msg.progress);
             return;
           }
           results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings);
-          onProgress?.(++done, files.length);
+          onProgress(msg.id, "done");
           feed();
         });
         // A worker that dies (out of memory on a hostile file, a native fault) costs that file only.
         w.on("error", (e) => {
           if (current >= 0 && results[current] === undefined) {
             results[current] = crashed(files[current]!, e.message, registry, settings);
-            onProgress?.(++done, files.length);
+            onProgress(current, "done");
           }
           worker = spawn();
           feed();

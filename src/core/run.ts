@@ -8,10 +8,11 @@ import { catalogVersion } from "./catalog-version";
 import type { AigisConfig } from "./config";
 import { resolveLimits } from "./config";
 import { discover, type SkippedPath } from "./discover";
-import { defaultJobs, scanAll } from "./pool";
+import { defaultJobs, scanAll, type ScanProgress } from "./pool";
 import { UsageError } from "./errors";
 import { FactBook, noticesFor, runRule, type RuleRunTarget } from "./findings";
 import { expiredSuppression } from "./notices";
+import { ownReportKindOfFile } from "./own-report";
 import { registryWithPlugins, RegistryError, type Registry } from "./registry";
 import { resolve } from "node:path";
 import { compileSchema, formatAjvErrors, type Catalog } from "./catalog";
@@ -34,7 +35,8 @@ export interface ScanOptions {
   maxFileSize?: number;
   hints?: ScanHints;
   jobs?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Bytes scanned of all bytes to scan (moving inside long files), and files done. */
+  onProgress?: ScanProgress;
   /** Accepted risks (.aigis-suppressions.yaml): matching findings are marked, expired entries become findings. */
   suppressions?: SuppressionSet;
   /** A previous report: sets baselineState on every finding and adds the ones that are gone as "absent". */
@@ -171,6 +173,12 @@ export async function runScan(options: ScanOptions, given?: Registry): Promise<S
     discovered.files = discovered.files.filter((f) => inShard(f.uri, options.shard));
     discovered.skipped = discovered.skipped.filter((s) => inShard(s.uri, options.shard));
   }
+  // Earlier aigis reports in the scanned folders are not content to scan.
+  discovered.files = discovered.files.filter((f) => {
+    const own = ownReportKindOfFile(f.absPath);
+    if (own) discovered.skipped.push({ uri: f.uri, reason: "aigis-report", detail: own });
+    return own === undefined;
+  });
   const findings: Finding[] = [];
   const facts = new FactBook();
   const target = (uri: string): RuleRunTarget => ({ uri, settings, registry, facts, emit: (f) => findings.push(f) });

@@ -60,13 +60,20 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
     const head = await file.read(0, HEAD_BYTES);
     const kind = await sniffKind(head, file, registry.detectors);
     // Hash while the scanners read: both stream, and the OS cache serves the second reader.
-    const hashing = sha256File(entry.absPath);
+    // Progress within the file: the scanners' own when they report it (datasets do), else how
+    // much of the file has been hashed, so the bar moves inside any long file.
+    let scannerReported = false;
+    const size = Math.max(1, file.size);
+    const hashing = sha256File(entry.absPath, (bytes) => {
+      if (!scannerReported) onFileProgress?.(Math.min(0.99, bytes / size));
+    });
     const annotations: TargetAnnotation = {};
     const extra = {
       annotate(patch: TargetAnnotation) {
         Object.assign(annotations, patch);
       },
       progress(fraction: number) {
+        scannerReported = true;
         onFileProgress?.(Math.min(1, Math.max(0, fraction)));
       },
     };

@@ -2,17 +2,23 @@
 // TensorFlow), otherwise WebAssembly with its .wasm files read from node_modules. The pure-JS
 // "cpu" backend is never chosen by default: it is one to two orders of magnitude slower.
 
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import * as tf from "@tensorflow/tfjs";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as tf from "./tfjs";
+import { setWasmPaths } from "./tfjs";
 import { installFastGradients } from "./fast-gradients";
 
 export type TfBackendName = "tensorflow" | "wasm" | "cpu";
 
 let ready: Promise<TfBackendName> | undefined;
 
-/** The directory holding tfjs-backend-wasm's .wasm binaries (with a trailing slash, as setWasmPaths wants). */
+/**
+ * The directory holding tfjs-backend-wasm's .wasm binaries (with a trailing slash, as setWasmPaths
+ * wants): the copy the published package carries in dist/vendor, else the installed package.
+ */
 export function wasmDir(): string {
+  const vendored = join(__dirname, "..", "..", "vendor", "tfjs-backend-wasm");
+  if (existsSync(join(vendored, "tfjs-backend-wasm.wasm"))) return vendored + "/";
   return join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/";
 }
 

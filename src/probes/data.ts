@@ -5,6 +5,9 @@ import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { DatasetLoadError, loadDataset, loadImageFolder, type DatasetTable, type ImageFile } from "../scanners/datasets/loaders";
 
+/** Raised when --label-column or --text-column names no column of the data; the CLI turns it into a usage error. */
+export { DatasetColumnError } from "../scanners/datasets/loaders";
+
 export interface ProbeData {
   x: Float32Array;
   labels: Int32Array;

@@ -7,7 +7,7 @@
 //    each window, kept where x equals the window's maximum.
 // Anything else falls back to tfjs's own gradient.
 
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tfjs";
 
 type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]] | "explicit";
 

@@ -27,13 +27,13 @@ import { loadOnnxModel } from "./loaders/onnx";
 import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
 import { looksLikeProbabilities, type ProbeModel } from "./model";
 import { Rng } from "./random";
+import { ATTACK_NAMES, type AttackName } from "./attack-names";
 import { loadProbeThresholds, type RobustnessMinimum } from "./thresholds";
 
 /** Square attack's initial fraction of changed pixels; larger than the paper's 0.05 suits small inputs and budgets. */
 const SQUARE_P_INIT = 0.3;
 
-export const ATTACK_NAMES = ["fgsm", "pgd", "square", "hopskipjump"] as const;
-export type AttackName = (typeof ATTACK_NAMES)[number];
+export { ATTACK_NAMES, type AttackName };
 
 export interface ProbeOptions {
   /** Model path (tfjs model.json or folder, ONNX file) or endpoint URL. */

@@ -1,6 +1,6 @@
 // Output formats. Only reporters and the CLI know about formats; scanners return data.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Finding, Report } from "../types";
 import type { Catalog } from "../core/catalog";
@@ -32,7 +32,19 @@ export interface RenderOptions extends TextOptions {
   catalog: Catalog;
   /** SARIF: the analysis category (runAutomationDetails.id). */
   category?: string;
+  /** SARIF: results per rule and file before the rest are summarised in one result. */
+  sarifMaxPerRuleFile?: number;
+  /** SARIF: the JSON report written in the same run, named in those summary results. */
+  jsonReportPath?: string;
+  /** SARIF: write the absolute working directory (off by default: no local paths in shared logs). */
+  sarifLocalPaths?: boolean;
 }
+
+/**
+ * Files larger than this get no line hash (a stable location hash instead): hashing reads the
+ * whole file into memory, and dataset findings now carry lines in files of any size.
+ */
+export const LINE_HASH_MAX_BYTES = 32 * 1024 * 1024;
 
 /** GitHub's line hash of a finding's line, read from the scanned text file (cached per file). */
 export function lineHasher(report: Report): (f: Finding) => string | undefined {
@@ -43,7 +55,8 @@ export function lineHasher(report: Report): (f: Finding) => string | undefined {
     if (!cache.has(f.location.uri)) {
       let hashes: string[] | undefined;
       try {
-        hashes = lineHashes(readFileSync(isAbsolute(f.location.uri) ? f.location.uri : join(root, f.location.uri), "utf8"));
+        const path = isAbsolute(f.location.uri) ? f.location.uri : join(root, f.location.uri);
+        hashes = statSync(path).size <= LINE_HASH_MAX_BYTES ? lineHashes(readFileSync(path, "utf8")) : undefined;
       } catch {
         hashes = undefined;
       }
@@ -58,7 +71,19 @@ export function render(format: Format, report: Report, options: RenderOptions): 
     case "json":
       return JSON.stringify(report, null, 2) + "\n";
     case "sarif":
-      return JSON.stringify(toSarif(report, options.catalog, { lineHash: lineHasher(report), ...(options.category !== undefined ? { category: options.category } : {}) }), null, 2) + "\n";
+      return (
+        JSON.stringify(
+          toSarif(report, options.catalog, {
+            lineHash: lineHasher(report),
+            ...(options.category !== undefined ? { category: options.category } : {}),
+            ...(options.sarifMaxPerRuleFile !== undefined ? { maxResultsPerRuleFile: options.sarifMaxPerRuleFile } : {}),
+            ...(options.jsonReportPath !== undefined ? { jsonReportPath: options.jsonReportPath } : {}),
+            ...(options.sarifLocalPaths ? { localPaths: true } : {}),
+          }),
+          null,
+          2,
+        ) + "\n"
+      );
     case "markdown":
       return toMarkdown(report);
     case "text":

@@ -9,7 +9,12 @@ import { packageHomepage, type Catalog } from "../core/catalog";
 
 export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
-const MAX_TAGS = 20;
+/** GitHub code scanning shows at most 10 tags per rule; every control id stays in help and properties. */
+export const MAX_TAGS = 10;
+/** Results per rule and file before the rest are summarised in one result (GitHub shows 5,000 per run). */
+export const DEFAULT_MAX_RESULTS_PER_RULE_FILE = 100;
+/** Target kinds that are text: a finding with no line of its own is placed on line 1 (the file, or a table's header). */
+const TEXT_KINDS: ReadonlySet<string> = new Set(["csv", "jsonl", "json", "yaml", "iam-policy", "gcs-iam-policy", "k8s-rbac", "pem", "checksum-manifest", "text"]);
 /** GitHub code scanning accepts at most 25,000 results per run (and shows 5,000); the rest are dropped with a notification. */
 export const MAX_RESULTS = 25_000;
 
@@ -22,6 +27,12 @@ export interface SarifOptions {
   lineHash?: (f: Finding) => string | undefined;
   /** Results per run before the rest are left out with a note; default MAX_RESULTS. */
   maxResults?: number;
+  /** Results per rule and file before the rest are summarised in one result; default DEFAULT_MAX_RESULTS_PER_RULE_FILE. */
+  maxResultsPerRuleFile?: number;
+  /** Where the full JSON report is written in the same run, named in summary results. */
+  jsonReportPath?: string;
+  /** Write the working directory's absolute file:// URI (originalUriBaseIds, workingDirectory); off by default. */
+  localPaths?: boolean;
 }
 
 /** A stable stand-in when there is no line to hash (binary files, archive members, rows). */
@@ -59,20 +70,46 @@ function ruleHelpMarkdown(rule: CatalogRule, catalog: Catalog): string {
   return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n**Controls**\n${controls}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
 }
 
-/** Control ids come before the rule's own tags, so GitHub's 20-tag cap never drops a control first (help.markdown lists them all). */
-function tagsFor(rule: CatalogRule): string[] {
+/** Control ids come before the rule's own tags; GitHub shows 10 tags, and help.markdown and properties.controls list every control. */
+export function tagsFor(rule: CatalogRule): string[] {
   const tags = ["security", ...rule.controls, ...rule.tags.filter((t) => t !== "security")];
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
 
-function physicalLocation(f: Finding, artifactIndex: Map<string, number>): Sarif.PhysicalLocation {
+function physicalLocation(f: Finding, artifactIndex: Map<string, number>, textUris: ReadonlySet<string>): Sarif.PhysicalLocation {
   const artifactLocation: Sarif.ArtifactLocation = { uri: encodeURI(f.location.uri), uriBaseId: SRCROOT };
   const index = artifactIndex.get(f.location.uri);
   if (index !== undefined) artifactLocation.index = index;
   const loc: Sarif.PhysicalLocation = { artifactLocation };
   if (f.location.line !== undefined) loc.region = { startLine: f.location.line };
   else if (f.location.offset !== undefined && f.location.member === undefined) loc.region = { byteOffset: f.location.offset };
+  // Text files: a finding about the whole file (or a table column) sits on line 1, so code
+  // scanning shows it in the file rather than without a location.
+  else if (f.location.member === undefined && textUris.has(f.location.uri)) loc.region = { startLine: 1 };
   return loc;
+}
+
+/**
+ * Keeps the first `perRuleFile` findings of each rule in each file (findings arrive most severe
+ * first) and counts the rest, which become one summary result per rule and file.
+ */
+function capPerRuleFile(findings: Finding[], perRuleFile: number): { kept: Finding[]; overflow: Map<string, { first: Finding; count: number }> } {
+  const seen = new Map<string, number>();
+  const overflow = new Map<string, { first: Finding; count: number }>();
+  const kept: Finding[] = [];
+  for (const f of findings) {
+    const key = `${f.ruleId}\u0000${f.location.uri}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    if (n <= perRuleFile) {
+      kept.push(f);
+      continue;
+    }
+    const o = overflow.get(key);
+    if (!o) overflow.set(key, { first: f, count: 1 });
+    else o.count++;
+  }
+  return { kept, overflow };
 }
 
 export function toSarif(report: Report, catalog: Catalog, options: SarifOptions = {}): Sarif.Log {
@@ -96,7 +133,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
     help: { text: `${rule.description} How to fix: ${rule.remediation}`, markdown: ruleHelpMarkdown(rule, catalog) },
     helpUri: ruleDocsUri(rule.id),
     defaultConfiguration: { level: sarifLevel(rule.severity) },
-    properties: { "security-severity": SECURITY_SEVERITY[rule.severity], severity: rule.severity, tags: tagsFor(rule), precision: "high" },
+    properties: { "security-severity": SECURITY_SEVERITY[rule.severity], severity: rule.severity, tags: tagsFor(rule), controls: rule.controls, precision: "high" },
     relationships: rule.controls.flatMap((c) => {
       const entry = catalog.controls.get(c);
       if (!entry) return [];
@@ -104,9 +141,24 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
     }),
   }));
 
+  const textUris = new Set(report.targets.filter((t) => TEXT_KINDS.has(t.kind)).map((t) => t.uri));
+  const perRuleFile = options.maxResultsPerRuleFile ?? DEFAULT_MAX_RESULTS_PER_RULE_FILE;
+  const { kept: listed, overflow } = capPerRuleFile(report.findings, perRuleFile);
+  const jsonPointer = options.jsonReportPath !== undefined ? `the JSON report ${options.jsonReportPath}` : "the JSON report (aigis scan --format json --output FILE)";
+  // One result per rule and file stands for the findings beyond the cap, with their count.
+  const summaries: Finding[] = [...overflow.values()].map(({ first, count }) => ({
+    ruleId: first.ruleId,
+    severity: first.severity,
+    controls: first.controls,
+    message: `${count} more ${first.ruleId} findings in ${first.location.uri} are not listed here (at most ${perRuleFile} per rule and file); ${jsonPointer} has all of them.`,
+    location: { uri: first.location.uri, ...(first.location.line !== undefined ? { line: first.location.line } : {}), ...(first.location.row !== undefined ? { row: first.location.row } : {}) },
+    fingerprint: `${first.fingerprint.slice(0, 16)}${"summary".padEnd(16, "0")}`,
+    evidence: { omitted: count, perRuleFileLimit: perRuleFile },
+  }));
+  const capped = [...listed, ...summaries];
   const maxResults = options.maxResults ?? MAX_RESULTS;
-  const kept = report.findings.slice(0, maxResults);
-  const omitted = report.findings.length - kept.length;
+  const kept = capped.slice(0, maxResults);
+  const omitted = capped.length - kept.length;
   // The spec wants suppressions on every result or on none.
   const withSuppressions = kept.some((f) => f.suppression !== undefined);
   const results: Sarif.Result[] = kept.map((f) => {
@@ -116,7 +168,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
       message: { text: f.message },
       locations: [
         {
-          physicalLocation: physicalLocation(f, artifactIndex),
+          physicalLocation: physicalLocation(f, artifactIndex, textUris),
           ...(f.location.member !== undefined
             ? { logicalLocations: [{ name: f.location.member, fullyQualifiedName: `${f.location.uri}!/${f.location.member}`, kind: "resource" }] }
             : {}),
@@ -196,13 +248,14 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
   const invocation: Sarif.Invocation = {
     executionSuccessful: inv?.executionSuccessful ?? true,
     ...(inv ? { startTimeUtc: inv.startTime, endTimeUtc: inv.endTime } : {}),
-    workingDirectory: { uri: baseUri },
+    // A local absolute path says where someone's checkout lives; only on request.
+    ...(options.localPaths ? { workingDirectory: { uri: baseUri } } : {}),
     ...(omitted > 0
       ? {
           toolExecutionNotifications: [
             {
               level: "warning",
-              message: { text: `${omitted} of ${report.findings.length} results were left out of this run: GitHub code scanning accepts at most ${maxResults} per run. The JSON report has all of them.` },
+              message: { text: `${omitted} of ${capped.length} results were left out of this run: GitHub code scanning accepts at most ${maxResults} per run. The JSON report has all of them.` },
               descriptor: { id: "aigis/results-capped" },
             },
           ],
@@ -238,7 +291,8 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
           },
         },
         automationDetails: { id: options.automationId ?? (options.category ? `${options.category.replace(/\/+$/, "")}/` : "aigis/") },
-        originalUriBaseIds: { [SRCROOT]: { uri: baseUri } },
+        // Without a uri, consumers resolve %SRCROOT% themselves (GitHub: the repository root).
+        originalUriBaseIds: { [SRCROOT]: options.localPaths ? { uri: baseUri } : { description: { text: "The folder aigis scanned from (the repository root in CI)." } } },
         invocations: [invocation],
         artifacts,
         taxonomies,
@@ -249,6 +303,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
           summary: report.summary,
           ...(report.tool.rulesVersion ? { rulesVersion: report.tool.rulesVersion } : {}),
           ...(omitted > 0 ? { resultsOmitted: omitted } : {}),
+          ...(summaries.length > 0 ? { resultsSummarised: summaries.reduce((n, s) => n + ((s.evidence?.omitted as number | undefined) ?? 0), 0), maxResultsPerRuleFile: perRuleFile } : {}),
         },
       },
     ],

@@ -94,13 +94,15 @@ describe("aigis scan outputs", () => {
     expect(r.code).toBe(1);
   });
 
-  it("draws a progress bar on a TTY, with progress inside a long file, and none with --quiet or off a TTY", async () => {
+  it("draws a byte-based progress bar on a TTY, moving inside a long file, and none with --quiet, --no-progress or off a TTY", async () => {
     const args = ["scan", "fixtures/demo/data/churn-training.csv", "--fail-on", "none"];
     const tty = await runCli(args, { cwd: ROOT, tty: true });
-    expect(tty.stderr).toMatch(/scanning \[#*-*\] 0\/1 files \d+%/);
-    expect(tty.stderr).toMatch(/scanning \[#{30}\] 1\/1 files 100%/);
+    expect(tty.stderr).toMatch(/scanning \[#*-*\] \d+% [\d.]+ (B|KiB)\/[\d.]+ (B|KiB) 0\/1 files/);
+    expect(tty.stderr).toMatch(/scanning \[#{30}\] 100% [\d.]+ (B|KiB)\/[\d.]+ (B|KiB) 1\/1 files/);
     expect((await runCli([...args, "--quiet"], { cwd: ROOT, tty: true })).stderr).toBe("");
-    expect((await runCli(args, { cwd: ROOT, tty: false })).stderr).toBe("");
+    expect((await runCli([...args, "--no-progress"], { cwd: ROOT, tty: true })).stderr).not.toContain("scanning [");
+    // Off a terminal: no bar, only the summary line.
+    expect((await runCli(args, { cwd: ROOT, tty: false })).stderr).toMatch(/^aigis: scanned 1 file \([\d.]+ (B|KiB)\) in [\d.]+ s; \d+ findings \(.*\)\.\n$/);
   });
 
   it("colours only on a TTY and respects NO_COLOR", async () => {

@@ -1,6 +1,9 @@
 // Jest runs tests in a separate V8 context whose typed-array constructors differ from the ones
 // native addons (onnxruntime-node) create, so onnxruntime's `instanceof Float32Array` checks fail.
 // This environment shares the host's typed arrays with the test context.
+// onnxruntime-web loads its WebAssembly glue with import(), which jest's sandbox refuses without
+// --experimental-vm-modules: jest maps onnxruntime-web to ort-web-host.js, which takes the module
+// loaded here, outside the sandbox, by Node's own loader.
 const { TestEnvironment } = require("jest-environment-node");
 
 class SharedTypedArrayEnvironment extends TestEnvironment {
@@ -12,6 +15,7 @@ class SharedTypedArrayEnvironment extends TestEnvironment {
     ]) {
       this.global[name] = globalThis[name];
     }
+    this.global.__aigisHostRequire = require;
   }
 }
 

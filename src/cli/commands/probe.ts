@@ -3,11 +3,13 @@ import { Command } from "commander";
 import { loadCatalog } from "../../core/catalog";
 import { loadConfig } from "../../core/config";
 import { UsageError } from "../../core/errors";
-import { ATTACK_NAMES, runProbe, type AttackName } from "../../probes/run";
+import { ATTACK_NAMES, type AttackName } from "../../probes/attack-names";
 import { parseMinRobustAccuracy, loadProbeThresholds } from "../../probes/thresholds";
 import type { EndpointOptions } from "../../probes/loaders/http";
 import type { CliIO, CommandOutcome } from "../io";
-import { gateExitCode, parseFailOn, progressReporter, trackOutputs, writeOutputs } from "../output";
+import { DatasetColumnError } from "../../probes/data";
+import { checkConfigRuleIds } from "../config-check";
+import { applyEnvDefaults, gateExitCode, parseFailOn, progressReporter, trackOutputs, writeOutputs } from "../output";
 
 const EXAMPLES = `
 Examples:
@@ -78,10 +80,14 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--request-batch <n>", "endpoint: rows per request", "64")
     .option("--header <name:value>", "endpoint: extra HTTP header (repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option("-q, --quiet", "no progress bar and no text summary on stdout; files are still written")
+    .option("--no-progress", "no progress bar")
     .addHelpText("after", EXAMPLES);
   const outputs = trackOutputs(cmd);
   cmd.action(async (model: string, opts: Record<string, unknown>) => {
+    applyEnvDefaults(opts, io.env, { failOn: "AIGIS_FAIL_ON", config: "AIGIS_CONFIG", labelColumn: "AIGIS_LABEL_COLUMN", quiet: "AIGIS_QUIET" });
     const { config, path: configPath } = loadConfig(opts.config as string | undefined, io.cwd);
+    checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(loadCatalog().rules.keys()), configPath);
+    const progressOn = opts.progress !== false && !/^(1|true|yes)$/i.test(io.env.AIGIS_NO_PROGRESS ?? "");
     const targets = outputs();
     const failOn = parseFailOn((opts.failOn as string | undefined) ?? config.failOn ?? "high");
     const quiet = opts.quiet === true;
@@ -130,38 +136,47 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const queries = integer("--queries", opts.queries, 1);
     const relStep = positive("--rel-step", opts.relStep);
     const seed = integer("--seed", opts.seed, 0)!;
-    let progress = progressReporter(io, quiet, "probing");
+    let progress = progressReporter(io, quiet, "probing", { enabled: progressOn });
     let phase = "";
-    const report = await runProbe({
-      model,
-      data: opts.data as string,
-      cwd: io.cwd,
-      clip: [clip[0]!, clip[1]!],
-      seed,
-      attacks,
-      norm,
-      backdoor: opts.backdoor === true,
-      randomStart: opts.randomStart === true,
-      endpoint,
-      config,
-      ...(configPath ? { configPath } : {}),
-      ...(opts.labelColumn ? { labelColumn: opts.labelColumn as string } : {}),
-      ...(opts.labels ? { labelsPath: opts.labels as string } : {}),
-      ...(samples !== undefined ? { samples } : {}),
-      ...(eps ? { eps } : {}),
-      ...(steps !== undefined ? { steps } : {}),
-      ...(relStep !== undefined ? { relStep } : {}),
-      ...(queries !== undefined ? { queries } : {}),
-      ...(minRobustAccuracy ? { minRobustAccuracy } : {}),
-      onProgress: (label, done, total) => {
-        if (label !== phase) {
-          progress.end();
-          progress = progressReporter(io, quiet, `probing: ${label}`);
-          phase = label;
-        }
-        progress.update(done, total);
-      },
-    });
+    // TensorFlow.js and ONNX Runtime load only when a probe runs, not with every command.
+    const { runProbe } = require("../../probes/run") as typeof import("../../probes/run");
+    let report: Awaited<ReturnType<typeof runProbe>>;
+    try {
+      report = await runProbe({
+        model,
+        data: opts.data as string,
+        cwd: io.cwd,
+        clip: [clip[0]!, clip[1]!],
+        seed,
+        attacks,
+        norm,
+        backdoor: opts.backdoor === true,
+        randomStart: opts.randomStart === true,
+        endpoint,
+        config,
+        ...(configPath ? { configPath } : {}),
+        ...(opts.labelColumn ? { labelColumn: opts.labelColumn as string } : {}),
+        ...(opts.labels ? { labelsPath: opts.labels as string } : {}),
+        ...(samples !== undefined ? { samples } : {}),
+        ...(eps ? { eps } : {}),
+        ...(steps !== undefined ? { steps } : {}),
+        ...(relStep !== undefined ? { relStep } : {}),
+        ...(queries !== undefined ? { queries } : {}),
+        ...(minRobustAccuracy ? { minRobustAccuracy } : {}),
+        onProgress: (label, done, total) => {
+          if (label !== phase) {
+            progress.end();
+            progress = progressReporter(io, quiet, `probing: ${label}`, { enabled: progressOn });
+            phase = label;
+          }
+          progress.update(done, total);
+        },
+      });
+    } catch (e) {
+      // A label column the data does not have is a usage error naming the columns it has.
+      if (e instanceof DatasetColumnError) throw new UsageError(`--label-column '${e.wanted}' is not a column of ${String(opts.data)} (columns: ${e.existing.slice(0, 30).join(", ")})`);
+      throw e;
+    }
     progress.end();
     if (!quiet) for (const note of (report.probes[0]?.["notes"] as string[] | undefined) ?? []) io.stderr.write(`aigis probe: ${note}\n`);
     writeOutputs(report, targets, io, { catalog: loadCatalog(), quiet });

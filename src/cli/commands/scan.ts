@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { loadCatalog } from "../../core/catalog";
 import { loadConfig, parseSize } from "../../core/config";
 import { UsageError } from "../../core/errors";
 import { runScan } from "../../core/run";
@@ -7,7 +8,25 @@ import { parseShard } from "../../core/shard";
 import { loadSuppressions } from "../../core/suppressions";
 import { loadSigningIdentity, signFiles } from "../../compliance/sign";
 import type { CliIO, CommandOutcome } from "../io";
-import { collect, dropAbsent, gateExitCode, parseFailOn, progressReporter, trackOutputs, writeOutputs } from "../output";
+import { checkConfigRuleIds } from "../config-check";
+import { applyEnvDefaults, collect, dropAbsent, gateExitCode, parseFailOn, progressReporter, summaryLine, trackOutputs, writeOutputs } from "../output";
+import { unknownColumnError, verboseLines } from "../scan-notes";
+
+/** Options that AIGIS_* environment variables set when the flag is not given (docs/cli.md). */
+export const SCAN_ENV: Record<string, string> = {
+  failOn: "AIGIS_FAIL_ON",
+  config: "AIGIS_CONFIG",
+  category: "AIGIS_CATEGORY",
+  suppressions: "AIGIS_SUPPRESSIONS",
+  baseline: "AIGIS_BASELINE",
+  jobs: "AIGIS_JOBS",
+  maxFileSize: "AIGIS_MAX_FILE_SIZE",
+  labelColumn: "AIGIS_LABEL_COLUMN",
+  textColumn: "AIGIS_TEXT_COLUMN",
+  sarifMaxPerFile: "AIGIS_SARIF_MAX_PER_FILE",
+  quiet: "AIGIS_QUIET",
+  verbose: "AIGIS_VERBOSE",
+};
 
 const EXAMPLES = `
 Examples:
@@ -48,11 +67,25 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--text-column <name>", "datasets: the free-text column")
     .option("--labels <file>", "datasets: labels file for .npy features")
     .option("--trust-anchor <pem>", "signatures: trusted root certificate (repeatable)", collect)
-    .option("-q, --quiet", "no progress bar and no text summary on stdout; files are still written")
+    .option("--sarif-max-per-file <n>", "SARIF: results per rule and file before the rest are summarised in one result (default 100)")
+    .option("--sarif-local-paths", "SARIF: write the working directory's absolute path (left out by default)")
+    .option("-q, --quiet", "no progress bar, no text summary on stdout and no summary line on stderr; files are still written")
+    .option("--no-progress", "no progress bar (the summary line stays)")
+    .option("-v, --verbose", "list on stderr every file scanned (kind, size, findings) and every path skipped, with the reason")
     .addHelpText("after", EXAMPLES);
   const outputs = trackOutputs(cmd);
   cmd.action(async (paths: string[], opts: Record<string, unknown>) => {
+    const started = Date.now();
+    applyEnvDefaults(opts, io.env, SCAN_ENV);
     const { config, path: configPath } = loadConfig(opts.config as string | undefined, io.cwd);
+    // Without plugins every rule id is known before the scan: fail fast.
+    const plugins = [...((config as { plugins?: string[] }).plugins ?? []), ...((opts.plugin as string[] | undefined) ?? [])];
+    if (plugins.length === 0) checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(loadCatalog().rules.keys()), configPath);
+    let sarifMaxPerFile: number | undefined;
+    if (opts.sarifMaxPerFile !== undefined) {
+      sarifMaxPerFile = Number(opts.sarifMaxPerFile);
+      if (!Number.isInteger(sarifMaxPerFile) || sarifMaxPerFile < 1) throw new UsageError(`invalid --sarif-max-per-file '${String(opts.sarifMaxPerFile)}' (a whole number from 1)`);
+    }
     const targets = outputs();
     const failOn = parseFailOn((opts.failOn as string | undefined) ?? config.failOn ?? "high");
     const quiet = opts.quiet === true;
@@ -74,7 +107,8 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const suppressions = loadSuppressions(opts.suppressions as string | undefined, io.cwd);
     const baseline = opts.baseline !== undefined ? loadReport(opts.baseline as string, io.cwd) : undefined;
     const shard = opts.shard !== undefined ? parseShard(opts.shard as string) : undefined;
-    const progress = progressReporter(io, quiet, "scanning");
+    const progressOn = opts.progress !== false && !/^(1|true|yes)$/i.test(io.env.AIGIS_NO_PROGRESS ?? "");
+    const progress = progressReporter(io, quiet, "scanning", { enabled: progressOn, unit: "bytes" });
     const { report, skipped, catalog } = await runScan({
       paths,
       cwd: io.cwd,
@@ -86,14 +120,31 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(jobs !== undefined ? { jobs } : {}),
       ...(opts.plugin ? { plugins: opts.plugin as string[] } : {}),
       hints,
-      onProgress: (d, t) => progress.update(d, t),
+      onProgress: (d, t, files) => progress.update(d, t, files),
       ...(suppressions ? { suppressions } : {}),
       ...(baseline ? { baseline, baselinePath: opts.baseline as string } : {}),
       ...(shard ? { shard } : {}),
     });
     progress.end();
+    // A named label or text column that a dataset does not have is a usage error, not a silent fallback.
+    const columnError = unknownColumnError(report);
+    if (columnError) throw new UsageError(columnError);
     if (opts.absent === false) dropAbsent(report);
-    const written = writeOutputs(report, targets, io, { catalog, quiet, skipped, ...(opts.category !== undefined ? { category: opts.category as string } : {}) });
+    // Rule ids of plugins are known only now.
+    checkConfigRuleIds(config.rules as Record<string, unknown> | undefined, new Set(catalog.rules.keys()), configPath);
+    if (opts.verbose === true && !quiet) for (const line of verboseLines(report, skipped)) io.stderr.write(line);
+    const written = writeOutputs(report, targets, io, {
+      catalog,
+      quiet,
+      skipped,
+      ...(opts.category !== undefined ? { category: opts.category as string } : {}),
+      sarif: { ...(sarifMaxPerFile !== undefined ? { maxPerRuleFile: sarifMaxPerFile } : {}), ...(opts.sarifLocalPaths === true ? { localPaths: true } : {}) },
+    });
+    // The summary line, unless the text report on this terminal already ended with it.
+    const textOnTerminal = targets.some((t) => t.format === "text" && t.path === undefined) && io.stdout.isTTY === true;
+    if (!quiet && !textOnTerminal && (report.targets.length > 0 || skipped.length > 0)) {
+      io.stderr.write(summaryLine(report, written, io, (Date.now() - started) / 1000));
+    }
     if (signer) signFiles(written, signer);
     outcome.exitCode = gateExitCode(report, failOn, { onlyNew: opts.failOnNew === true });
   });

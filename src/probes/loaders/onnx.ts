@@ -1,4 +1,4 @@
-// ONNX models: inference through onnxruntime-node; for gradients, the graph translated into
+// ONNX models: inference through ONNX Runtime (see ../onnx/runtime.ts); for gradients, the graph translated into
 // tfjs operations, checked against onnxruntime on probe inputs before it is trusted.
 
 import { readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { product, type ProbeModel } from "../model";
 import { parseOnnxModel } from "../onnx/proto";
 import { translateGraph, unsupportedOperators } from "../onnx/translate";
 
-type Ort = typeof import("onnxruntime-node");
+import { loadOnnxRuntime } from "../onnx/runtime";
 
 export function isOnnxFile(path: string): boolean {
   try {
@@ -26,7 +26,7 @@ export interface OnnxLoadOptions {
 
 export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {}): Promise<ProbeModel> {
   await initTf();
-  const ort: Ort = require("onnxruntime-node") as Ort;
+  const { ort } = loadOnnxRuntime();
   const bytes = readFileSync(path);
   const graph = parseOnnxModel(bytes);
   if (graph.inputs.length !== 1 || graph.outputs.length < 1) throw new Error(`the ONNX graph has ${graph.inputs.length} inputs; aigis probes single-input classifiers`);

@@ -110,7 +110,8 @@ export class DatasetDocument {
   /** Where a row is: the image file for image folders, the 0-based data row otherwise. */
   rowLocation(row: number, column?: string): Partial<FindingLocation> {
     if (this.table.rowUris) return { uri: this.table.rowUris[row]! };
-    return column === undefined ? { row } : { row, column };
+    const line = this.table.rowLines?.[row];
+    return { row, ...(column === undefined ? {} : { column }), ...(line !== undefined && line > 0 ? { line } : {}) };
   }
 
   /** Dataset-level findings: the file, or for image folders the first image (a location names a file). */

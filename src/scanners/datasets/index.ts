@@ -6,7 +6,7 @@ import type { ProjectContext, ScanContext, ScanFile, ScannerPlugin } from "../..
 import { schemaJson } from "../../core/catalog";
 import { DATASET_DETECTORS, DATASET_FORMATS } from "./detect";
 import { parseNpyHeader } from "./loaders/npy";
-import { DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
+import { DatasetColumnError, DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
 import { DatasetDocument, PiiCollector } from "./document";
 import { datasetRules } from "./rules";
 import { datasetThresholds } from "./thresholds";
@@ -75,6 +75,11 @@ export const datasetScanner: ScannerPlugin = {
       if (!(e instanceof DatasetLoadError)) throw e;
       if (e instanceof DatasetLimitError) {
         ctx.limitExceeded({ what: `${file.uri} was not checked as a dataset: ${e.message}`, limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes, key: "dataset-size" });
+        return;
+      }
+      if (e instanceof DatasetColumnError) {
+        // The CLI turns this into exit 2 naming the columns (no silent fallback to another column).
+        ctx.parseError({ format: `${file.kind} dataset`, reason: e.message, key: "dataset-unknown-column", detail: { unknownColumn: { option: e.option, wanted: e.wanted, existing: e.existing } } });
         return;
       }
       ctx.parseError({ format: `${file.kind} dataset`, reason: e.message, key: "dataset-load" });

@@ -25,9 +25,18 @@ describe("CSV / TSV", () => {
     expect(column(t, 0).slice(0, 2)).toEqual([Math.fround(5.1), Math.fround(4.9)]);
   });
 
-  it("falls back to the common names when a file lacks the hinted column", async () => {
-    const t = await loadDataset(join(FIX, "loaders/iris.jsonl"), { labelColumn: "no_such_column" });
-    expect(t.label?.name).toBe("target");
+  it("refuses a hinted column the file lacks, naming the columns it has (no silent fallback)", async () => {
+    await expect(loadDataset(join(FIX, "loaders/iris.jsonl"), { labelColumn: "no_such_column" })).rejects.toThrow(/no column 'no_such_column' \(columns: .*target/);
+  });
+
+  it("records the physical line of every row (header, quoted newlines)", async () => {
+    const t = await loadDataset(join(FIX, "loaders/quoted.csv"));
+    const text = require("node:fs").readFileSync(join(FIX, "loaders/quoted.csv"), "utf8") as string;
+    expect(t.rowLines).toBeDefined();
+    expect(t.rowLines!.length).toBe(t.rowCount);
+    expect(t.rowLines![0]).toBe(2);
+    for (let i = 1; i < t.rowCount; i++) expect(t.rowLines![i]).toBeGreaterThan(t.rowLines![i - 1]!);
+    expect(t.rowLines![t.rowCount - 1]).toBeLessThanOrEqual(text.split("\n").length);
   });
 
   it("reads a TSV without header and takes the label from a hint", async () => {

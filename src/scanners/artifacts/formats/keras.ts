@@ -1,7 +1,6 @@
 // Keras models: the model config (JSON) from an .h5 file's `model_config` attribute or a
 // .keras zip's config.json, plus what else the file carries that runs code (.py members).
 
-import { File as Hdf5File } from "jsfive";
 
 export interface KerasDocument {
   container: "h5" | "keras-zip";
@@ -14,6 +13,7 @@ export interface KerasDocument {
 /** The JSON text of the root `model_config` attribute of an HDF5 file, if there is one. */
 export function readH5ModelConfig(bytes: Uint8Array): string | undefined {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const { File: Hdf5File } = require("jsfive") as typeof import("jsfive"); // loaded on first use, not at start-up
   const file = new Hdf5File(ab, "model.h5");
   const attrs = file.attrs as Record<string, unknown>;
   const raw = attrs["model_config"];

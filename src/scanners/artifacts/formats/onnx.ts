@@ -3,7 +3,7 @@
 // operator domains every node (in the graph, subgraphs and functions) uses.
 
 import { join } from "node:path";
-import * as protobuf from "protobufjs";
+import type * as protobuf from "protobufjs";
 import { rulesDir } from "../../../core/catalog";
 
 export interface OnnxExternalData {
@@ -60,7 +60,7 @@ function valueInfos(values: Msg[], exclude: ReadonlySet<string>): OnnxValueInfo[
 let modelType: protobuf.Type | undefined;
 function onnxModelType(): protobuf.Type {
   if (!modelType) {
-    const root = protobuf.loadSync(join(rulesDir(), "proto", "onnx.proto"));
+    const root = (require("protobufjs") as typeof protobuf).loadSync(join(rulesDir(), "proto", "onnx.proto"));
     modelType = root.lookupType("onnx.ModelProto");
   }
   return modelType;

@@ -2,7 +2,7 @@
 // with protobufjs against the fields of tensorflow's protos that name ops (rules/proto/).
 
 import { join } from "node:path";
-import * as protobuf from "protobufjs";
+import type * as protobuf from "protobufjs";
 import { rulesDir } from "../../../core/catalog";
 
 export interface TfNode {
@@ -19,7 +19,7 @@ export interface SavedModelDocument {
 
 let savedModelType: protobuf.Type | undefined;
 function type(): protobuf.Type {
-  if (!savedModelType) savedModelType = protobuf.loadSync(join(rulesDir(), "proto", "saved_model_ops.proto")).lookupType("tensorflow.SavedModel");
+  if (!savedModelType) savedModelType = (require("protobufjs") as typeof protobuf).loadSync(join(rulesDir(), "proto", "saved_model_ops.proto")).lookupType("tensorflow.SavedModel");
   return savedModelType;
 }
 

@@ -2,6 +2,7 @@
 // quotes doubled inside quotes, newlines inside quotes), streamed in chunks.
 
 import { stat } from "node:fs/promises";
+import { RowLines, countNewlines } from "./row-lines";
 import { TableBuilder, cellNumber } from "./table-builder";
 import { streamText } from "./text-stream";
 import { DatasetLoadError, type DatasetTable, type LoadHints, type LoadLimits, type LoadOptions } from "./types";
@@ -78,7 +79,8 @@ export function parseRecord(text: string, start: number, delim: string, final: b
 }
 
 /** Splits every complete record out of `text`; returns where the unfinished tail starts. */
-export function parseRecords(text: string, delim: string, final: boolean, onRecord: (cells: string[]) => void, stop?: () => boolean): number {
+/** Splits every complete record out of `text`; `onRecord` also gets where the record starts in `text`. */
+export function parseRecords(text: string, delim: string, final: boolean, onRecord: (cells: string[], start: number) => void, stop?: () => boolean): number {
   let pos = 0;
   const n = text.length;
   // Position of the next quote at or after pos (searched again only once passed), so
@@ -106,14 +108,14 @@ export function parseRecords(text: string, delim: string, final: boolean, onReco
           cells.push(text.slice(from, d));
           from = d + 1;
         }
-        onRecord(cells);
+        onRecord(cells, pos);
       }
       pos = lineEnd + 1;
       continue;
     }
     const rec = parseRecord(text, pos, delim, final);
     if (!rec) return pos;
-    if (!(rec.cells.length === 1 && rec.cells[0] === "")) onRecord(rec.cells);
+    if (!(rec.cells.length === 1 && rec.cells[0] === "")) onRecord(rec.cells, pos);
     pos = rec.next;
   }
   return n;
@@ -171,7 +173,14 @@ export async function loadCsv(path: string, head: Buffer, hints: LoadHints, limi
   const bytesPerRow = firstLine > 0 ? Math.max(8, Buffer.byteLength(headText.slice(0, headText.lastIndexOf("\n"))) / Math.max(1, headText.split("\n").length - 1)) : 64;
   const expectedRows = Math.min(Math.ceil((size / bytesPerRow) * 1.05) + 16, maxRows === Infinity ? Number.MAX_SAFE_INTEGER : maxRows);
 
-  const onRecord = (cells: string[]): void => {
+  // Physical line of a record: newlines counted from the last record start in the current text.
+  const rowLines = new RowLines();
+  let text = "";
+  let scanPos = 0;
+  let scanLine = 1;
+  const onRecord = (cells: string[], start: number): void => {
+    scanLine += countNewlines(text, scanPos, start);
+    scanPos = start;
     if (!builder) {
       if (dialect.header) {
         names = cells.map((c, j) => c.trim() || `column_${j}`);
@@ -186,15 +195,19 @@ export async function loadCsv(path: string, head: Buffer, hints: LoadHints, limi
       else while (cells.length < names.length) cells.push("");
     }
     options.onRecord?.(cells, row, names);
+    rowLines.set(row, scanLine);
     builder.push(cells);
     row++;
   };
   const stop = (): boolean => row >= maxRows || (builder?.full ?? false);
   await streamText(
     path,
-    (text, final) => {
-      const all = leftover + text;
+    (chunk, final) => {
+      const all = leftover + chunk;
+      text = all;
       const used = parseRecords(all, dialect.delimiter, final, onRecord, stop);
+      scanLine += countNewlines(all, scanPos, used);
+      scanPos = 0;
       leftover = all.slice(used);
     },
     (bytes) => options.onProgress?.(size > 0 ? bytes / size : 1),
@@ -202,5 +215,7 @@ export async function loadCsv(path: string, head: Buffer, hints: LoadHints, limi
   );
   if (!builder) throw new DatasetLoadError("the file holds no records");
   if (row >= maxRows && maxRows !== Infinity) builder.markTruncated(`stopped after ${maxRows} rows (maxRows)`);
-  return builder.finish();
+  const table = builder.finish();
+  table.rowLines = rowLines.finish();
+  return table;
 }

@@ -4,8 +4,6 @@
 
 import { readFile } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import jpeg from "jpeg-js";
-import { PNG } from "pngjs";
 import { tableFromMatrix } from "./table-builder";
 import { DatasetLoadError, type DatasetTable } from "./types";
 
@@ -21,11 +19,13 @@ const MAX_MEGAPIXELS = 50;
 
 export function decodeImage(bytes: Buffer): DecodedImage {
   if (bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    const { PNG } = require("pngjs") as typeof import("pngjs"); // loaded on first use, not at start-up
     const png = PNG.sync.read(bytes);
     if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new DatasetLoadError("image is too large");
     return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
   }
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    const jpeg = require("jpeg-js") as typeof import("jpeg-js");
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 512 });
     return { width: img.width, height: img.height, rgba: img.data };
   }

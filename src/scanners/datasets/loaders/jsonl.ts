@@ -1,6 +1,7 @@
 // JSON Lines: one JSON object (or array) per line; columns are the keys seen in the first rows.
 
 import { stat } from "node:fs/promises";
+import { RowLines } from "./row-lines";
 import { KIND_SAMPLE_ROWS, TableBuilder } from "./table-builder";
 import { streamText } from "./text-stream";
 import { DatasetLoadError, type DatasetTable, type LoadHints, type LoadLimits, type LoadOptions, type RawCell } from "./types";
@@ -8,7 +9,8 @@ import { DatasetLoadError, type DatasetTable, type LoadHints, type LoadLimits, t
 export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimits, options: LoadOptions = {}): Promise<DatasetTable> {
   const size = (await stat(path)).size;
   const maxRows = limits.maxRows ?? Infinity;
-  const pending: unknown[] = [];
+  const pending: Array<{ value: unknown; line: number }> = [];
+  const rowLines = new RowLines();
   let names: string[] | undefined;
   let builder: TableBuilder | undefined;
   let row = 0;
@@ -24,8 +26,9 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
     }
     return [value as RawCell];
   };
-  const emit = (value: unknown): void => {
+  const emit = (value: unknown, line: number): void => {
     const cells = toRecord(value);
+    rowLines.set(row, line);
     options.onRecord?.(cells, row, names!);
     builder!.push(cells);
     row++;
@@ -33,13 +36,13 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
   const start = (): void => {
     const keys = new Set<string>();
     let width = 0;
-    for (const v of pending) {
+    for (const { value: v } of pending) {
       if (Array.isArray(v)) width = Math.max(width, v.length);
       else if (v && typeof v === "object") for (const k of Object.keys(v)) keys.add(k);
     }
     names = keys.size > 0 ? [...keys] : width > 0 ? Array.from({ length: width }, (_, j) => `column_${j}`) : ["value"];
     builder = new TableBuilder("jsonl", names, hints, 0, limits.maxInMemoryBytes);
-    for (const v of pending.splice(0)) emit(v);
+    for (const p of pending.splice(0)) emit(p.value, p.line);
   };
   const onLine = (line: string): void => {
     lineNo++;
@@ -54,9 +57,9 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
       return;
     }
     if (!builder) {
-      pending.push(value);
+      pending.push({ value, line: lineNo });
       if (pending.length >= KIND_SAMPLE_ROWS) start();
-    } else emit(value);
+    } else emit(value, lineNo);
   };
   const stop = (): boolean => row >= maxRows || (builder?.full ?? false);
   await streamText(
@@ -88,5 +91,7 @@ export async function loadJsonl(path: string, hints: LoadHints, limits: LoadLimi
     start();
   }
   if (row >= maxRows && maxRows !== Infinity) builder!.markTruncated(`stopped after ${maxRows} rows (maxRows)`);
-  return builder!.finish();
+  const table = builder!.finish();
+  table.rowLines = rowLines.finish();
+  return table;
 }

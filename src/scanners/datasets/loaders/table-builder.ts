@@ -1,7 +1,7 @@
 // Builds a DatasetTable from records streamed by a loader: infers column kinds from the
 // first rows, then fills a row-major Float32 feature matrix and string columns as rows arrive.
 
-import type { ColumnInfo, ColumnKind, ColumnRole, DatasetFormat, DatasetTable, LabelColumn, LoadHints, RawCell } from "./types";
+import { DatasetColumnError, type ColumnInfo, type ColumnKind, type ColumnRole, type DatasetFormat, type DatasetTable, type LabelColumn, type LoadHints, type RawCell } from "./types";
 
 /** Rows looked at before column kinds are fixed. */
 export const KIND_SAMPLE_ROWS = 1000;
@@ -186,6 +186,11 @@ export class TableBuilder {
     const names = this.names;
     const byColumn = names.map((_, j) => this.sample.map((r) => r[j]));
     const kinds = byColumn.map((vals) => inferKind(vals));
+    // A column the user named must exist: falling back to a guessed column would check the wrong thing silently.
+    for (const option of ["labelColumn", "textColumn"] as const) {
+      const wanted = this.hints[option];
+      if (wanted !== undefined && !names.some((n) => n === wanted || n.toLowerCase() === wanted.toLowerCase())) throw new DatasetColumnError(option, wanted, names);
+    }
     let labelIdx = findByName(names, this.hints.labelColumn, LABEL_NAMES);
     if (labelIdx < 0) labelIdx = lastColumnAsLabel(kinds, byColumn);
     let textIdx = findByName(names, this.hints.textColumn, TEXT_NAMES);

@@ -52,6 +52,8 @@ export interface DatasetTable {
   strings: Map<string, Array<string | null>>;
   /** Images: height, width and channels of each row's pixels (features are pixels in y, x, c order). */
   imageShape?: [number, number, number];
+  /** Text formats (CSV, TSV, JSON Lines): the 1-based physical line each data row starts on. */
+  rowLines?: Uint32Array;
   /** Image folders: the file each row came from (relative uri). */
   rowUris?: string[];
   /** Limits that cut the load short (rows not read), for an aigis/limit-exceeded notice. */
@@ -81,6 +83,18 @@ export interface LoadOptions {
 
 export class DatasetLoadError extends Error {
   override name = "DatasetLoadError";
+}
+
+/** A label or text column named by the user (--label-column, --text-column, config hints) is not in the file. */
+export class DatasetColumnError extends DatasetLoadError {
+  override name = "DatasetColumnError";
+  constructor(
+    readonly option: "labelColumn" | "textColumn",
+    readonly wanted: string,
+    readonly existing: string[],
+  ) {
+    super(`it has no column '${wanted}' (columns: ${existing.slice(0, 30).join(", ")}${existing.length > 30 ? `, and ${existing.length - 30} more` : ""})`);
+  }
 }
 
 /** A limit (maxInMemoryBytes) kept the loader from reading the file. */

@@ -180,7 +180,7 @@ export const textTrigger: Rule<DatasetDocument> = {
       doc.reportRows(ctx, tr.rows, (r) => ({
         messageId: "found2", data: { r, phrase: tr.phrase, target: tr.target },
         severity: "medium",
-        location: { row: r, ...(column ? { column } : {}) },
+        location: doc.rowLocation(r, column),
         evidence: { trigger: tr.phrase, targetLabel: tr.target },
         fingerprintKey: `row:${r}:${tr.phrase}`,
       }));

@@ -1,0 +1,71 @@
+// Which ONNX Runtime runs ONNX models: the one place that decides.
+//  - onnxruntime-node when the user installed it (native, faster on big models). It is not a
+//    dependency of aigis: its install script downloads GPU libraries from outside the npm
+//    registry, which fails where only the registry is reachable.
+//  - otherwise onnxruntime-web's WebAssembly build, which runs in Node: the package when it is
+//    installed (development), else the three files the published package carries in
+//    dist/vendor/onnxruntime-web (copied there by scripts/vendor-runtimes.js; the whole
+//    onnxruntime-web package is 139 MB, these files 14 MB).
+// Both expose the onnxruntime-common API, the only one aigis uses.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type * as OrtCommon from "onnxruntime-common";
+
+export type OnnxRuntimeName = "onnxruntime-node" | "onnxruntime-web";
+
+export interface OnnxRuntime {
+  name: OnnxRuntimeName;
+  /** Where it was loaded from (a package name or a file). */
+  from: string;
+  ort: typeof OrtCommon;
+}
+
+/** The vendored WebAssembly build inside the published package (dist/vendor/onnxruntime-web). */
+export function vendoredOrtWeb(): string {
+  return join(__dirname, "..", "..", "..", "vendor", "onnxruntime-web", "ort.node.min.js");
+}
+
+function isMissing(e: unknown, id: string): boolean {
+  const err = e as NodeJS.ErrnoException;
+  // Only "this very module is not installed" means absent; a broken install must surface.
+  return err?.code === "MODULE_NOT_FOUND" && typeof err.message === "string" && err.message.includes(id);
+}
+
+function tryRequire(id: string): typeof OrtCommon | undefined {
+  try {
+    return require(id) as typeof OrtCommon;
+  } catch (e) {
+    if (isMissing(e, id)) return undefined;
+    throw e;
+  }
+}
+
+const cache = new Map<string, OnnxRuntime>();
+
+/**
+ * Loads an ONNX Runtime. `preferred` forces one ("onnxruntime-web" to skip an installed native
+ * runtime, e.g. to compare them); without it, onnxruntime-node when installed, else the WebAssembly build.
+ */
+export function loadOnnxRuntime(preferred?: OnnxRuntimeName): OnnxRuntime {
+  const key = preferred ?? "auto";
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let runtime: OnnxRuntime | undefined;
+  if (preferred !== "onnxruntime-web") {
+    const ort = tryRequire("onnxruntime-node");
+    if (ort) runtime = { name: "onnxruntime-node", from: "onnxruntime-node", ort };
+    else if (preferred === "onnxruntime-node") throw new Error("onnxruntime-node is not installed (npm install onnxruntime-node, or leave the choice to aigis)");
+  }
+  if (!runtime) {
+    const vendored = vendoredOrtWeb();
+    const fromPackage = existsSync(vendored) ? undefined : tryRequire("onnxruntime-web");
+    const ort = fromPackage ?? (existsSync(vendored) ? (require(vendored) as typeof OrtCommon) : undefined);
+    if (!ort) throw new Error(`no ONNX Runtime found: neither ${vendored} nor the onnxruntime-web package (reinstall aigis)`);
+    // One thread: probes run in parallel elsewhere, and results must not depend on the core count.
+    ort.env.wasm.numThreads = 1;
+    runtime = { name: "onnxruntime-web", from: fromPackage ? "onnxruntime-web" : vendored, ort };
+  }
+  cache.set(key, runtime);
+  return runtime;
+}
