@@ -417,19 +417,22 @@ function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array
   return [...groups.values()];
 }
 
-export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip";
+export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "strip";
 
 /**
  * Both probes' evidence for one class. Neural Cleanse decides alone when its outlier is clear
  * (anomaly index above `anomalyIndex`) unless STRIP contradicts it (the trigger does not lower
  * prediction entropy at all: ratio at or above `stripVeto`); a STRIP ratio that merely fails to
  * separate does not veto. A weaker outlier (above `anomalyIndexWithStrip`) counts when STRIP
- * confirms it (ratio below `stripEntropyRatio`). STRIP alone never decides: on clean models a
- * class's optimised trigger can still dominate blends.
+ * confirms it (ratio below `stripEntropyRatio`). STRIP decides only for a class Neural Cleanse
+ * ranked as a candidate (mask below the median) and only when the trigger all but fixes the
+ * prediction (ratio below `stripAlone`): on clean models optimised triggers lower entropy too,
+ * but far less (ratios 0.4 and above on the fixtures).
  */
 export function decideBackdoor(anomalyIndex: number, stripRatio: number, t: ProbeThresholds["backdoor"]): BackdoorDecision | undefined {
   if (anomalyIndex > t.anomalyIndexWithStrip && stripRatio < t.stripEntropyRatio) return "neural-cleanse+strip";
   if (anomalyIndex > t.anomalyIndex && stripRatio < t.stripVeto) return "neural-cleanse";
+  if (anomalyIndex > 0 && stripRatio < t.stripAlone) return "strip";
   return undefined;
 }
 

@@ -18,6 +18,7 @@ export interface ProbeThresholds {
     anomalyIndexWithStrip: number;
     stripEntropyRatio: number;
     stripVeto: number;
+    stripAlone: number;
     candidates: number;
     maskThreshold: number;
     neuralCleanse: { samples: number; steps: number; learningRate: number; lambda: number };

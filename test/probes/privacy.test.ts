@@ -32,3 +32,25 @@ describe("membership inference", () => {
     expect(f.controls).toEqual(expect.arrayContaining(["GDPR-25", "GDPR-32", "GDPR-35"]));
   });
 });
+
+describe("extraction", () => {
+  it("copies the digits MLP from its logits within the budget (ONNX) and records what it returns", async () => {
+    const r = await runProbe({ cwd: ROOT, model: "fixtures/models/mlp.onnx", data: "fixtures/models/digits_test.csv", extraction: true, attacks: [] });
+    const e = r.probes[0]!["extraction"] as { outputs: string; points: Array<{ queries: number; fidelity: number }>; queriesToThreshold?: number };
+    if (process.env.PROBE_DEBUG) console.log(JSON.stringify(e));
+    expect(e.outputs).toBe("logits");
+    expect(e.points.map((p) => p.queries)).toEqual([100, 250, 500, 1000, 2000]);
+    // More queries, a better copy.
+    expect(e.points[4]!.fidelity).toBeGreaterThan(e.points[0]!.fidelity);
+    const f = r.findings.find((x) => x.ruleId === "model/extraction-risk");
+    expect(f).toBeDefined();
+    expect(f!.controls).toEqual(expect.arrayContaining(["ATLAS-AML.T0024", "EUAIA-15"]));
+  }, 300000);
+
+  it("works on a tfjs model", async () => {
+    const r = await runProbe({ cwd: ROOT, model: "fixtures/models/mlp_tfjs", data: "fixtures/models/digits_test.csv", extraction: true, attacks: [] });
+    const e = r.probes[0]!["extraction"] as { outputs: string; points: Array<{ fidelity: number }> };
+    expect(e.points.length).toBe(5);
+    expect(e.points[4]!.fidelity).toBeGreaterThan(0.5);
+  }, 300000);
+});
