@@ -44,6 +44,8 @@ export interface ProbeOptions {
   data?: string;
   /** Train a surrogate from black-box queries and report fidelity against queries (model/extraction-risk). */
   extraction?: boolean;
+  /** Query budgets for the extraction probe (default: extraction.budgets in the thresholds file). */
+  extractionBudgets?: number[];
   /** Membership inference: labelled rows known to be training data, and rows known not to be. */
   members?: string;
   nonMembers?: string;
@@ -229,7 +231,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
     let extraction: ExtractionResult | undefined;
     if (options.extraction) {
       const t = thresholds.extraction;
-      extraction = await extractionProbe(model, data, { ...t, fidelityThreshold: t.fidelity, clip, seed, batchSize, onProgress: (d, n) => progress("extraction", d, n) });
+      extraction = await extractionProbe(model, data, { ...t, ...(options.extractionBudgets ? { budgets: options.extractionBudgets } : {}), fidelityThreshold: t.fidelity, clip, seed, batchSize, onProgress: (d, n) => progress("extraction", d, n) });
     }
 
     // Privacy: membership inference on known members and non-members.

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { runProbe } from "../../src/probes/run";
 import { rocStats } from "../../src/probes/privacy/membership";
+import { reportSchemaErrors } from "../helpers/validate";
 
 const ROOT = join(__dirname, "../..");
 const MEM = "fixtures/models/standard/membership";
@@ -28,6 +29,7 @@ describe("membership inference", () => {
     expect(over.findings.map((f) => f.ruleId)).toContain("model/membership-inference");
     expect(reg.findings.map((f) => f.ruleId)).not.toContain("model/membership-inference");
     expect(over.probes[0]!.attacks).toEqual([]);
+    expect(reportSchemaErrors(over)).toEqual([]);
     const f = over.findings.find((x) => x.ruleId === "model/membership-inference")!;
     expect(f.controls).toEqual(expect.arrayContaining(["GDPR-25", "GDPR-32", "GDPR-35"]));
   });
@@ -39,6 +41,7 @@ describe("extraction", () => {
     const e = r.probes[0]!["extraction"] as { outputs: string; points: Array<{ queries: number; fidelity: number }>; queriesToThreshold?: number };
     if (process.env.PROBE_DEBUG) console.log(JSON.stringify(e));
     expect(e.outputs).toBe("logits");
+    expect(reportSchemaErrors(r)).toEqual([]);
     expect(e.points.map((p) => p.queries)).toEqual([100, 250, 500, 1000, 2000]);
     // More queries, a better copy.
     expect(e.points[4]!.fidelity).toBeGreaterThan(e.points[0]!.fidelity);
