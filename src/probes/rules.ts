@@ -2,6 +2,9 @@
 
 import type { AttackResult, BackdoorResult, Rule, RulePack } from "../types";
 import { minimumFor, severityForShortfall, type ProbeThresholds, type RobustnessMinimum } from "./thresholds";
+import type { ExtractionResult } from "./privacy/extraction";
+import type { MembershipResult } from "./privacy/membership";
+import { extractionRisk, membershipInference } from "./privacy/rules";
 
 /** What the probe measured, as the model rules read it. */
 export interface ProbeDocument {
@@ -13,6 +16,10 @@ export interface ProbeDocument {
   thresholds: ProbeThresholds;
   /** Set when the backdoor probe ran (it needs --backdoor and a white-box model). */
   backdoor?: { result: BackdoorResult; evidence: Record<string, unknown> };
+  /** Set when the extraction probe ran (--extraction). */
+  extraction?: ExtractionResult;
+  /** Set when membership inference ran (--members, --non-members). */
+  membership?: MembershipResult;
 }
 
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
@@ -64,7 +71,7 @@ export const backdoorSuspected: Rule<ProbeDocument> = {
     appliesTo: { kinds: ["tfjs-model", "onnx", "http-endpoint"], conditions: ["aigis probe --backdoor ran Neural Cleanse and STRIP"] },
     messages: {
       backdoored:
-        "{{model}} behaves as if backdoored: a trigger on {{positions}} sends {{triggerSuccessRate}} of other inputs to class {{targetLabel}} (anomaly index {{anomalyIndex}}, STRIP entropy ratio {{stripEntropyRatio}}).",
+        "{{model}} behaves as if backdoored: a trigger on {{positions}} sends {{triggerSuccessRate}} of other inputs to class {{targetLabel}} (Neural Cleanse anomaly index {{anomalyIndex}}, STRIP entropy ratio {{stripEntropyRatio}}; decided by {{decidedBy}}).",
     },
     requires: [{ id: "backdoor-probe", description: "the backdoor probe (--backdoor, on a model that gives gradients)", isMet: (doc) => doc.backdoor !== undefined }],
   },
@@ -81,6 +88,7 @@ export const backdoorSuspected: Rule<ProbeDocument> = {
         targetLabel: String(b.result.targetLabel),
         anomalyIndex: b.result.score.toFixed(2),
         stripEntropyRatio: Number(b.evidence["stripEntropyRatio"] ?? 0).toFixed(2),
+        decidedBy: String(b.evidence["decidedBy"] ?? "neural-cleanse+strip"),
       },
       evidence: b.evidence,
       fingerprintKey: `class:${b.result.targetLabel}`,
@@ -88,4 +96,4 @@ export const backdoorSuspected: Rule<ProbeDocument> = {
   },
 };
 
-export const rulePack: RulePack = { id: "probe", rules: [lowAdversarialRobustness, backdoorSuspected] };
+export const rulePack: RulePack = { id: "probe", rules: [lowAdversarialRobustness, backdoorSuspected, extractionRisk, membershipInference] };

@@ -20,6 +20,8 @@ import { fgsmSpec, pgdSpec, runGradientAttack } from "./attacks/gradient";
 import { hopSkipJumpResults, runHopSkipJump } from "./attacks/hopskipjump";
 import { layoutOf, runSquareAttack } from "./attacks/square";
 import { neuralCleanse } from "./backdoor/neural-cleanse";
+import { extractionProbe, type ExtractionResult } from "./privacy/extraction";
+import { membershipProbe, type MembershipResult } from "./privacy/membership";
 import { stripEntropy } from "./backdoor/strip";
 import { loadProbeData, type ProbeData } from "./data";
 import { isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
@@ -28,7 +30,7 @@ import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs
 import { looksLikeProbabilities, type ProbeModel } from "./model";
 import { Rng } from "./random";
 import { ATTACK_NAMES, type AttackName } from "./attack-names";
-import { loadProbeThresholds, type RobustnessMinimum } from "./thresholds";
+import { loadProbeThresholds, type ProbeThresholds, type RobustnessMinimum } from "./thresholds";
 
 /** Square attack's initial fraction of changed pixels; larger than the paper's 0.05 suits small inputs and budgets. */
 const SQUARE_P_INIT = 0.3;
@@ -38,8 +40,15 @@ export { ATTACK_NAMES, type AttackName };
 export interface ProbeOptions {
   /** Model path (tfjs model.json or folder, ONNX file) or endpoint URL. */
   model: string;
-  /** Data file: CSV with a label column, or NPY features with a labels NPY beside them. */
-  data: string;
+  /** Data file: CSV with a label column, or NPY features with a labels NPY beside them. Optional when members and non-members are given. */
+  data?: string;
+  /** Train a surrogate from black-box queries and report fidelity against queries (model/extraction-risk). */
+  extraction?: boolean;
+  /** Query budgets for the extraction probe (default: extraction.budgets in the thresholds file). */
+  extractionBudgets?: number[];
+  /** Membership inference: labelled rows known to be training data, and rows known not to be. */
+  members?: string;
+  nonMembers?: string;
   cwd: string;
   labelColumn?: string;
   labelsPath?: string;
@@ -104,22 +113,28 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   const notes: string[] = [];
   const progress = options.onProgress ?? (() => undefined);
 
-  // Data.
-  const dataAbs = resolve(options.cwd, options.data);
-  if (!existsSync(dataAbs)) throw new UsageError(`data file not found: ${options.data}`);
-  let all: ProbeData;
-  try {
-    all = await loadProbeData(dataAbs, {
-      clip,
-      ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
-      ...(options.labelsPath ? { labelsPath: resolve(options.cwd, options.labelsPath) } : {}),
-    });
-  } catch (e) {
-    throw new UsageError(`cannot read data ${options.data}: ${(e as Error).message}`);
-  }
+  // Data. Without --data, the non-members stand in for it (clean accuracy) and no attack runs.
+  if ((options.members === undefined) !== (options.nonMembers === undefined)) throw new UsageError("--members and --non-members go together");
+  const dataPath = options.data ?? options.nonMembers;
+  if (dataPath === undefined) throw new UsageError("--data is required (or --members with --non-members)");
+  const readData = async (path: string, what: string): Promise<ProbeData> => {
+    const abs = resolve(options.cwd, path);
+    if (!existsSync(abs)) throw new UsageError(`${what} file not found: ${path}`);
+    try {
+      return await loadProbeData(abs, {
+        clip,
+        ...(options.labelColumn ? { labelColumn: options.labelColumn } : {}),
+        ...(options.labelsPath && what === "data" ? { labelsPath: resolve(options.cwd, options.labelsPath) } : {}),
+      });
+    } catch (e) {
+      throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    }
+  };
+  const dataAbs = resolve(options.cwd, dataPath);
+  const all = await readData(dataPath, "data");
   const wanted = options.samples ?? cfg?.samples ?? thresholds.defaults.samples;
   const data = subset(all, wanted, seed);
-  if (data.n === 0) throw new UsageError(`${options.data} holds no rows`);
+  if (data.n === 0) throw new UsageError(`${dataPath} holds no rows`);
   let outOfRange = 0;
   for (const v of data.x) if (v < clip[0] - 1e-6 || v > clip[1] + 1e-6) outOfRange++;
   if (outOfRange > 0) notes.push(`${outOfRange} input values lie outside --clip ${clip.join(",")}; attacks clip them into range.`);
@@ -155,9 +170,9 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   if (!statSync(dataAbs).isDirectory()) targets.push(await fileTarget(options.cwd, dataAbs, dataKind(dataAbs)));
 
   try {
-    if (data.size !== model.inputSize) throw new UsageError(`${options.data} has ${data.size} values per row but the model takes ${model.inputSize} (${model.inputShape.join("x")})`);
+    if (data.size !== model.inputSize) throw new UsageError(`${dataPath} has ${data.size} values per row but the model takes ${model.inputSize} (${model.inputShape.join("x")})`);
     const badLabel = Array.from(data.labels).find((l) => !Number.isInteger(l) || l < 0 || l >= model.numClasses);
-    if (badLabel !== undefined) throw new UsageError(`label ${badLabel} in ${options.data} is not a class of the model (0..${model.numClasses - 1})`);
+    if (badLabel !== undefined) throw new UsageError(`label ${badLabel} in ${dataPath} is not a class of the model (0..${model.numClasses - 1})`);
     if (model.whiteBoxUnavailable) notes.push(`White-box attacks are unavailable: ${model.whiteBoxUnavailable}.`);
 
     // Clean accuracy, and log-probabilities for gradients when the model outputs probabilities.
@@ -177,7 +192,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
     const ctx: AttackContext = { model, data, clip, cleanCorrect, seed, batchSize };
 
     // Attacks.
-    const plan = planAttacks(options.attacks ?? "auto", model, norm, notes);
+    const plan = options.data === undefined && options.attacks === undefined ? [] : planAttacks(options.attacks ?? "auto", model, norm, notes);
     const attacks: AttackResult[] = [];
     for (const name of plan) {
       const phase = (label: string): AttackContext => ({ ...ctx, onProgress: (d, t) => progress(label, d, t) });
@@ -209,6 +224,31 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       }
     }
 
+    // Model theft: a surrogate trained from black-box queries.
+    let extraction: ExtractionResult | undefined;
+    if (options.extraction) {
+      const t = thresholds.extraction;
+      extraction = await extractionProbe(model, data, { ...t, ...(options.extractionBudgets ? { budgets: options.extractionBudgets } : {}), fidelityThreshold: t.fidelity, clip, seed, batchSize, onProgress: (d, n) => progress("extraction", d, n) });
+    }
+
+    // Privacy: membership inference on known members and non-members.
+    let membership: MembershipResult | undefined;
+    if (options.members !== undefined && options.nonMembers !== undefined) {
+      const m = thresholds.membership;
+      const cap = (set: ProbeData, what: string): ProbeSet => {
+        if (set.size !== model.inputSize) throw new UsageError(`${what} has ${set.size} values per row but the model takes ${model.inputSize}`);
+        const bad = Array.from(set.labels).find((l) => !Number.isInteger(l) || l < 0 || l >= model.numClasses);
+        if (bad !== undefined) throw new UsageError(`label ${bad} in ${what} is not a class of the model (0..${model.numClasses - 1})`);
+        return subset(set, m.maxRows, seed);
+      };
+      const members = cap(await readData(options.members, "members"), options.members);
+      const nonMembers = cap(await readData(options.nonMembers, "non-members"), options.nonMembers);
+      if (members.n === 0 || nonMembers.n === 0) throw new UsageError("--members and --non-members must both hold rows");
+      progress("membership", 0, 1);
+      membership = await membershipProbe(model, members, nonMembers, { fprs: m.fprs, areProbabilities, batchSize });
+      progress("membership", 1, 1);
+    }
+
     // Findings: the model/* rules judge what was measured; facts say which of them assessed the model.
     const registry = builtinRegistry();
     const findings: Finding[] = [];
@@ -221,6 +261,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       minimums,
       thresholds,
       ...(backdoor && backdoorEvidence ? { backdoor: { result: backdoor, evidence: backdoorEvidence } } : {}),
+      ...(extraction ? { extraction } : {}),
+      ...(membership ? { membership } : {}),
     };
     const settings = buildSettings({ paths: [], ...(options.config ? { config: options.config } : {}) });
     for (const rule of probeRules.rules) runRule(rule, doc, undefined, { uri: modelUri, settings, registry, facts, emit: (f) => findings.push(f) });
@@ -233,6 +275,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       cleanAccuracy,
       attacks,
       ...(backdoor ? { backdoor } : {}),
+      ...(extraction ? { extraction } : {}),
+      ...(membership ? { membership: { ...membership, membersFile: toUri(options.cwd, options.members!), nonMembersFile: toUri(options.cwd, options.nonMembers!) } } : {}),
       dataset: toUri(options.cwd, dataAbs),
       inputShape: model.inputShape,
       numClasses: model.numClasses,
@@ -251,7 +295,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       invocation: {
         startTime: startTime.toISOString(),
         endTime: endTime.toISOString(),
-        paths: [options.model, options.data],
+        paths: [options.model, dataPath, ...(options.members && options.data ? [options.members] : [])],
         workingDirectory: options.cwd,
         executionSuccessful: true,
         ...(options.configPath ? { configFile: options.configPath } : {}),
@@ -345,6 +389,25 @@ function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array
   return [...groups.values()];
 }
 
+export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "strip";
+
+/**
+ * Both probes' evidence for one class. Neural Cleanse decides alone when its outlier is clear
+ * (anomaly index above `anomalyIndex`) unless STRIP contradicts it (the trigger does not lower
+ * prediction entropy at all: ratio at or above `stripVeto`); a STRIP ratio that merely fails to
+ * separate does not veto. A weaker outlier (above `anomalyIndexWithStrip`) counts when STRIP
+ * confirms it (ratio below `stripEntropyRatio`). STRIP decides only for a class Neural Cleanse
+ * ranked as a candidate (mask below the median) and only when the trigger all but fixes the
+ * prediction (ratio below `stripAlone`): on clean models optimised triggers lower entropy too,
+ * but far less (ratios 0.4 and above on the fixtures).
+ */
+export function decideBackdoor(anomalyIndex: number, stripRatio: number, t: ProbeThresholds["backdoor"]): BackdoorDecision | undefined {
+  if (anomalyIndex > t.anomalyIndexWithStrip && stripRatio < t.stripEntropyRatio) return "neural-cleanse+strip";
+  if (anomalyIndex > t.anomalyIndex && stripRatio < t.stripVeto) return "neural-cleanse";
+  if (anomalyIndex > 0 && stripRatio < t.stripAlone) return "strip";
+  return undefined;
+}
+
 async function backdoorProbe(
   model: ProbeModel,
   data: ProbeSet,
@@ -365,30 +428,46 @@ async function backdoorProbe(
   };
   const ncRows = pick(order.slice(0, ncN));
   const nc = await neuralCleanse(model, { x: ncRows, n: ncN, clip, steps: t.neuralCleanse.steps, learningRate: t.neuralCleanse.learningRate, lambda: t.neuralCleanse.lambda, seed });
-  const suspect = nc.triggers[nc.suspect]!;
-  // STRIP on inputs stamped with the suspect's trigger versus the same inputs clean.
+  // STRIP on inputs stamped with a candidate's trigger versus the same inputs clean.
   const stripIdx = order.slice(0, Math.min(t.strip.samples, data.n));
   const overlayIdx = order.slice(Math.min(t.strip.samples, data.n));
   const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
   const cleanRows = pick(stripIdx);
-  // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
-  // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
-  const maskPositions = Array.from(suspect.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
-  const stamped = new Float32Array(cleanRows.length);
-  for (let i = 0; i < stripIdx.length; i++) {
-    for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - suspect.mask[k]!) * cleanRows[i * d + k]! + suspect.mask[k]! * suspect.pattern[k]!;
-    if (maskPositions.length > 0) {
-      stamped.set(cleanRows.subarray(i * d, (i + 1) * d), i * d);
-      for (const k of maskPositions) stamped[i * d + k] = suspect.pattern[k]!;
-    }
-  }
   const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
-  const hStamped = await stripEntropy(model, { ...stripOpts, x: stamped });
-  const hClean = await stripEntropy(model, { ...stripOpts, x: cleanRows });
   const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1);
-  const ratio = mean(hStamped) / Math.max(mean(hClean), 1e-12);
-  const score = nc.anomalyIndex[nc.suspect]!;
-  const suspected = score > t.anomalyIndex && ratio < t.stripEntropyRatio;
+  const hClean = mean(await stripEntropy(model, { ...stripOpts, x: cleanRows }));
+  const stripOf = async (tr: (typeof nc.triggers)[number]): Promise<{ ratio: number; entropy: number; positions: number[] }> => {
+    // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
+    // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
+    const positions = Array.from(tr.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
+    const stamped = new Float32Array(cleanRows.length);
+    for (let i = 0; i < stripIdx.length; i++) {
+      if (positions.length > 0) {
+        stamped.set(cleanRows.subarray(i * d, (i + 1) * d), i * d);
+        for (const k of positions) stamped[i * d + k] = tr.pattern[k]!;
+      } else for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - tr.mask[k]!) * cleanRows[i * d + k]! + tr.mask[k]! * tr.pattern[k]!;
+    }
+    const entropy = mean(await stripEntropy(model, { ...stripOpts, x: stamped }));
+    return { ratio: entropy / Math.max(hClean, 1e-12), entropy, positions };
+  };
+  // Candidates: the classes with the most anomalous (smallest) masks, each checked by STRIP.
+  const ranked = nc.anomalyIndex.map((a, k) => ({ k, a })).sort((p, q) => q.a - p.a).slice(0, Math.min(t.candidates, model.numClasses));
+  const candidates: Array<{ label: number; anomalyIndex: number; stripEntropyRatio: number; stripEntropy: number; triggerSuccessRate: number; positions: number[]; decidedBy?: BackdoorDecision }> = [];
+  for (const { k, a } of ranked) {
+    const s = await stripOf(nc.triggers[k]!);
+    candidates.push({ label: k, anomalyIndex: a, stripEntropyRatio: s.ratio, stripEntropy: s.entropy, triggerSuccessRate: nc.triggers[k]!.successRate, positions: s.positions });
+  }
+  for (const c of candidates) {
+    const decided = decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
+    if (decided) c.decidedBy = decided;
+  }
+  // The verdict: the first flagged candidate by anomaly index; else the most anomalous class.
+  const chosen = candidates.find((c) => c.decidedBy) ?? candidates[0]!;
+  const suspect = nc.triggers[chosen.label]!;
+  const maskPositions = chosen.positions;
+  const ratio = chosen.stripEntropyRatio;
+  const score = chosen.anomalyIndex;
+  const suspected = chosen.decidedBy !== undefined;
   const layout = layoutOf(model.inputShape);
   // Position in (row, column) of the input image, whatever the channel order.
   const rowCol = new Map<number, readonly [number, number]>();
@@ -408,10 +487,25 @@ async function backdoorProbe(
     maskShape: model.inputShape,
     ...(boundingBox ? { maskBoundingBox: boundingBox } : {}),
     patternAtMask: maskPositions.map((i) => Math.round(suspect.pattern[i]! * 1000) / 1000),
-    stripEntropyTriggered: mean(hStamped),
-    stripEntropyClean: mean(hClean),
+    stripEntropyTriggered: chosen.stripEntropy,
+    stripEntropyClean: hClean,
     stripEntropyRatio: ratio,
+    decidedBy: chosen.decidedBy ?? "none",
+    candidates: candidates.map((c) => ({ label: c.label, anomalyIndex: c.anomalyIndex, stripEntropyRatio: c.stripEntropyRatio, triggerSuccessRate: c.triggerSuccessRate })),
   };
-  const result: BackdoorResult = { suspected, score, method: "neural-cleanse+strip", candidateLabel: suspect.label, ...(suspected ? { targetLabel: suspect.label } : {}), anomalyIndexByClass: nc.anomalyIndex, maskPositions, stripEntropyRatio: ratio };
+  const result: BackdoorResult = {
+    suspected,
+    score,
+    method: "neural-cleanse+strip",
+    decidedBy: chosen.decidedBy ?? "none",
+    neuralCleanseAnomalyIndex: score,
+    stripEntropyRatio: ratio,
+    candidateLabel: suspect.label,
+    ...(suspected ? { targetLabel: suspect.label } : {}),
+    triggerSuccessRate: suspect.successRate,
+    anomalyIndexByClass: nc.anomalyIndex,
+    maskPositions,
+    candidates: evidence["candidates"],
+  };
   return { result, evidence };
 }

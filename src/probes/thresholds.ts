@@ -15,11 +15,17 @@ export interface ProbeThresholds {
   severityByShortfall: Array<{ atLeast: number; severity: Severity }>;
   backdoor: {
     anomalyIndex: number;
+    anomalyIndexWithStrip: number;
     stripEntropyRatio: number;
+    stripVeto: number;
+    stripAlone: number;
+    candidates: number;
     maskThreshold: number;
     neuralCleanse: { samples: number; steps: number; learningRate: number; lambda: number };
     strip: { samples: number; overlays: number };
   };
+  extraction: { budgets: number[]; fidelity: number; heldOutShare: number; hiddenUnits: number; epochs: number; perturbation: number };
+  membership: { auc: number; advantage: number; tprAtFpr: { fpr: number; tpr: number }; fprs: number[]; maxRows: number };
   defaults: { linfEps: number[]; l2Eps: number[]; steps: number; queries: number; samples: number };
 }
 

@@ -12,18 +12,22 @@ const ref = JSON.parse(readFileSync(join(ROOT, FIX, "reference.json"), "utf8")) 
 
 describe("probe fallbacks", () => {
   it("names the operator outside the translated set and probes the ONNX model black-box", async () => {
-    const model = await loadOnnxModel(join(ROOT, FIX, "gelu_mlp.onnx"));
+    const model = await loadOnnxModel(join(ROOT, FIX, "standard/einsum_mlp.onnx"));
     expect(model.logits).toBeUndefined();
-    expect(model.whiteBoxUnavailable).toMatch(/uses Erf, outside the operators aigis translates/);
+    expect(model.whiteBoxUnavailable).toMatch(/uses Einsum, outside the operators aigis translates/);
     model.dispose();
-    const report = await runProbe({ model: `${FIX}/gelu_mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, attacks: ["pgd"], eps: [0.2], queries: 40, samples: 60, backdoor: true, minRobustAccuracy: [] });
+    const report = await runProbe({ model: `${FIX}/standard/einsum_mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, attacks: ["pgd"], eps: [0.2], queries: 40, samples: 60, backdoor: true, minRobustAccuracy: [] });
     const probe = report.probes[0]!;
     expect(probe["whiteBox"]).toBe(false);
     expect(probe.attacks.map((a) => a.name)).toEqual(["square"]);
     expect(probe.attacks[0]!.queries).toBeGreaterThan(0);
     expect(probe.backdoor).toBeUndefined();
-    expect(probe["notes"]).toEqual(expect.arrayContaining([expect.stringMatching(/Erf/), "pgd needs gradients; square runs instead.", expect.stringMatching(/backdoor probe was skipped/)]));
-    const full = await runProbe({ model: `${FIX}/gelu_mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, attacks: ["square"], eps: [0.01], queries: 1, minRobustAccuracy: [] });
+    expect(probe["notes"]).toEqual(expect.arrayContaining([expect.stringMatching(/Einsum/), "pgd needs gradients; square runs instead.", expect.stringMatching(/backdoor probe was skipped/)]));
+  });
+
+  it("translates GELU (Erf) and measures the same clean accuracy as PyTorch", async () => {
+    const full = await runProbe({ model: `${FIX}/gelu_mlp.onnx`, data: `${FIX}/digits_test.csv`, cwd: ROOT, attacks: ["fgsm"], eps: [0.01], minRobustAccuracy: [] });
+    expect(full.probes[0]!["whiteBox"]).toBe(true);
     expect(Math.abs(full.probes[0]!.cleanAccuracy - ref.models["gelu_mlp"]!.cleanAccuracy)).toBeLessThan(0.003);
   });
 

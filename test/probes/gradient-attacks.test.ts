@@ -29,6 +29,25 @@ const copies: Array<[string, string, () => Promise<ProbeModel>]> = [
   ["cnn", "onnx", () => loadOnnxModel(join(FIX, "cnn.onnx"))],
   ["cnn", "tfjs", () => loadTfjsModel(join(FIX, "cnn_tfjs"))],
 ];
+const standardRef = JSON.parse(readFileSync(join(FIX, "standard/reference.json"), "utf8")) as { models: Record<string, { relStep: number; attacks: RefAttack[] }> };
+
+describe("a standard PyTorch export (x.view(x.size(0), -1)) runs FGSM and PGD white-box", () => {
+  it("cnn_view (onnx): within 0.03 of PyTorch, or stronger with perturbations inside eps", async () => {
+    const model = await loadOnnxModel(join(FIX, "standard/cnn_view.onnx"));
+    expect(model.whiteBoxUnavailable).toBeUndefined();
+    const ctx = await context(model);
+    const entry = standardRef.models["cnn_view"]!;
+    for (const r of entry.attacks) {
+      const spec = r.name === "fgsm" ? fgsmSpec(r.norm, r.eps) : pgdSpec(r.norm, r.eps, r.steps, entry.relStep, false);
+      const got = await runGradientAttack(ctx, spec);
+      const label = `${r.name} ${r.norm} eps=${r.eps} got ${got.robustAccuracy.toFixed(3)} want ${r.robustAccuracy.toFixed(3)}`;
+      if (process.env.PROBE_DEBUG) console.log(label);
+      expect([label, got.robustAccuracy - r.robustAccuracy <= 0.03]).toEqual([label, true]);
+      expect(got.meanPerturbation).toBeLessThanOrEqual(r.eps * (1 + 1e-5));
+    }
+    model.dispose();
+  });
+});
 
 describe("FGSM and PGD agree with the PyTorch reference within 0.02", () => {
   for (const [name, copy, load] of copies) {

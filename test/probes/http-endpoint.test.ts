@@ -100,6 +100,29 @@ describe("HTTP endpoints", () => {
     expect(remote.findings).toEqual([]);
   });
 
+  it("extraction and membership probes run on a label-only endpoint and record what it returns", async () => {
+    const r = await runProbe({
+      cwd: ROOT,
+      model: `${base}/v2/models/labels/infer`,
+      data: `${FIX}/digits_test.csv`,
+      attacks: [],
+      extraction: true,
+      extractionBudgets: [100, 400],
+      members: `${FIX}/standard/membership/members.csv`,
+      nonMembers: `${FIX}/standard/membership/non_members.csv`,
+      endpoint: { concurrency: 4, batchSize: 64 },
+    });
+    const probe = r.probes[0]!;
+    const e = probe["extraction"] as { outputs: string; points: Array<{ queries: number; fidelity: number }>; trainingQueries: number };
+    expect(e.outputs).toBe("labels");
+    expect(e.trainingQueries).toBe(400);
+    expect(e.points.map((p) => p.queries)).toEqual([100, 400]);
+    expect(e.points[e.points.length - 1]!.fidelity).toBeGreaterThan(0.5);
+    const m = probe["membership"] as { attacks: Array<{ name: string }> };
+    // Labels only: the correctness attack is the only one possible.
+    expect(m.attacks.map((a) => a.name)).toEqual(["correctness"]);
+  }, 300000);
+
   it("falls back to HopSkipJump when only labels come back, and answers TF Serving", async () => {
     const labels = await runProbe({ model: `${base}/v2/models/labels/infer`, data: `${FIX}/digits_test.csv`, cwd: ROOT, samples: 10, norm: "l2", eps: [1, 4], queries: 150, attacks: ["pgd"], minRobustAccuracy: [] });
     const p = labels.probes[0]!;

@@ -17,6 +17,8 @@ Examples:
   $ aigis probe model.onnx --data x_test.npy --eps 0.01,0.03 --attack pgd --steps 40
   $ aigis probe model.onnx --data test.csv --norm l2 --eps 0.5,1 --format sarif --output probe.sarif
   $ aigis probe model.onnx --data test.csv --backdoor --min-robust-accuracy 0.03=0.6,0.1=0.3
+  $ aigis probe model.onnx --data test.csv --extraction --attack none
+  $ aigis probe model.onnx --members train_sample.csv --non-members holdout.csv
   $ aigis probe http://127.0.0.1:8080/v2/models/digits/infer --data test.csv --queries 500 --concurrency 8
 
 Models: TensorFlow.js layers or graph models (model.json or its folder), ONNX files, and
@@ -51,13 +53,13 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
   const cmd = new Command("probe")
     .description("attack a model with adversarial inputs built from data, measure robustness, look for backdoors")
     .argument("<model>", "tfjs model.json (or its folder), ONNX file, or KServe v2 / TF Serving URL")
-    .requiredOption("-d, --data <file>", "labelled data: CSV/TSV/JSONL/Parquet, .npy features, or an image folder")
+    .option("-d, --data <file>", "labelled data: CSV/TSV/JSONL/Parquet, .npy features, or an image folder (required unless --members and --non-members are given)")
     .option("--label-column <name>", "the label column (default: label, target, class or y)")
     .option("--labels <file>", ".npy data: the labels file (default: found beside the features)")
     .option("--clip <min,max>", "valid input range; attacks stay inside it", "0,1")
     .option("-n, --samples <n>", "probe a seeded random subset of N rows (default 500)")
     .option("--seed <n>", "seed for the subset, random starts and black-box attacks", "0")
-    .option("-a, --attack <names>", `attacks, comma-separated: ${ATTACK_NAMES.join(", ")} or auto`, "auto")
+    .option("-a, --attack <names>", `attacks, comma-separated: ${ATTACK_NAMES.join(", ")}, auto or none`, "auto")
     .option("-e, --eps <list>", "perturbation budgets, comma-separated (default per norm from rules/probes/thresholds.json)")
     .option("--norm <norm>", "linf or l2", "linf")
     .option("--steps <n>", "PGD iterations (default 20)")
@@ -65,6 +67,9 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--random-start", "PGD: start from a random point in the eps ball")
     .option("--queries <n>", "black-box attacks: query budget per sample (default 1000)")
     .option("--backdoor", "look for a planted backdoor (Neural Cleanse, STRIP)")
+    .option("--extraction", "model theft: train a surrogate from black-box queries, report fidelity against queries")
+    .option("--members <file>", "membership inference: labelled rows known to be training data (with --non-members)")
+    .option("--non-members <file>", "membership inference: labelled rows known not to be training data")
     .option("--min-robust-accuracy <spec>", "required robust accuracy: 0.5 for every eps, or EPS=MIN,... (default rules/probes/thresholds.json)")
     .option("-f, --format <format>", "output format: text, json, sarif, markdown (repeatable; each pairs with the --output after it)")
     .option("-o, --output <file>", "write the preceding --format to FILE (or, alone, the format its extension names)")
@@ -97,7 +102,9 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     if (norm !== "linf" && norm !== "l2") throw new UsageError(`invalid --norm '${norm}' (linf or l2)`);
     const attackText = (opts.attack as string).trim();
     let attacks: AttackName[] | "auto" = "auto";
-    if (attackText !== "auto") {
+    // "none": only the other probes (backdoor, extraction, membership); without --data, none is the default.
+    if (attackText === "none" || (attackText === "auto" && opts.data === undefined)) attacks = [];
+    else if (attackText !== "auto") {
       attacks = attackText.split(",").map((s) => s.trim().toLowerCase()) as AttackName[];
       const bad = attacks.find((a) => !(ATTACK_NAMES as readonly string[]).includes(a));
       if (bad) throw new UsageError(`unknown attack '${bad}' (use ${ATTACK_NAMES.join(", ")} or auto)`);
@@ -144,7 +151,10 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     try {
       report = await runProbe({
         model,
-        data: opts.data as string,
+        ...(opts.data !== undefined ? { data: opts.data as string } : {}),
+        ...(opts.members !== undefined ? { members: opts.members as string } : {}),
+        ...(opts.nonMembers !== undefined ? { nonMembers: opts.nonMembers as string } : {}),
+        extraction: opts.extraction === true,
         cwd: io.cwd,
         clip: [clip[0]!, clip[1]!],
         seed,

@@ -67,8 +67,17 @@ class Reader {
   }
   /** Signed int64 from a varint (two's complement; values beyond 2^53 lose precision). */
   int64(): number {
-    const v = this.varint();
-    return v >= 2 ** 63 ? v - 2 ** 64 : v;
+    // Negative int64 values take ten bytes; summing them as doubles loses the low bits (-1 became 0).
+    let result = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new Error("truncated varint in ONNX protobuf");
+      const b = this.buf[this.pos++]!;
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return Number(BigInt.asIntN(64, result));
+      shift += 7n;
+    }
+    throw new Error("malformed varint in ONNX protobuf");
   }
   bytes(): Uint8Array {
     const len = this.varint();
@@ -166,6 +175,10 @@ function readTensor(r: Reader): OnnxTensor {
     } else if (dataType === 6) {
       values = [];
       for (let i = 0; i < count; i++) values.push(view.getInt32(i * 4, true));
+    } else if (dataType === 9 || dataType === 2 || dataType === 3) {
+      // bool, uint8, int8: one byte each.
+      values = [];
+      for (let i = 0; i < count; i++) values.push(dataType === 3 ? view.getInt8(i) : view.getUint8(i));
     } else throw new Error(`tensor ${name} has ONNX data type ${dataType}, which the probe does not read`);
   } else if (dataType === 1) values = Float32Array.from(floats);
   else if (dataType === 11) values = Float32Array.from(doubles);

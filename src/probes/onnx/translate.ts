@@ -1,28 +1,43 @@
 // Translates an ONNX graph into tfjs operations so gradients flow through it (white-box attacks).
-// The operator set is deliberately small: the layers of common classifiers. A graph using any
-// other operator is reported by `unsupportedOperators` and probed with black-box attacks instead.
+// It covers what torch.onnx.export and tf2onnx emit for common vision, tabular and small
+// transformer classifiers. Shape subgraphs (Shape, Gather, Unsqueeze, Concat, ConstantOfShape,
+// Equal, Where, Expand...) are evaluated on the host at the concrete input shape of each call
+// (src/probes/onnx/host.ts), so tensor operations only ever see constant shapes. A graph using any
+// other operator is reported by `unsupportedOperators` and probed with black-box attacks instead;
+// the loader trusts a translation only after it reproduces onnxruntime's outputs.
 
 import { tf } from "../backend";
+import { convolve } from "./conv";
+import * as H from "./host";
 import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from "./proto";
 
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
-  "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softmax", "Conv", "MaxPool",
-  "AveragePool", "GlobalAveragePool", "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat", "Identity",
-  "Constant", "Clip", "Dropout",
+  "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape",
+  "Conv", "ConvTranspose", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
+  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity",
+  "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
+  "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Selu", "Shape", "Sigmoid", "Sign",
+  "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze",
+  "Upsample", "Where",
 ]);
 
-/** Values flowing through the graph: float tensors, or small integer arrays (shapes for Reshape). */
-type Value = { kind: "tensor"; t: tf.Tensor } | { kind: "ints"; values: number[]; dims: number[] };
+type Value = { kind: "tensor"; t: tf.Tensor } | H.HostValue;
 
 /** Operators (with the reason) the translation cannot handle; empty when the whole graph translates. */
 export function unsupportedOperators(graph: OnnxGraph): string[] {
   const out = new Set<string>();
   for (const n of graph.nodes) {
+    const k = n.attributes.get("kernel_shape")?.ints.length;
+    const pool = n.opType === "MaxPool" || n.opType === "AveragePool";
     if (n.domain !== "" && n.domain !== "ai.onnx") out.add(`${n.domain}.${n.opType}`);
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
-    else if (n.opType === "Conv" && (n.attributes.get("kernel_shape")?.ints.length ?? 2) !== 2) out.add("Conv (not 2-D)");
-    else if ((n.opType === "MaxPool" || n.opType === "AveragePool") && (n.attributes.get("ceil_mode")?.i ?? 0) !== 0) out.add(`${n.opType} (ceil_mode)`);
-    else if ((n.opType === "MaxPool" || n.opType === "AveragePool") && (n.attributes.get("kernel_shape")?.ints.length ?? 0) !== 2) out.add(`${n.opType} (not 2-D)`);
+    else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2) out.add(`${n.opType} (${k}-D)`);
+    else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
+    else if (n.opType === "ConvTranspose" && (attrInt(n, "group", 1) !== 1 || attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (grouped, dilated or output_shape)");
+    else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
+    else if (n.opType === "Resize" && ["tf_crop_and_resize"].includes(attrStr(n, "coordinate_transformation_mode", "half_pixel"))) out.add("Resize (tf_crop_and_resize)");
+    else if (n.opType === "Pad" && !["constant", "reflect", "edge"].includes(attrStr(n, "mode", "constant"))) out.add(`Pad (${attrStr(n, "mode", "constant")})`);
   }
   return [...out].sort();
 }
@@ -33,14 +48,37 @@ function attrInt(n: OnnxNode, name: string, dflt: number): number {
 function attrFloat(n: OnnxNode, name: string, dflt: number): number {
   return n.attributes.get(name)?.f ?? dflt;
 }
+function attrStr(n: OnnxNode, name: string, dflt: string): string {
+  return n.attributes.get(name)?.s ?? dflt;
+}
 function attrInts(n: OnnxNode, name: string, dflt: number[]): number[] {
   const a: OnnxAttribute | undefined = n.attributes.get(name);
   return a && a.ints.length > 0 ? a.ints : dflt;
 }
 
+/** ONNX TensorProto.DataType: 1 float, 9 bool, 10 float16, 11 double, other numbers are integers. */
+function dtypeOf(onnxType: number): H.HostType {
+  return onnxType === 1 || onnxType === 10 || onnxType === 11 || onnxType === 16 ? "float" : onnxType === 9 ? "bool" : "int";
+}
+
 function fromOnnxTensor(t: OnnxTensor): Value {
-  if (t.values instanceof Float32Array) return { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") };
-  return { kind: "ints", values: t.values, dims: t.dims };
+  // Float weights become tensors once; small integer and boolean constants stay on the host.
+  if (t.values instanceof Float32Array && t.values.length > 16) return { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") };
+  return H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType));
+}
+
+function toTensor(v: Value): tf.Tensor {
+  if (v.kind === "tensor") return v.t;
+  if (v.dtype === "bool") return tf.tensor(v.values.map((x) => (x ? 1 : 0)), v.dims, "bool");
+  // int64 sentinels (INT64_MAX) do not fit int32; they only occur in Slice bounds, read on the host.
+  return tf.tensor(v.dtype === "int" ? v.values.map((x) => Math.max(-2147483648, Math.min(2147483647, x))) : v.values, v.dims, v.dtype === "int" ? "int32" : "float32");
+}
+
+/** Host copy of a value (reads a tensor back; only for non-differentiable operands such as indices). */
+function toHost(v: Value): H.HostValue {
+  if (v.kind === "host") return v;
+  const dtype: H.HostType = v.t.dtype === "bool" ? "bool" : v.t.dtype === "int32" ? "int" : "float";
+  return H.host(Array.from(v.t.dataSync()), [...v.t.shape], dtype);
 }
 
 export interface TranslatedGraph {
@@ -52,6 +90,12 @@ export interface TranslatedGraph {
 export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   const consts = new Map<string, Value>();
   for (const [name, t] of graph.initializers) consts.set(name, fromOnnxTensor(t));
+  // Constant nodes are evaluated once, like initializers.
+  const nodes: OnnxNode[] = [];
+  for (const n of graph.nodes) {
+    if (n.opType === "Constant" && n.outputs[0]) consts.set(n.outputs[0], evalNode(n, graph.opset, () => undefined)[0]!);
+    else nodes.push(n);
+  }
   const inputName = graph.inputs[0]?.name;
   const outputName = graph.outputs[0]?.name;
   if (!inputName || !outputName) throw new Error("the ONNX graph has no input or no output");
@@ -59,204 +103,21 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   const run = (x: tf.Tensor): tf.Tensor => {
     const env = new Map<string, Value>(consts);
     env.set(inputName, { kind: "tensor", t: x });
-    const val = (name: string | undefined): Value => {
-      const v = name ? env.get(name) : undefined;
-      if (!v) throw new Error(`ONNX value ${name ?? "(missing)"} is not available`);
-      return v;
-    };
-    const ten = (name: string | undefined): tf.Tensor => {
-      const v = val(name);
-      return v.kind === "tensor" ? v.t : tf.tensor(v.values, v.dims, "float32");
-    };
-    const ints = (name: string | undefined): number[] => {
-      const v = val(name);
-      if (v.kind === "ints") return v.values;
-      return Array.from(v.t.dataSync());
-    };
-    const scalarOr = (name: string | undefined, dflt: number): number => (name ? (ints(name)[0] ?? dflt) : dflt);
-    for (const n of graph.nodes) {
-      const out = (v: Value | tf.Tensor): void => {
-        env.set(n.outputs[0]!, v instanceof tf.Tensor ? { kind: "tensor", t: v } : v);
-      };
-      const i = n.inputs;
-      switch (n.opType) {
-        case "Identity":
-        case "Dropout":
-          out(val(i[0]));
-          break;
-        case "Constant": {
-          const t = n.attributes.get("value")?.t;
-          if (t) out(fromOnnxTensor(t));
-          else if (n.attributes.get("value_float")?.f !== undefined) out(tf.scalar(n.attributes.get("value_float")!.f!));
-          else if (n.attributes.get("value_ints")) out({ kind: "ints", values: n.attributes.get("value_ints")!.ints, dims: [n.attributes.get("value_ints")!.ints.length] });
-          else if (n.attributes.get("value_int")?.i !== undefined) out({ kind: "ints", values: [n.attributes.get("value_int")!.i!], dims: [] });
-          else throw new Error(`Constant node ${n.name} has a value form the probe does not read`);
-          break;
-        }
-        case "Gemm": {
-          const a = ten(i[0]).reshape([-1, ten(i[0]).shape[ten(i[0]).rank - 1]!]) as tf.Tensor2D;
-          const b = ten(i[1]) as tf.Tensor2D;
-          let y: tf.Tensor = tf.matMul(a, b, attrInt(n, "transA", 0) === 1, attrInt(n, "transB", 0) === 1);
-          const alpha = attrFloat(n, "alpha", 1);
-          if (alpha !== 1) y = tf.mul(y, alpha);
-          if (i[2]) {
-            const beta = attrFloat(n, "beta", 1);
-            y = tf.add(y, beta === 1 ? ten(i[2]) : tf.mul(ten(i[2]), beta));
-          }
-          out(y);
-          break;
-        }
-        case "MatMul": {
-          const a = ten(i[0]);
-          const b = ten(i[1]);
-          if (a.rank === 2 && b.rank === 2) out(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
-          else if (b.rank === 2) {
-            const lead = a.shape.slice(0, -1);
-            const y = tf.matMul(a.reshape([-1, a.shape[a.rank - 1]!]) as tf.Tensor2D, b as tf.Tensor2D);
-            out(y.reshape([...lead, b.shape[1]!]));
-          } else out(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D));
-          break;
-        }
-        case "Add":
-          out(tf.add(ten(i[0]), ten(i[1])));
-          break;
-        case "Sub":
-          out(tf.sub(ten(i[0]), ten(i[1])));
-          break;
-        case "Mul":
-          out(tf.mul(ten(i[0]), ten(i[1])));
-          break;
-        case "Div":
-          out(tf.div(ten(i[0]), ten(i[1])));
-          break;
-        case "Relu":
-          out(tf.relu(ten(i[0])));
-          break;
-        case "LeakyRelu":
-          out(tf.leakyRelu(ten(i[0]), attrFloat(n, "alpha", 0.01)));
-          break;
-        case "Sigmoid":
-          out(tf.sigmoid(ten(i[0])));
-          break;
-        case "Tanh":
-          out(tf.tanh(ten(i[0])));
-          break;
-        case "Softmax": {
-          const x0 = ten(i[0]);
-          const axis = attrInt(n, "axis", graph.opset >= 13 ? -1 : 1);
-          const ax = axis < 0 ? axis + x0.rank : axis;
-          if (graph.opset < 13 && ax !== x0.rank - 1) {
-            // Before opset 13 Softmax flattens the trailing axes into one.
-            const shape = x0.shape;
-            out(tf.softmax(x0.reshape([shape.slice(0, ax).reduce((p, q) => p * q, 1), -1])).reshape(shape));
-          } else if (ax === x0.rank - 1) out(tf.softmax(x0));
-          else {
-            const e = tf.exp(tf.sub(x0, tf.max(x0, ax, true)));
-            out(tf.div(e, tf.sum(e, ax, true)));
-          }
-          break;
-        }
-        case "Conv": {
-          const x0 = ten(i[0]) as tf.Tensor4D;
-          const w = ten(i[1]) as tf.Tensor4D;
-          const group = attrInt(n, "group", 1);
-          const strides = attrInts(n, "strides", [1, 1]) as [number, number];
-          const dil = attrInts(n, "dilations", [1, 1]) as [number, number];
-          const pad = convPadding(n);
-          const xh = tf.transpose(x0, [0, 2, 3, 1]) as tf.Tensor4D;
-          let y: tf.Tensor4D;
-          if (group === 1) {
-            y = tf.conv2d(xh, tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D, strides, pad, "NHWC", dil);
-          } else if (group === x0.shape[1] && w.shape[1] === 1) {
-            const mult = w.shape[0] / group;
-            const f = tf.transpose(w.reshape([group, mult, w.shape[2], w.shape[3]]), [2, 3, 0, 1]) as tf.Tensor4D;
-            y = tf.depthwiseConv2d(xh, f, strides, pad, "NHWC", dil);
-          } else throw new Error(`Conv node ${n.name} uses group=${group}, which is neither 1 nor depthwise`);
-          if (i[2]) y = tf.add(y, ten(i[2])) as tf.Tensor4D;
-          out(tf.transpose(y, [0, 3, 1, 2]));
-          break;
-        }
-        case "MaxPool":
-        case "AveragePool": {
-          const x0 = ten(i[0]) as tf.Tensor4D;
-          const k = attrInts(n, "kernel_shape", []) as [number, number];
-          const strides = attrInts(n, "strides", [1, 1]) as [number, number];
-          const pads = explicitPads(n, k, [1, 1], [x0.shape[2], x0.shape[3]], strides);
-          let xh = tf.transpose(x0, [0, 2, 3, 1]) as tf.Tensor4D;
-          const padded = pads.some((p) => p !== 0);
-          const paddings: Array<[number, number]> = [[0, 0], [pads[0], pads[2]], [pads[1], pads[3]], [0, 0]];
-          let y: tf.Tensor4D;
-          if (n.opType === "MaxPool") {
-            if (padded) xh = tf.pad(xh, paddings, -3.4e38);
-            y = tf.maxPool(xh, k, strides, "valid");
-          } else if (!padded || attrInt(n, "count_include_pad", 0) === 1) {
-            y = tf.avgPool(padded ? tf.pad(xh, paddings, 0) : xh, k, strides, "valid");
-          } else {
-            // Average over the real (unpadded) cells only.
-            const sum = tf.avgPool(tf.pad(xh, paddings, 0), k, strides, "valid");
-            const count = tf.avgPool(tf.pad(tf.onesLike(xh), paddings, 0), k, strides, "valid");
-            y = tf.div(sum, count);
-          }
-          out(tf.transpose(y, [0, 3, 1, 2]));
-          break;
-        }
-        case "GlobalAveragePool": {
-          const x0 = ten(i[0]);
-          out(tf.mean(x0, Array.from({ length: x0.rank - 2 }, (_, d) => d + 2), true));
-          break;
-        }
-        case "BatchNormalization": {
-          const x0 = ten(i[0]);
-          const shape = [1, x0.shape[1]!, ...Array<number>(x0.rank - 2).fill(1)];
-          const [scale, bias, mean, variance] = [ten(i[1]), ten(i[2]), ten(i[3]), ten(i[4])].map((t) => t.reshape(shape));
-          const eps = attrFloat(n, "epsilon", 1e-5);
-          out(tf.add(tf.mul(tf.div(tf.sub(x0, mean!), tf.sqrt(tf.add(variance!, eps))), scale!), bias!));
-          break;
-        }
-        case "Flatten": {
-          const x0 = ten(i[0]);
-          let axis = attrInt(n, "axis", 1);
-          if (axis < 0) axis += x0.rank;
-          const lead = x0.shape.slice(0, axis).reduce((p, q) => p * q, 1);
-          out(x0.reshape([lead, -1]));
-          break;
-        }
-        case "Reshape": {
-          const v = val(i[0]);
-          const target = ints(i[1]);
-          const inShape = v.kind === "tensor" ? v.t.shape : v.dims;
-          const allowZero = attrInt(n, "allowzero", 0) === 1;
-          const shape = target.map((d, k) => (d === 0 && !allowZero ? inShape[k]! : d));
-          if (v.kind === "tensor") out(v.t.reshape(shape));
-          else out({ kind: "ints", values: v.values, dims: shape });
-          break;
-        }
-        case "Transpose": {
-          const x0 = ten(i[0]);
-          const perm = attrInts(n, "perm", Array.from({ length: x0.rank }, (_, d) => x0.rank - 1 - d));
-          out(tf.transpose(x0, perm));
-          break;
-        }
-        case "Concat": {
-          const axis = attrInt(n, "axis", 0);
-          const vs = i.filter((s) => s !== "").map((s) => val(s));
-          if (vs.every((v) => v.kind === "ints")) {
-            const values = vs.flatMap((v) => (v.kind === "ints" ? v.values : []));
-            out({ kind: "ints", values, dims: [values.length] });
-          } else out(tf.concat(i.filter((s) => s !== "").map((s) => ten(s)), axis));
-          break;
-        }
-        case "Clip": {
-          const lo = i[1] ? scalarOr(i[1], -3.4e38) : attrFloat(n, "min", -3.4e38);
-          const hi = i[2] ? scalarOr(i[2], 3.4e38) : attrFloat(n, "max", 3.4e38);
-          out(tf.clipByValue(ten(i[0]), lo, hi));
-          break;
-        }
-        default:
-          throw new Error(`ONNX operator ${n.opType} is outside the translated set`);
-      }
+    for (const n of nodes) {
+      const outs = evalNode(n, graph.opset, (name) => {
+        if (!name) return undefined;
+        const v = env.get(name);
+        if (!v) throw new Error(`ONNX value ${name} is not available`);
+        return v;
+      });
+      outs.forEach((v, k) => {
+        const name = n.outputs[k];
+        if (name) env.set(name, v);
+      });
     }
-    return ten(outputName);
+    const y = env.get(outputName);
+    if (!y) throw new Error(`the graph output ${outputName} was not computed`);
+    return toTensor(y);
   };
   return {
     run,
@@ -266,29 +127,724 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   };
 }
 
-/** ONNX pads [top, left, bottom, right], from `pads` or `auto_pad`. */
-function explicitPads(n: OnnxNode, kernel: number[], dil: number[], inHW: number[], strides: number[]): [number, number, number, number] {
-  const auto = n.attributes.get("auto_pad")?.s ?? "NOTSET";
-  if (auto === "SAME_UPPER" || auto === "SAME_LOWER") {
-    const p: number[] = [];
-    for (let d = 0; d < 2; d++) {
-      const outSize = Math.ceil(inHW[d]! / strides[d]!);
-      const total = Math.max(0, (outSize - 1) * strides[d]! + (kernel[d]! - 1) * dil[d]! + 1 - inHW[d]!);
-      const small = Math.floor(total / 2);
-      p.push(auto === "SAME_UPPER" ? small : total - small, auto === "SAME_UPPER" ? total - small : small);
+type Lookup = (name: string | undefined) => Value | undefined;
+
+function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
+  const i = n.inputs;
+  const val = (k: number): Value => {
+    const v = get(i[k]);
+    if (!v) throw new Error(`${n.opType} node ${n.name} misses input ${k}`);
+    return v;
+  };
+  const has = (k: number): boolean => i[k] !== undefined && i[k] !== "";
+  const ten = (k: number): tf.Tensor => toTensor(val(k));
+  const hostOf = (k: number): H.HostValue => toHost(val(k));
+  const ints = (k: number): number[] => hostOf(k).values;
+  const allHost = (): boolean => i.every((name) => !name || get(name)!.kind === "host");
+  const T = (t: tf.Tensor): Value => ({ kind: "tensor", t });
+  const unary = (hostFn: (v: number) => number, tensorFn: (t: tf.Tensor) => tf.Tensor): Value[] => {
+    const v = val(0);
+    return [v.kind === "host" ? H.elementwise([v], v.dtype === "bool" ? "int" : v.dtype, hostFn) : T(tensorFn(v.t))];
+  };
+  const binary = (hostFn: (a: number, b: number) => number, tensorFn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, result?: H.HostType): Value[] => {
+    const a = val(0);
+    const b = val(1);
+    if (a.kind === "host" && b.kind === "host") return [H.elementwise([a, b], result ?? (a.dtype === "float" || b.dtype === "float" ? "float" : a.dtype), hostFn)];
+    return [T(tensorFn(castLike(ten(0), ten(1)), castLike(ten(1), ten(0))))];
+  };
+  const axesFrom = (inputIndex: number, attrFromOpset: number): number[] | undefined => {
+    if (opset >= attrFromOpset) return has(inputIndex) ? ints(inputIndex) : undefined;
+    const a = n.attributes.get("axes");
+    return a && a.ints.length > 0 ? a.ints : undefined;
+  };
+
+  switch (n.opType) {
+    case "Identity":
+    case "Dropout":
+      return [val(0)];
+    case "Constant": {
+      const a = n.attributes;
+      if (a.get("value")?.t) return [fromOnnxTensor(a.get("value")!.t!)];
+      if (a.get("value_float")?.f !== undefined) return [H.host([a.get("value_float")!.f!], [], "float")];
+      if (a.get("value_floats")) return [H.host(a.get("value_floats")!.floats, [a.get("value_floats")!.floats.length], "float")];
+      if (a.get("value_int")?.i !== undefined) return [H.host([a.get("value_int")!.i!], [], "int")];
+      if (a.get("value_ints")) return [H.host(a.get("value_ints")!.ints, [a.get("value_ints")!.ints.length], "int")];
+      throw new Error(`Constant node ${n.name} has a value form the probe does not read`);
     }
-    return [p[0]!, p[2]!, p[1]!, p[3]!];
+    case "Shape": {
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const r = dims.length;
+      let s = attrInt(n, "start", 0);
+      let e = attrInt(n, "end", r);
+      if (s < 0) s += r;
+      if (e < 0) e += r;
+      s = Math.max(0, Math.min(r, s));
+      e = Math.max(s, Math.min(r, e));
+      return [H.host(dims.slice(s, e), [e - s], "int")];
+    }
+    case "Cast": {
+      const to = dtypeOf(attrInt(n, "to", 1));
+      const v = val(0);
+      if (v.kind === "host") return [H.elementwise([v], to, to === "bool" ? (x) => (x ? 1 : 0) : (x) => x)];
+      return [T(tf.cast(v.t, to === "float" ? "float32" : to === "bool" ? "bool" : "int32"))];
+    }
+    case "ConstantOfShape": {
+      const dims = ints(0);
+      const t = n.attributes.get("value")?.t;
+      const value = t ? Number(t.values[0] ?? 0) : 0;
+      const dtype = t ? dtypeOf(t.dataType) : "float";
+      if (H.size(dims) <= 4096) return [H.host(new Array<number>(H.size(dims)).fill(value), dims, dtype)];
+      return [T(tf.fill(dims, value, dtype === "float" ? "float32" : dtype === "bool" ? "bool" : "int32"))];
+    }
+    case "Range": {
+      const [s, l, d] = [ints(0)[0]!, ints(1)[0]!, ints(2)[0]!];
+      const count = Math.max(Math.ceil((l - s) / d), 0);
+      if (count > H.MAX_HOST_ELEMENTS) throw new Error("Range too long");
+      return [H.host(Array.from({ length: count }, (_, k) => s + k * d), [count], hostOf(0).dtype)];
+    }
+    case "Gather": {
+      const axis = attrInt(n, "axis", 0);
+      const data = val(0);
+      const idx = hostOf(1);
+      if (data.kind === "host") return [H.gather(data, idx, axis)];
+      return [T(gatherTensor(data.t, idx, axis))];
+    }
+    case "Unsqueeze": {
+      const v = val(0);
+      const axes = axesFrom(1, 13) ?? [];
+      const dims = v.kind === "tensor" ? [...v.t.shape] : [...v.dims];
+      const rank = dims.length + axes.length;
+      const norm = axes.map((a) => H.normaliseAxis(a, rank)).sort((a, b) => a - b);
+      for (const a of norm) dims.splice(a, 0, 1);
+      return [reshapeValue(v, dims)];
+    }
+    case "Squeeze": {
+      const v = val(0);
+      const dims = v.kind === "tensor" ? [...v.t.shape] : [...v.dims];
+      const axes = axesFrom(1, 13);
+      const drop = new Set(axes ? axes.map((a) => H.normaliseAxis(a, dims.length)) : dims.flatMap((d, k) => (d === 1 ? [k] : [])));
+      return [reshapeValue(v, dims.filter((_, k) => !drop.has(k)))];
+    }
+    case "Reshape": {
+      const v = val(0);
+      const target = opset >= 5 ? ints(1) : attrInts(n, "shape", []);
+      const inDims = v.kind === "tensor" ? v.t.shape : v.dims;
+      return [reshapeValue(v, H.reshapeTarget(inDims, target, attrInt(n, "allowzero", 0) === 1))];
+    }
+    case "Flatten": {
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      let axis = attrInt(n, "axis", 1);
+      if (axis < 0) axis += dims.length;
+      const lead = H.size(dims.slice(0, axis));
+      return [reshapeValue(v, [lead, H.size(dims.slice(axis))])];
+    }
+    case "Expand": {
+      const v = val(0);
+      const shape = ints(1);
+      const inDims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const dims = H.broadcastShapes(inDims, shape);
+      if (v.kind === "host") return [H.elementwise([v, H.host(new Array<number>(H.size(dims)).fill(0), dims, v.dtype)], v.dtype, (a) => a)];
+      return [T(expandTensor(v.t, dims))];
+    }
+    case "Tile": {
+      const v = val(0);
+      const reps = ints(1);
+      if (v.kind === "host") {
+        const per = v.dims.map((d, k) => Array.from({ length: d * reps[k]! }, (_, j) => j % d));
+        return [H.selectIndices(v, per)];
+      }
+      return [T(tf.tile(v.t, reps))];
+    }
+    case "Concat": {
+      const axis = attrInt(n, "axis", 0);
+      const present = i.map((_, k) => k).filter((k) => has(k));
+      if (present.every((k) => val(k).kind === "host")) return [H.concat(present.map((k) => hostOf(k)), axis)];
+      const ts = present.map((k) => ten(k));
+      return [T(tf.concat(ts.map((t) => castLike(t, ts[0]!)), H.normaliseAxis(axis, ts[0]!.rank)))];
+    }
+    case "Split": {
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const axis = H.normaliseAxis(attrInt(n, "axis", 0), dims.length);
+      let parts = opset >= 13 ? (has(1) ? ints(1) : []) : attrInts(n, "split", []);
+      if (parts.length === 0) {
+        const count = attrInt(n, "num_outputs", n.outputs.length);
+        const each = Math.ceil(dims[axis]! / count);
+        parts = Array.from({ length: count }, (_, k) => Math.max(0, Math.min(each, dims[axis]! - k * each)));
+      }
+      let start = 0;
+      return parts.map((p) => {
+        const per = dims.map((d, k) => (k === axis ? Array.from({ length: p }, (_, j) => start + j) : Array.from({ length: d }, (_, j) => j)));
+        start += p;
+        return v.kind === "host" ? H.selectIndices(v, per) : T(sliceTensor(v.t, per));
+      });
+    }
+    case "Slice": {
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const [starts, ends, axes, steps] = opset >= 10
+        ? [ints(1), ints(2), has(3) ? ints(3) : undefined, has(4) ? ints(4) : undefined]
+        : [attrInts(n, "starts", []), attrInts(n, "ends", []), n.attributes.has("axes") ? attrInts(n, "axes", []) : undefined, undefined];
+      const per = H.sliceIndices(dims, starts, ends, axes, steps);
+      return [v.kind === "host" ? H.selectIndices(v, per) : T(sliceTensor(v.t, per))];
+    }
+    case "Transpose": {
+      const v = val(0);
+      const rank = v.kind === "tensor" ? v.t.rank : v.dims.length;
+      const perm = attrInts(n, "perm", Array.from({ length: rank }, (_, d) => rank - 1 - d));
+      return [v.kind === "host" ? H.transpose(v, perm) : T(tf.transpose(v.t, perm))];
+    }
+    case "Add":
+      return binary((a, b) => a + b, tf.add);
+    case "Sub":
+      return binary((a, b) => a - b, tf.sub);
+    case "Mul":
+      return binary((a, b) => a * b, tf.mul);
+    case "Div": {
+      const a = val(0);
+      const b = val(1);
+      const intDiv = a.kind === "host" && b.kind === "host" && a.dtype === "int" && b.dtype === "int";
+      return binary((p, q) => (intDiv ? Math.trunc(p / q) : p / q), tf.div);
+    }
+    case "Pow":
+      return binary((a, b) => a ** b, (a, b) => powTensor(a, b, get(i[1])));
+    case "Equal":
+      return binary((a, b) => (a === b ? 1 : 0), tf.equal, "bool");
+    case "Less":
+      return binary((a, b) => (a < b ? 1 : 0), tf.less, "bool");
+    case "LessOrEqual":
+      return binary((a, b) => (a <= b ? 1 : 0), tf.lessEqual, "bool");
+    case "Greater":
+      return binary((a, b) => (a > b ? 1 : 0), tf.greater, "bool");
+    case "GreaterOrEqual":
+      return binary((a, b) => (a >= b ? 1 : 0), tf.greaterEqual, "bool");
+    case "And":
+      return binary((a, b) => (a && b ? 1 : 0), tf.logicalAnd, "bool");
+    case "Or":
+      return binary((a, b) => (a || b ? 1 : 0), tf.logicalOr, "bool");
+    case "Not":
+      return unary((a) => (a ? 0 : 1), tf.logicalNot);
+    case "Where": {
+      if (allHost()) {
+        const [c, a, b] = [hostOf(0), hostOf(1), hostOf(2)];
+        return [H.elementwise([c, a, b], a.dtype === "float" || b.dtype === "float" ? "float" : a.dtype, (p, q, r) => (p ? q : r))];
+      }
+      const a = ten(1);
+      const b = ten(2);
+      const dims = H.broadcastShapes(H.broadcastShapes(ten(0).shape, a.shape), b.shape);
+      const cond = expandTensor(tf.cast(ten(0), "bool"), dims);
+      return [T(tf.where(cond, expandTensor(castLike(a, b), dims), expandTensor(castLike(b, a), dims)))];
+    }
+    case "Max":
+    case "Min":
+    case "Sum":
+    case "Mean": {
+      const present = i.map((_, k) => k).filter((k) => has(k));
+      if (allHost()) {
+        const fn = n.opType === "Max" ? Math.max : n.opType === "Min" ? Math.min : (...v: number[]) => v.reduce((a, b) => a + b, 0) / (n.opType === "Mean" ? v.length : 1);
+        const hs = present.map((k) => hostOf(k));
+        return [H.elementwise(hs, hs.some((h) => h.dtype === "float") ? "float" : "int", fn)];
+      }
+      let acc = ten(present[0]!);
+      for (const k of present.slice(1)) acc = n.opType === "Max" ? tf.maximum(acc, ten(k)) : n.opType === "Min" ? tf.minimum(acc, ten(k)) : tf.add(acc, ten(k));
+      return [T(n.opType === "Mean" ? tf.div(acc, present.length) : acc)];
+    }
+    case "Neg":
+      return unary((a) => -a, tf.neg);
+    case "Abs":
+      return unary(Math.abs, tf.abs);
+    case "Sqrt":
+      return unary(Math.sqrt, tf.sqrt);
+    case "Exp":
+      return unary(Math.exp, tf.exp);
+    case "Log":
+      return unary(Math.log, tf.log);
+    case "Reciprocal":
+      return unary((a) => 1 / a, tf.reciprocal);
+    case "Floor":
+      return unary(Math.floor, tf.floor);
+    case "Ceil":
+      return unary(Math.ceil, tf.ceil);
+    case "Sign":
+      return unary(Math.sign, tf.sign);
+    case "Erf":
+      return [T(tf.erf(ten(0)))];
+    case "Relu":
+      return [T(tf.relu(ten(0)))];
+    case "LeakyRelu":
+      return [T(tf.leakyRelu(ten(0), attrFloat(n, "alpha", 0.01)))];
+    case "PRelu": {
+      const x0 = ten(0);
+      return [T(tf.where(tf.greater(x0, 0), x0, tf.mul(x0, ten(1))))];
+    }
+    case "Elu": {
+      const x0 = ten(0);
+      const alpha = attrFloat(n, "alpha", 1);
+      return [T(alpha === 1 ? tf.elu(x0) : tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1))))];
+    }
+    case "Selu": {
+      const x0 = ten(0);
+      const alpha = attrFloat(n, "alpha", 1.67326319217681884765625);
+      const gamma = attrFloat(n, "gamma", 1.05070102214813232421875);
+      return [T(tf.mul(gamma, tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1)))))];
+    }
+    case "Sigmoid":
+      return [T(tf.sigmoid(ten(0)))];
+    case "Tanh":
+      return [T(tf.tanh(ten(0)))];
+    case "Softplus":
+      return [T(tf.softplus(ten(0)))];
+    case "HardSigmoid":
+      return [T(tf.clipByValue(tf.add(tf.mul(ten(0), attrFloat(n, "alpha", 0.2)), attrFloat(n, "beta", 0.5)), 0, 1))];
+    case "HardSwish": {
+      const x0 = ten(0);
+      return [T(tf.mul(x0, tf.clipByValue(tf.add(tf.mul(x0, 1 / 6), 0.5), 0, 1)))];
+    }
+    case "Gelu": {
+      const x0 = ten(0);
+      if (attrStr(n, "approximate", "none") === "tanh") {
+        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x0, tf.mul(0.044715, tf.pow(x0, 3))));
+        return [T(tf.mul(tf.mul(0.5, x0), tf.add(1, tf.tanh(inner))))];
+      }
+      return [T(tf.mul(tf.mul(0.5, x0), tf.add(1, tf.erf(tf.mul(x0, Math.SQRT1_2)))))];
+    }
+    case "Clip": {
+      const lo = opset >= 11 ? (has(1) ? ints(1)[0]! : -3.4e38) : attrFloat(n, "min", -3.4e38);
+      const hi = opset >= 11 ? (has(2) ? ints(2)[0]! : 3.4e38) : attrFloat(n, "max", 3.4e38);
+      const v = val(0);
+      if (v.kind === "host") return [H.elementwise([v], v.dtype, (a) => Math.min(hi, Math.max(lo, a)))];
+      return [T(tf.clipByValue(v.t, lo, hi))];
+    }
+    case "Softmax":
+    case "LogSoftmax": {
+      const x0 = ten(0);
+      const ax = H.normaliseAxis(attrInt(n, "axis", opset >= 13 ? -1 : 1), x0.rank);
+      const soft = (t: tf.Tensor): tf.Tensor => (n.opType === "Softmax" ? tf.softmax(t) : tf.logSoftmax(t));
+      if (opset < 13) {
+        // Before opset 13 the axes from `axis` on are flattened into one.
+        const lead = H.size(x0.shape.slice(0, ax));
+        return [T(soft(x0.reshape([lead, -1])).reshape(x0.shape))];
+      }
+      if (ax === x0.rank - 1) return [T(soft(x0))];
+      const perm = Array.from({ length: x0.rank }, (_, d) => d);
+      perm[ax] = x0.rank - 1;
+      perm[x0.rank - 1] = ax;
+      return [T(tf.transpose(soft(tf.transpose(x0, perm)), perm))];
+    }
+    case "Gemm": {
+      let a = ten(0);
+      if (a.rank !== 2) a = a.reshape([-1, a.shape[a.rank - 1]!]);
+      const b = ten(1) as tf.Tensor2D;
+      let y: tf.Tensor = tf.matMul(a as tf.Tensor2D, b, attrInt(n, "transA", 0) === 1, attrInt(n, "transB", 0) === 1);
+      const alpha = attrFloat(n, "alpha", 1);
+      if (alpha !== 1) y = tf.mul(y, alpha);
+      if (has(2)) {
+        const beta = attrFloat(n, "beta", 1);
+        y = tf.add(y, beta === 1 ? ten(2) : tf.mul(ten(2), beta));
+      }
+      return [T(y)];
+    }
+    case "MatMul":
+      return [T(matMulTensor(ten(0), ten(1)))];
+    case "Conv":
+      return [T(conv(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
+    case "ConvTranspose":
+      return [T(convTranspose(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
+    case "MaxPool":
+    case "AveragePool":
+      return [T(pool(n, ten(0)))];
+    case "GlobalAveragePool":
+    case "GlobalMaxPool": {
+      const x0 = ten(0);
+      const axes = Array.from({ length: x0.rank - 2 }, (_, d) => d + 2);
+      return [T(n.opType === "GlobalAveragePool" ? tf.mean(x0, axes, true) : tf.max(x0, axes, true))];
+    }
+    case "BatchNormalization": {
+      const x0 = ten(0);
+      const shape = [1, x0.shape[1]!, ...Array<number>(x0.rank - 2).fill(1)];
+      const [scale, bias, mean, variance] = [ten(1), ten(2), ten(3), ten(4)].map((t) => t.reshape(shape));
+      const eps = attrFloat(n, "epsilon", 1e-5);
+      return [T(tf.add(tf.mul(tf.div(tf.sub(x0, mean!), tf.sqrt(tf.add(variance!, eps))), scale!), bias!))];
+    }
+    case "InstanceNormalization": {
+      const x0 = ten(0);
+      const axes = Array.from({ length: x0.rank - 2 }, (_, d) => d + 2);
+      const shape = [1, x0.shape[1]!, ...Array<number>(x0.rank - 2).fill(1)];
+      const { mean, variance } = tf.moments(x0, axes, true);
+      const y = tf.div(tf.sub(x0, mean), tf.sqrt(tf.add(variance, attrFloat(n, "epsilon", 1e-5))));
+      return [T(tf.add(tf.mul(y, ten(1).reshape(shape)), ten(2).reshape(shape)))];
+    }
+    case "LayerNormalization": {
+      const x0 = ten(0);
+      const ax = H.normaliseAxis(attrInt(n, "axis", -1), x0.rank);
+      const axes = Array.from({ length: x0.rank - ax }, (_, d) => d + ax);
+      const { mean, variance } = tf.moments(x0, axes, true);
+      let y = tf.mul(tf.div(tf.sub(x0, mean), tf.sqrt(tf.add(variance, attrFloat(n, "epsilon", 1e-5)))), ten(1));
+      if (has(2)) y = tf.add(y, ten(2));
+      return [T(y)];
+    }
+    case "ReduceMean":
+    case "ReduceSum":
+    case "ReduceMax":
+    case "ReduceMin":
+    case "ReduceProd":
+    case "ReduceL2": {
+      const v = val(0);
+      const rank = v.kind === "tensor" ? v.t.rank : v.dims.length;
+      const given = axesFrom(1, n.opType === "ReduceSum" ? 13 : 18);
+      if (given === undefined && attrInt(n, "noop_with_empty_axes", 0) === 1) return [v];
+      const axes = (given ?? Array.from({ length: rank }, (_, d) => d)).map((a) => H.normaliseAxis(a, rank));
+      const keep = attrInt(n, "keepdims", 1) === 1;
+      if (v.kind === "host" && n.opType !== "ReduceL2") {
+        const op = ({ ReduceMean: "mean", ReduceSum: "sum", ReduceMax: "max", ReduceMin: "min", ReduceProd: "prod" } as const)[n.opType];
+        return [H.reduce(v, axes, keep, op)];
+      }
+      const t = toTensor(v);
+      switch (n.opType) {
+        case "ReduceMean":
+          return [T(tf.mean(t, axes, keep))];
+        case "ReduceSum":
+          return [T(tf.sum(t, axes, keep))];
+        case "ReduceMax":
+          return [T(tf.max(t, axes, keep))];
+        case "ReduceMin":
+          return [T(tf.min(t, axes, keep))];
+        case "ReduceProd":
+          return [T(tf.prod(t, axes, keep))];
+        default:
+          return [T(tf.sqrt(tf.sum(tf.square(t), axes, keep)))];
+      }
+    }
+    case "Pad":
+      return [T(padTensor(n, opset, ten(0), opset >= 11 ? ints(1) : attrInts(n, "pads", []), opset >= 11 ? (has(2) ? ints(2)[0] ?? 0 : 0) : attrFloat(n, "value", 0), opset >= 18 && has(3) ? ints(3) : undefined))];
+    case "Resize":
+    case "Upsample":
+      return [T(resize(n, opset, ten(0), (k) => (has(k) ? hostOf(k).values : undefined)))];
+    default:
+      throw new Error(`ONNX operator ${n.opType} is outside the translated set`);
   }
-  const pads = attrInts(n, "pads", [0, 0, 0, 0]);
-  return [pads[0] ?? 0, pads[1] ?? 0, pads[2] ?? 0, pads[3] ?? 0];
 }
 
-function convPadding(n: OnnxNode): "same" | "valid" | [[number, number], [number, number], [number, number], [number, number]] {
+/** `a` cast to `b`'s dtype when they differ (ONNX operands share a type; host constants may not). */
+function castLike(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return a.dtype === b.dtype || b.dtype === "string" ? a : tf.cast(a, b.dtype);
+}
+
+function reshapeValue(v: Value, dims: number[]): Value {
+  if (v.kind === "host") return { ...v, dims };
+  return { kind: "tensor", t: v.t.reshape(dims) };
+}
+
+function expandTensor(t: tf.Tensor, dims: number[]): tf.Tensor {
+  if (t.shape.length === dims.length && t.shape.every((d, k) => d === dims[k])) return t;
+  // Broadcasting against zeros: differentiable (the gradient sums back) on every backend.
+  if (t.dtype === "bool") return tf.cast(expandTensor(tf.cast(t, "int32"), dims), "bool");
+  return tf.add(t, tf.zeros(dims, t.dtype));
+}
+
+function powTensor(a: tf.Tensor, b: tf.Tensor, exponent: Value | undefined): tf.Tensor {
+  // x^2 and x^0.5 are common (variance, norms); square and sqrt are exact and have plain gradients.
+  if (exponent?.kind === "host" && exponent.values.length === 1) {
+    const e = exponent.values[0]!;
+    if (e === 2) return tf.square(a);
+    if (e === 1) return a;
+    if (e === 0.5) return tf.sqrt(a);
+    if (e === 3) return tf.mul(tf.square(a), a);
+  }
+  return tf.pow(a, b);
+}
+
+function matMulTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  // numpy matmul: a rank-1 operand gains an axis that is removed afterwards.
+  if (a.rank === 1) return matMulTensor(a.reshape([1, -1]), b).squeeze([-2]);
+  if (b.rank === 1) return matMulTensor(a, b.reshape([-1, 1])).squeeze([-1]);
+  if (a.rank === 2 && b.rank === 2) return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  if (b.rank === 2) {
+    const lead = a.shape.slice(0, -1);
+    return tf.matMul(a.reshape([-1, a.shape[a.rank - 1]!]) as tf.Tensor2D, b as tf.Tensor2D).reshape([...lead, b.shape[1]!]);
+  }
+  // Batched: broadcast the batch axes, fold them into one.
+  const batch = H.broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const fa = expandTensor(a, [...batch, ...a.shape.slice(-2)]).reshape([-1, ...a.shape.slice(-2)]) as tf.Tensor3D;
+  const fb = expandTensor(b, [...batch, ...b.shape.slice(-2)]).reshape([-1, ...b.shape.slice(-2)]) as tf.Tensor3D;
+  const y = tf.matMul(fa, fb);
+  return y.reshape([...batch, a.shape[a.rank - 2]!, b.shape[b.rank - 1]!]);
+}
+
+/**
+ * Selects `idx` along `axis`. Forward with tf.gather; the gradient as a product with a 0/1
+ * matrix, because the wasm backend has no kernel for gather's own gradient (UnsortedSegmentSum).
+ */
+function selectAlong(x: tf.Tensor, idx: number[], axis: number): tf.Tensor {
+  const len = x.shape[axis]!;
+  const f = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const value = tf.gather(input, tf.tensor1d(idx, "int32"), axis);
+    const gradFunc = (dy: tf.Tensor): tf.Tensor => {
+      const perm = Array.from({ length: dy.rank }, (_, d) => d);
+      perm[axis] = dy.rank - 1;
+      perm[dy.rank - 1] = axis;
+      const moved = tf.transpose(dy, perm);
+      const flat = moved.reshape([-1, idx.length]) as tf.Tensor2D;
+      const sel = tf.oneHot(tf.tensor1d(idx, "int32"), len).toFloat() as tf.Tensor2D; // [idx, len]
+      const back = tf.matMul(flat, sel).reshape([...moved.shape.slice(0, -1), len]);
+      return tf.transpose(back, perm);
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor;
+}
+
+/** Per-axis index lists applied as slices where contiguous, else as selections. */
+function sliceTensor(x: tf.Tensor, perAxis: number[][]): tf.Tensor {
+  let y = x;
+  const begin: number[] = [];
+  const sizes: number[] = [];
+  const scattered: number[] = [];
+  perAxis.forEach((list, a) => {
+    const contiguous = list.every((v, k) => k === 0 || v === list[k - 1]! + 1);
+    if (contiguous) {
+      begin.push(list[0] ?? 0);
+      sizes.push(list.length);
+    } else {
+      begin.push(0);
+      sizes.push(x.shape[a]!);
+      scattered.push(a);
+    }
+  });
+  if (sizes.some((s) => s === 0)) return tf.zeros(perAxis.map((l) => l.length), x.dtype);
+  if (begin.some((b, a) => b !== 0 || sizes[a] !== x.shape[a])) y = tf.slice(y, begin, sizes);
+  for (const a of scattered) y = selectAlong(y, perAxis[a]!, a);
+  return y;
+}
+
+function gatherTensor(data: tf.Tensor, indices: H.HostValue, axis: number): tf.Tensor {
+  const ax = H.normaliseAxis(axis, data.rank);
+  const len = data.shape[ax]!;
+  const flat = indices.values.map((g) => (g < 0 ? g + len : g));
+  if (flat.some((g) => g < 0 || g >= len)) throw new Error(`Gather index out of range ${len}`);
+  const y = flat.length <= 4096 ? selectAlong(data, flat, ax) : tf.gather(data, tf.tensor1d(flat, "int32"), ax);
+  return y.reshape([...data.shape.slice(0, ax), ...indices.dims, ...data.shape.slice(ax + 1)]);
+}
+
+/** ONNX pads [begin..., end...] for the spatial axes, from `pads` or `auto_pad`. */
+function spatialPads(n: OnnxNode, kernel: number[], dil: number[], inSize: number[], strides: number[]): { begin: number[]; end: number[] } {
   const auto = n.attributes.get("auto_pad")?.s ?? "NOTSET";
-  if (auto === "SAME_UPPER") return "same";
-  if (auto === "VALID") return "valid";
-  if (auto === "SAME_LOWER") throw new Error(`Conv node ${n.name} uses auto_pad SAME_LOWER`);
-  const p = attrInts(n, "pads", [0, 0, 0, 0]);
-  if (p.every((v) => v === 0)) return "valid";
-  return [[0, 0], [p[0] ?? 0, p[2] ?? 0], [p[1] ?? 0, p[3] ?? 0], [0, 0]];
+  const r = kernel.length;
+  if (auto === "SAME_UPPER" || auto === "SAME_LOWER") {
+    const begin: number[] = [];
+    const end: number[] = [];
+    for (let d = 0; d < r; d++) {
+      const outSize = Math.ceil(inSize[d]! / strides[d]!);
+      const total = Math.max(0, (outSize - 1) * strides[d]! + (kernel[d]! - 1) * dil[d]! + 1 - inSize[d]!);
+      const small = Math.floor(total / 2);
+      begin.push(auto === "SAME_UPPER" ? small : total - small);
+      end.push(auto === "SAME_UPPER" ? total - small : small);
+    }
+    return { begin, end };
+  }
+  if (auto === "VALID") return { begin: Array<number>(r).fill(0), end: Array<number>(r).fill(0) };
+  const pads = attrInts(n, "pads", Array<number>(2 * r).fill(0));
+  return { begin: pads.slice(0, r), end: pads.slice(r, 2 * r) };
+}
+
+/** NCHW (or NCL) input as NHWC, with 1-D convolutions and pools seen as 2-D ones of height 1. */
+function toNHWC(x: tf.Tensor): tf.Tensor4D {
+  const x4 = x.rank === 3 ? x.reshape([x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]) : x;
+  return tf.transpose(x4, [0, 2, 3, 1]) as tf.Tensor4D;
+}
+function fromNHWC(y: tf.Tensor4D, rank: number): tf.Tensor {
+  const out = tf.transpose(y, [0, 3, 1, 2]);
+  return rank === 3 ? out.reshape([out.shape[0]!, out.shape[1]!, out.shape[3]!]) : out;
+}
+function two(v: number[], dflt: number): [number, number] {
+  return v.length === 1 ? [1, v[0]!] : [v[0] ?? dflt, v[1] ?? dflt];
+}
+function twoPads(p: { begin: number[]; end: number[] }): { begin: [number, number]; end: [number, number] } {
+  return p.begin.length === 1 ? { begin: [0, p.begin[0]!], end: [0, p.end[0]!] } : { begin: [p.begin[0]!, p.begin[1]!], end: [p.end[0]!, p.end[1]!] };
+}
+
+function conv(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+  const rank = x.rank;
+  const w4 = (w.rank === 3 ? w.reshape([w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]) : w) as tf.Tensor4D;
+  const group = attrInt(n, "group", 1);
+  const kernel: [number, number] = [w4.shape[2], w4.shape[3]];
+  const strides = two(attrInts(n, "strides", rank === 3 ? [1] : [1, 1]), 1);
+  const dil = two(attrInts(n, "dilations", rank === 3 ? [1] : [1, 1]), 1);
+  let xh = toNHWC(x);
+  const pads = twoPads(spatialPads(n, rank === 3 ? [kernel[1]] : kernel, rank === 3 ? [dil[1]] : dil, rank === 3 ? [xh.shape[2]] : [xh.shape[1], xh.shape[2]], rank === 3 ? [strides[1]] : strides));
+  if (pads.begin.some((p) => p !== 0) || pads.end.some((p) => p !== 0)) {
+    xh = tf.pad(xh, [[0, 0], [pads.begin[0], pads.end[0]], [pads.begin[1], pads.end[1]], [0, 0]]);
+  }
+  const cin = xh.shape[3];
+  let y: tf.Tensor4D;
+  if (group === 1) {
+    y = convolve(xh, tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil);
+  } else if (group === cin && w4.shape[1] === 1) {
+    const mult = w4.shape[0] / group;
+    const f = tf.transpose(w4.reshape([group, mult, kernel[0], kernel[1]]), [2, 3, 0, 1]) as tf.Tensor4D;
+    y = convolve(xh, f, "depthwise", strides, dil);
+  } else {
+    // Grouped: one convolution per group of input channels, outputs concatenated in order.
+    const xs = tf.split(xh, group, 3);
+    const ws = tf.split(w4, group, 0);
+    y = tf.concat(xs.map((xg, g) => convolve(xg as tf.Tensor4D, tf.transpose(ws[g]!, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil)), 3) as tf.Tensor4D;
+  }
+  if (bias) y = tf.add(y, bias) as tf.Tensor4D;
+  return fromNHWC(y, rank);
+}
+
+function convTranspose(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+  const rank = x.rank;
+  const w4 = (w.rank === 3 ? w.reshape([w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]) : w) as tf.Tensor4D;
+  const xh = toNHWC(x);
+  const [nb, h, wd] = xh.shape;
+  const [kh, kw] = [w4.shape[2], w4.shape[3]];
+  const strides = two(attrInts(n, "strides", rank === 3 ? [1] : [1, 1]), 1);
+  const outPad = two(attrInts(n, "output_padding", rank === 3 ? [0] : [0, 0]), 0);
+  const auto = attrStr(n, "auto_pad", "NOTSET");
+  const fullH = (h - 1) * strides[0] + kh;
+  const fullW = (wd - 1) * strides[1] + kw;
+  let pads: { begin: [number, number]; end: [number, number] };
+  if (auto === "SAME_UPPER" || auto === "SAME_LOWER") {
+    const total = [fullH + outPad[0] - h * strides[0], fullW + outPad[1] - wd * strides[1]];
+    const small = total.map((t) => Math.floor(t / 2));
+    pads = auto === "SAME_UPPER" ? { begin: [small[0]!, small[1]!], end: [total[0]! - small[0]!, total[1]! - small[1]!] } : { begin: [total[0]! - small[0]!, total[1]! - small[1]!], end: [small[0]!, small[1]!] };
+  } else pads = twoPads(spatialPads(n, rank === 3 ? [kw] : [kh, kw], [1, 1], [h, wd], strides));
+  const cout = w4.shape[1];
+  const filter = tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, out, in]
+  let y = tf.conv2dTranspose(xh, filter, [nb, fullH, fullW, cout], strides, "valid");
+  // output_padding adds rows and columns after the full result (zeros before the bias).
+  if (outPad[0] > 0 || outPad[1] > 0) y = tf.pad(y, [[0, 0], [0, outPad[0]], [0, outPad[1]], [0, 0]]);
+  const outH = fullH + outPad[0] - pads.begin[0] - pads.end[0];
+  const outW = fullW + outPad[1] - pads.begin[1] - pads.end[1];
+  y = tf.slice(y, [0, pads.begin[0], pads.begin[1], 0], [nb, outH, outW, cout]);
+  if (bias) y = tf.add(y, bias) as tf.Tensor4D;
+  return fromNHWC(y, rank);
+}
+
+function pool(n: OnnxNode, x: tf.Tensor): tf.Tensor {
+  const rank = x.rank;
+  const k1 = attrInts(n, "kernel_shape", []);
+  const kernel = two(k1, 1);
+  const strides = two(attrInts(n, "strides", k1.map(() => 1)), 1);
+  let xh = toNHWC(x);
+  const inHW = [xh.shape[1], xh.shape[2]];
+  const pads = twoPads(spatialPads(n, k1, k1.map(() => 1), rank === 3 ? [inHW[1]!] : inHW, rank === 3 ? [strides[1]] : strides));
+  // ceil_mode: one more window where it still starts inside the input or its begin padding.
+  const extra = [0, 1].map((d) => {
+    const span = inHW[d]! + pads.begin[d]! + pads.end[d]!;
+    if (attrInt(n, "ceil_mode", 0) === 0) return 0;
+    let out = Math.ceil((span - kernel[d]!) / strides[d]!) + 1;
+    if ((out - 1) * strides[d]! >= inHW[d]! + pads.begin[d]!) out--;
+    return Math.max(0, (out - 1) * strides[d]! + kernel[d]! - span);
+  });
+  const paddings: Array<[number, number]> = [[0, 0], [pads.begin[0], pads.end[0] + extra[0]!], [pads.begin[1], pads.end[1] + extra[1]!], [0, 0]];
+  const padded = paddings.some(([a, b]) => a !== 0 || b !== 0);
+  let y: tf.Tensor4D;
+  if (n.opType === "MaxPool") {
+    if (padded) xh = tf.pad(xh, paddings, -3.4e38);
+    y = tf.maxPool(xh, kernel, strides, "valid");
+  } else if (!padded) {
+    y = tf.avgPool(xh, kernel, strides, "valid");
+  } else {
+    // Divide by the cells counted: real cells only, or with count_include_pad also the explicit
+    // padding (never the cells ceil_mode adds), as onnxruntime and PyTorch do.
+    const sum = tf.mul(tf.avgPool(tf.pad(xh, paddings, 0), kernel, strides, "valid"), kernel[0] * kernel[1]);
+    const include = attrInt(n, "count_include_pad", 0) === 1;
+    const ones = include
+      ? tf.pad(tf.ones([1, inHW[0]! + pads.begin[0] + pads.end[0], inHW[1]! + pads.begin[1] + pads.end[1], 1]), [[0, 0], [0, extra[0]!], [0, extra[1]!], [0, 0]], 0)
+      : tf.pad(tf.ones([1, inHW[0]!, inHW[1]!, 1]), paddings, 0);
+    const count = tf.mul(tf.avgPool(ones as tf.Tensor4D, kernel, strides, "valid"), kernel[0] * kernel[1]);
+    y = tf.div(sum, count) as tf.Tensor4D;
+  }
+  return fromNHWC(y, rank);
+}
+
+function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], value: number, axes: number[] | undefined): tf.Tensor {
+  const r = x.rank;
+  const begin = Array<number>(r).fill(0);
+  const end = Array<number>(r).fill(0);
+  const ax = (axes ?? Array.from({ length: r }, (_, d) => d)).map((a) => H.normaliseAxis(a, r));
+  ax.forEach((a, k) => {
+    begin[a] = pads[k] ?? 0;
+    end[a] = pads[k + ax.length] ?? 0;
+  });
+  // Negative pads crop.
+  let y = x;
+  if (begin.some((p) => p < 0) || end.some((p) => p < 0)) {
+    y = tf.slice(y, begin.map((p) => Math.max(0, -p)), y.shape.map((d, a) => d - Math.max(0, -begin[a]!) - Math.max(0, -end[a]!)));
+  }
+  const p: Array<[number, number]> = begin.map((b, a) => [Math.max(0, b), Math.max(0, end[a]!)]);
+  if (p.every(([a, b]) => a === 0 && b === 0)) return y;
+  const mode = attrStr(n, "mode", "constant");
+  if (mode === "constant") return tf.pad(y, p, value);
+  if (mode === "reflect") return tf.mirrorPad(y, p, "reflect");
+  // edge: repeat the border element.
+  const per = y.shape.map((d, a) => Array.from({ length: d + p[a]![0] + p[a]![1] }, (_, j) => Math.min(d - 1, Math.max(0, j - p[a]![0]))));
+  return sliceTensor(y, per);
+}
+
+/** Interpolation along one axis as a [out, in] matrix (nearest or linear), per ONNX Resize. */
+function interpolationMatrix(inLen: number, outLen: number, scale: number, mode: string, coord: string, nearestMode: string): number[][] {
+  const m = Array.from({ length: outLen }, () => new Array<number>(inLen).fill(0));
+  for (let o = 0; o < outLen; o++) {
+    let xo: number;
+    if (coord === "align_corners") xo = outLen === 1 ? 0 : (o * (inLen - 1)) / (outLen - 1);
+    else if (coord === "asymmetric") xo = o / scale;
+    else if (coord === "pytorch_half_pixel") xo = outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+    else if (coord === "half_pixel_symmetric") {
+      const adj = outLen / (scale * inLen);
+      const centre = inLen / 2;
+      xo = centre * (1 - adj) + (o + 0.5) / scale - 0.5;
+    } else xo = (o + 0.5) / scale - 0.5; // half_pixel
+    if (mode === "nearest") {
+      let j: number;
+      if (nearestMode === "floor") j = Math.floor(xo);
+      else if (nearestMode === "ceil") j = Math.ceil(xo);
+      else if (nearestMode === "round_prefer_ceil") j = Math.round(xo);
+      else j = xo - Math.floor(xo) === 0.5 ? Math.floor(xo) : Math.round(xo); // round_prefer_floor
+      m[o]![Math.min(inLen - 1, Math.max(0, j))] = 1;
+    } else {
+      const c = Math.min(inLen - 1, Math.max(0, xo));
+      const j0 = Math.floor(c);
+      const j1 = Math.min(inLen - 1, j0 + 1);
+      const w = c - j0;
+      m[o]![j0]! += 1 - w;
+      m[o]![j1]! += w;
+    }
+  }
+  return m;
+}
+
+function resize(n: OnnxNode, opset: number, x: tf.Tensor, input: (k: number) => number[] | undefined): tf.Tensor {
+  const mode = attrStr(n, "mode", "nearest") === "bilinear" ? "linear" : attrStr(n, "mode", "nearest");
+  let scales: number[] | undefined;
+  let sizes: number[] | undefined;
+  if (n.opType === "Upsample") scales = opset >= 9 ? input(1) : n.attributes.get("scales")?.floats;
+  else if (opset >= 11) {
+    scales = input(2);
+    sizes = input(3);
+  } else scales = input(1);
+  if (scales && scales.length === 0) scales = undefined;
+  const coord = n.opType === "Upsample" || opset < 11 ? "asymmetric" : attrStr(n, "coordinate_transformation_mode", "half_pixel");
+  const nearestMode = n.opType === "Upsample" || opset < 11 ? "floor" : attrStr(n, "nearest_mode", "round_prefer_floor");
+  let y = x;
+  for (let a = 0; a < x.rank; a++) {
+    const inLen = x.shape[a]!;
+    const outLen = sizes ? sizes[a]! : Math.floor(inLen * scales![a]!);
+    const scale = sizes ? outLen / inLen : scales![a]!;
+    if (outLen === inLen && scale === 1) continue;
+    if (a < 2) throw new Error("Resize of the batch or channel axis");
+    const m = tf.tensor2d(interpolationMatrix(inLen, outLen, scale, mode, coord, nearestMode)); // [out, in]
+    const perm = Array.from({ length: y.rank }, (_, d) => d);
+    perm[a] = y.rank - 1;
+    perm[y.rank - 1] = a;
+    const moved = tf.transpose(y, perm);
+    const flat = tf.matMul(moved.reshape([-1, inLen]) as tf.Tensor2D, m, false, true);
+    y = tf.transpose(flat.reshape([...moved.shape.slice(0, -1), outLen]), perm);
+  }
+  return y;
 }

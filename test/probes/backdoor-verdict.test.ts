@@ -1,0 +1,57 @@
+/** @jest-environment ./test/probes/ort-environment.js */
+// Backdoor verdicts from both probes: backdoored MLPs and CNNs with different triggers (2x2 and 3x3
+// patches at different positions, a blended trigger) are flagged with the planted class; clean
+// models stay silent. The decision rule itself is tested on the evidence combinations.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { decideBackdoor, runProbe } from "../../src/probes/run";
+import { loadProbeThresholds } from "../../src/probes/thresholds";
+
+const ROOT = join(__dirname, "../..");
+const BD = "fixtures/models/standard/backdoor";
+const planted = JSON.parse(readFileSync(join(ROOT, BD, "triggers.json"), "utf8")) as Record<string, { target?: number }>;
+
+describe("backdoor decision", () => {
+  const t = loadProbeThresholds().backdoor;
+  it.each([
+    [2.1, 0.68, "neural-cleanse"], // the issue's case: a clear outlier, STRIP did not separate
+    [2.8, 0.05, "neural-cleanse+strip"],
+    [1.63, 0.14, "neural-cleanse+strip"],
+    [0.63, 0.018, "strip"],
+    [2.5, 1.2, undefined], // STRIP contradicts
+    [1.4, 0.78, undefined],
+    [1.0, 0.4, undefined], // clean model: STRIP alone at 0.4 does not raise
+    [0, 0.01, undefined], // not a Neural Cleanse candidate
+  ])("anomaly %p, STRIP ratio %p -> %p", (a, r, want) => {
+    expect(decideBackdoor(a, r, t)).toBe(want);
+  });
+});
+
+describe("backdoored and clean models", () => {
+  it.each([
+    ["mlp_patch2_topleft", 1],
+    ["mlp_patch3_bottomright", 0],
+    ["mlp_blend", 0],
+    ["cnn_patch2_bottomleft", 0],
+    ["clean_mlp", 0],
+    ["clean_mlp", 1],
+    ["clean_cnn", 0],
+  ])("%s (seed %p)", async (name, seed) => {
+    const r = await runProbe({ model: `${BD}/${name}.onnx`, data: "fixtures/models/digits_test.csv", cwd: ROOT, attacks: ["fgsm"], eps: [0.01], backdoor: true, seed, minRobustAccuracy: [] });
+    const b = r.probes[0]!.backdoor!;
+    const f = r.findings.filter((x) => x.ruleId === "model/backdoor-suspected");
+    expect(typeof b["neuralCleanseAnomalyIndex"]).toBe("number");
+    expect(typeof b["stripEntropyRatio"]).toBe("number");
+    const target = planted[name]!.target;
+    if (target === undefined) {
+      expect(b.suspected).toBe(false);
+      expect(f).toHaveLength(0);
+    } else {
+      expect(b.suspected).toBe(true);
+      expect(b.targetLabel).toBe(target);
+      expect(f).toHaveLength(1);
+      expect(f[0]!.message).toMatch(/decided by/);
+      expect(["neural-cleanse", "neural-cleanse+strip", "strip"]).toContain(b["decidedBy"]);
+    }
+  }, 300000);
+});
