@@ -14,14 +14,18 @@ export function buildPickleDocument(analysis: PickleAnalysis, extraAllow: Readon
   };
 }
 
+export interface ImportGroup {
+  resolved: string;
+  first: PickleDocument["imports"][number];
+  offsets: number[];
+  calls: PickleCall[];
+}
+
 /** Imports grouped by what they resolve to, so one callable imported many times is one finding. */
-export function groupImports(
-  doc: PickleDocument,
-  verdict: ImportVerdict["verdict"],
-): Array<{ resolved: string; first: PickleDocument["imports"][number]; offsets: number[]; calls: PickleCall[] }> {
-  const groups = new Map<string, { resolved: string; first: PickleDocument["imports"][number]; offsets: number[]; calls: PickleCall[] }>();
+export function groupImports(doc: PickleDocument, ...verdicts: Array<ImportVerdict["verdict"]>): ImportGroup[] {
+  const groups = new Map<string, ImportGroup>();
   for (const imp of doc.imports) {
-    if (imp.judgement.verdict !== verdict) continue;
+    if (!verdicts.includes(imp.judgement.verdict)) continue;
     const key = imp.judgement.resolved;
     let g = groups.get(key);
     if (!g) {

@@ -58,6 +58,12 @@ export interface PickleCall {
   /** Human-readable rendering of the call, arguments truncated. */
   chain: string;
   pickle: number;
+  /**
+   * What is called (for BUILD: whose state is set): an imported object itself, the result of
+   * another call (a gadget chain such as getattr(...)(...), or for BUILD the instance a call
+   * made), or a value the simulation does not track.
+   */
+  on: "import" | "call-result" | "other";
 }
 
 export interface PickleError {
@@ -523,7 +529,7 @@ class Machine {
     return ref;
   }
 
-  private addCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number): CallValue {
+  private addCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number, subject: Value = callee): CallValue {
     const call: CallValue = { kind: "call", callee, args, offset: at };
     if (this.out.calls.length < this.limits.maxEvents) {
       const target = rootGlobal(callee);
@@ -533,6 +539,7 @@ class Machine {
         offset: at,
         chain: describe(call).slice(0, 500),
         pickle: this.pickleIndex,
+        on: typeof subject === "string" ? "other" : subject.kind === "global" ? "import" : subject.kind === "call" ? "call-result" : "other",
       };
       if (target) entry.target = target;
       this.out.calls.push(entry);
@@ -964,7 +971,7 @@ class Machine {
           const t = this.top(at);
           const obj = this.valueAt(this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
           if (isInteresting(obj)) {
-            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at, obj);
             this.skipJoblibArray(obj, at);
           }
           break;
