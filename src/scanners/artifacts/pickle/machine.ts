@@ -64,6 +64,8 @@ export interface PickleCall {
    * made), or a value the simulation does not track.
    */
   on: "import" | "call-result" | "other";
+  /** The arguments (for BUILD: the state) as far as the simulation tracks them. */
+  args: Value;
 }
 
 export interface PickleError {
@@ -540,6 +542,7 @@ class Machine {
         chain: describe(call).slice(0, 500),
         pickle: this.pickleIndex,
         on: typeof subject === "string" ? "other" : subject.kind === "global" ? "import" : subject.kind === "call" ? "call-result" : "other",
+        args,
       };
       if (target) entry.target = target;
       this.out.calls.push(entry);

@@ -47,8 +47,12 @@ interface CompiledPolicy {
 
 const REEXPORTED_BUILTINS = new Set(["eval", "exec", "compile", "__import__", "getattr", "setattr", "open", "globals", "locals", "vars"]);
 const DUNDER = /^__[A-Za-z0-9_]+__$/;
-/** Python's naming convention for classes (CapWords); functions and constants are lower case or UPPER_CASE. */
-const CLASS_NAME = /^_*[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9_]*$/;
+/**
+ * Python's naming convention for classes: CapWords (`Linear`, `LSTM`, `PCA`); functions are
+ * lower case. Cython's generated reconstructors (`__pyx_unpickle_<Type>`) rebuild an extension
+ * type of their own module and count as classes.
+ */
+const CLASS_NAME = /^(_*[A-Z][A-Za-z0-9]*|__pyx_unpickle_[A-Za-z0-9_]+)$/;
 
 function patternToRegExp(pattern: string): RegExp {
   // "x.*" covers x and everything below it; a plain name covers itself and attributes reached through it.

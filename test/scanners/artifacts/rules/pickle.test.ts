@@ -18,6 +18,10 @@ runRuleTests(pickleCodeExecution, {
     { name: "allow-listed OrderedDict", doc: doc(Buffer.from("\x80\x02ccollections\nOrderedDict\n)R.", "latin1")) },
     { name: "unknown import is not code execution", doc: doc(call("mypkg.models", "Net", "x")) },
     { name: "constructing a path object (deny exception)", doc: doc(call("pathlib", "PosixPath", "/data")) },
+    {
+      name: "a bound method of an allowed instance (torch OneCycleLR keeps getattr(self, '_annealing_cos'))",
+      doc: doc(Buffer.from("\x80\x02c__builtin__\ngetattr\nctorch.optim.lr_scheduler\nOneCycleLR\n)\x81X\x0e\x00\x00\x00_annealing_cos\x86R.", "latin1")),
+    },
   ],
   invalid: [
     { name: "os.system via STACK_GLOBAL", doc: doc(call("os", "system", "id")), findings: [{ message: "`os.system`", location: { offset: 14 }, evidence: { callable: "os.system", opcode: "STACK_GLOBAL" } }] },
@@ -32,6 +36,21 @@ runRuleTests(pickleCodeExecution, {
     },
     { name: "dunder traversal", doc: doc(call("mypkg", "Net.__init__.__globals__", "x")), findings: [{ evidence: { matched: "(dunder attribute traversal)" } }] },
     { name: "py2 alias", doc: doc(Buffer.from("c__builtin__\neval\n(S'1'\ntR.", "latin1")), findings: [{ evidence: { callable: "builtins.eval" } }] },
+    {
+      name: "getattr on a module-level class, not an instance",
+      doc: doc(Buffer.from("\x80\x02c__builtin__\ngetattr\nctorch.optim.lr_scheduler\nOneCycleLR\nX\x06\x00\x00\x00__init\x86R.", "latin1")),
+      findings: [{ evidence: { callable: "builtins.getattr" } }],
+    },
+    {
+      name: "getattr of a dunder on an allowed instance",
+      doc: doc(Buffer.from("\x80\x02c__builtin__\ngetattr\nctorch.optim.lr_scheduler\nOneCycleLR\n)\x81X\x09\x00\x00\x00__class__\x86R.", "latin1")),
+      findings: [{ evidence: { callable: "builtins.getattr" } }],
+    },
+    {
+      name: "a bound method looked up and then called",
+      doc: doc(Buffer.from("\x80\x02c__builtin__\ngetattr\nctorch.optim.lr_scheduler\nOneCycleLR\n)\x81X\x04\x00\x00\x00step\x86R)R.", "latin1")),
+      findings: [{ evidence: { callable: "builtins.getattr" } }],
+    },
     { name: "copyreg extension code", doc: doc(Buffer.from("\x80\x02\x82\x05)R.", "latin1")), findings: [{ evidence: { opcode: "EXT" } }] },
   ],
 });
