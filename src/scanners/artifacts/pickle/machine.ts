@@ -88,7 +88,37 @@ export interface PickleAnalysis {
   limitExceeded?: string;
   /** Byte strings inside the pickle that are pickles themselves (arguments for nested loaders). */
   embedded: Array<{ offset: number; length: number; pickle: number }>;
+  /**
+   * FRAME opcodes whose declared length disagrees with the opcodes: a read that runs past the
+   * frame's end, or a FRAME that opens before the previous one ended. (A frame longer than the
+   * data is a truncated file: CPython stops at the FRAME, and the parse error says so.)
+   * Python's own unpickler rejects these; CPython's C unpickler before the 2026 fix
+   * (python/cpython#154848) ran different opcodes from a file than a linear reader sees.
+   */
+  frameViolations: FrameViolation[];
+  /** Imports and calls seen only when the file is read as CPython's C unpickler reads a file object. */
+  framedOnly: number;
 }
+
+export interface FrameViolation {
+  kind: "read-past-frame" | "frame-inside-frame";
+  /** The FRAME opcode. */
+  frameOffset: number;
+  declaredLength: number;
+  /** The opcode whose read crossed the boundary (or the second FRAME). */
+  offset: number;
+  message: string;
+  pickle: number;
+}
+
+/**
+ * How frames are read. linear: every opcode after the other, frames ignored (pickle.loads on
+ * bytes, and what pickletools shows). file: CPython's C unpickler reading a file object without
+ * peek() (io.BytesIO, as torch.load and joblib pass it): a FRAME fills its buffer with exactly the
+ * frame, and a read longer than what is left of the buffer drops the rest of it and continues
+ * after the frame.
+ */
+export type FrameMode = "linear" | "file";
 
 export interface PickleLimits {
   /** Largest memo the simulation keeps (entries); a hostile pickle can make it grow with its size. */
@@ -193,6 +223,7 @@ const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
 const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
 
 const MAX_EMBEDDED = 64;
+const MAX_FRAME_VIOLATIONS = 16;
 /** Longest import name decoded; Python resolves dotted names of any length, so this is generous. */
 const MAX_NAME = 1 << 20;
 
@@ -256,14 +287,38 @@ export function analysePickles(
   start = 0,
   limits: PickleLimits = DEFAULT_PICKLE_LIMITS,
 ): PickleAnalysis {
-  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [] };
+  const result = analyseIn(buf, start, limits, "linear");
+  if (result.frameViolations.length === 0 || result.limitExceeded) return result;
+  // The frames lie: also read the file the way CPython's C unpickler reads a file object, and keep
+  // whatever that shows and the linear read did not.
+  const framed = analyseIn(buf, start, limits, "file");
+  const key = (o: { offset: number }, extra: string): string => `${o.offset}:${extra}`;
+  const seenImports = new Set(result.imports.map((x) => key(x, `${x.module}.${x.name}`)));
+  const seenCalls = new Set(result.calls.map((x) => key(x, x.opcode)));
+  const seenEmbedded = new Set(result.embedded.map((x) => key(x, String(x.length))));
+  for (const x of framed.imports) {
+    if (seenImports.has(key(x, `${x.module}.${x.name}`)) || result.imports.length >= limits.maxEvents) continue;
+    result.imports.push(x);
+    result.framedOnly++;
+  }
+  for (const x of framed.calls) {
+    if (seenCalls.has(key(x, x.opcode)) || result.calls.length >= limits.maxEvents) continue;
+    result.calls.push(x);
+    result.framedOnly++;
+  }
+  for (const x of framed.embedded) if (!seenEmbedded.has(key(x, String(x.length))) && result.embedded.length < MAX_EMBEDDED) result.embedded.push(x);
+  return result;
+}
+
+function analyseIn(buf: Uint8Array, start: number, limits: PickleLimits, mode: FrameMode): PickleAnalysis {
+  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [], frameViolations: [], framedOnly: 0 };
   if (buf.length > 0xffffffff) {
     // Slots hold 32-bit offsets; callers cap in-memory pickles far below this.
     result.limitExceeded = "pickle larger than 4 GiB";
     result.error = { message: "pickle larger than 4 GiB", offset: start, pickle: 0 };
     return result;
   }
-  const machine = new Machine(buf, limits, result);
+  const machine = new Machine(buf, limits, result, mode);
   let pos = start;
   while (pos < buf.length) {
     const before = result.imports.length + result.calls.length;
@@ -300,6 +355,12 @@ class Machine {
   private memoSparse = new Map<number, { tag: number; off: number; len: number }>();
   private objs: Value[] = [];
   private i = 0;
+  /** End of the current frame's buffer; reads at or after it are unframed. */
+  private frameEnd = -1;
+  private frameStart = -1;
+  private frameLength = 0;
+  /** The frame already reported (one violation per frame). */
+  private frameReported = -1;
   private pickleIndex = 0;
   private lastTop = 0;
   /** The last dict items that described a joblib array (shape, dtype, alignment). */
@@ -309,6 +370,7 @@ class Machine {
     private readonly buf: Uint8Array,
     private readonly limits: PickleLimits,
     private readonly out: PickleAnalysis,
+    private readonly mode: FrameMode = "linear",
   ) {
     this.n = buf.length;
     this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -318,7 +380,24 @@ class Machine {
     throw new PickleFormatError(message, at);
   }
 
-  private need(count: number, at: number): void {
+  private frameViolation(kind: FrameViolation["kind"], at: number, message: string): void {
+    if (this.frameReported === this.frameStart || this.out.frameViolations.length >= MAX_FRAME_VIOLATIONS) return;
+    this.frameReported = this.frameStart;
+    this.out.frameViolations.push({ kind, frameOffset: this.frameStart, declaredLength: this.frameLength, offset: at, message, pickle: this.pickleIndex });
+  }
+
+  /**
+   * A read of `count` bytes that starts inside the current frame and ends after it. CPython's C
+   * unpickler reading a file drops the rest of its frame buffer and reads on after it, except for
+   * bytes objects, which it reads with readinto() from what is left of the buffer first.
+   */
+  private crossFrame(count: number, at: number, readInto: boolean): void {
+    this.frameViolation("read-past-frame", at, `the opcode at offset ${at} reads ${count} bytes from offset ${this.i}, past the frame's end at ${this.frameEnd}`);
+    if (this.mode === "file" && !readInto) this.i = this.frameEnd;
+  }
+
+  private need(count: number, at: number, readInto = false): void {
+    if (this.i < this.frameEnd && this.i + count > this.frameEnd) this.crossFrame(count, at, readInto);
     if (this.i + count > this.n) this.fail(`truncated: ${count} bytes needed at offset ${this.i}, ${this.n - this.i} left`, at);
   }
 
@@ -327,8 +406,18 @@ class Machine {
     return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
   }
 
+  /** Where the line argument at `this.i` ends (its newline), with frames applied. */
+  private lineEnd(at: number): number {
+    let j = this.view.indexOf(0x0a, this.i);
+    if (this.i < this.frameEnd && (j < 0 || j >= this.frameEnd)) {
+      this.crossFrame(j < 0 ? this.n - this.i : j + 1 - this.i, at, false);
+      if (this.mode === "file") j = this.view.indexOf(0x0a, this.i);
+    }
+    return j;
+  }
+
   private readLine(at: number): string {
-    const j = this.view.indexOf(0x0a, this.i);
+    const j = this.lineEnd(at);
     if (j < 0) this.fail("truncated: line argument without newline", at);
     const s = this.view.toString("utf8", this.i, j);
     this.i = j + 1;
@@ -337,7 +426,7 @@ class Machine {
 
   /** Skips a line argument without decoding it; returns its bounds. */
   private skipLine(at: number): number {
-    const j = this.view.indexOf(0x0a, this.i);
+    const j = this.lineEnd(at);
     if (j < 0) this.fail("truncated: line argument without newline", at);
     const s = this.i;
     this.i = j + 1;
@@ -614,7 +703,7 @@ class Machine {
     const kind = m[1]!;
     if (kind === "O") {
       // Object arrays: a whole pickle follows, which numpy.load unpickles.
-      const nested = new Machine(this.buf, this.limits, this.out).run(this.i, this.pickleIndex);
+      const nested = new Machine(this.buf, this.limits, this.out, this.mode).run(this.i, this.pickleIndex);
       if (!nested.ok) throw nested.error;
       this.i = nested.end;
       return;
@@ -637,6 +726,9 @@ class Machine {
   run(start: number, pickleIndex: number): Outcome {
     this.sp = 0;
     this.marks = [];
+    this.frameEnd = -1;
+    this.frameStart = -1;
+    this.frameReported = -1;
     this.memoDense = 0;
     this.memo.clear();
     this.memoSparse.clear();
@@ -667,11 +759,26 @@ class Machine {
           if (p > this.out.protocol) this.out.protocol = p;
           break;
         }
-        case 0x95 /* FRAME */:
-          // Frame lengths are advisory here: a frame that lies about its length must not hide opcodes.
+        case 0x95 /* FRAME */: {
+          // Both readings are simulated (see FrameMode); a frame that lies is a finding, and the
+          // opcodes either reading reaches are judged.
           this.need(8, at);
+          const length = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
+          const inside = this.i < this.frameEnd;
+          const fits = this.i + length <= this.frameEnd;
+          const prevStart = this.frameStart;
+          if (inside) {
+            this.frameViolation("frame-inside-frame", at, `a FRAME at offset ${at} opens before the frame at offset ${prevStart} ended at ${this.frameEnd}`);
+          }
+          if (this.mode === "file" && inside && !fits) this.i = this.frameEnd;
+          if (!(this.mode === "file" && inside && fits)) {
+            this.frameStart = at;
+            this.frameLength = length;
+            this.frameEnd = Math.min(this.i + length, Number.MAX_SAFE_INTEGER);
+          }
           break;
+        }
         case 0x2e /* STOP */:
           if (this.sp === 0) this.fail("STOP with an empty stack", at);
           return this.i;
@@ -804,7 +911,7 @@ class Machine {
         case 0x43 /* SHORT_BINBYTES */: {
           this.need(1, at);
           const len = buf[this.i++]!;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
@@ -814,7 +921,7 @@ class Machine {
           this.need(4, at);
           const len = this.u32(this.i);
           this.i += 4;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
@@ -825,7 +932,7 @@ class Machine {
           this.need(8, at);
           const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
