@@ -20,7 +20,7 @@ import { readGguf } from "./formats/gguf";
 import { readSafetensors } from "./formats/safetensors";
 import { parseSavedModel } from "./formats/savedmodel";
 import { buildPickleDocument } from "./pickle/document";
-import { analysePickles, looksLikePickle } from "./pickle/machine";
+import { analysePickles, DEFAULT_PICKLE_LIMITS, looksLikePickle } from "./pickle/machine";
 import { pickleRules } from "./pickle/rules";
 import { archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
 import { ggufTemplateInjection } from "./rules/gguf";
@@ -82,7 +82,7 @@ export function artifactOptions(ctx: ScanContext): ArtifactOptions {
 
 /** Runs the pickle rules over one pickle stream (and any pickles embedded in its byte strings). */
 export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Partial<FindingLocation>, mustBePickle: boolean, depth = 0): void {
-  const analysis = analysePickles(bytes);
+  const analysis = analysePickles(bytes, 0, DEFAULT_PICKLE_LIMITS, depth);
   if (analysis.pickles === 0 && analysis.imports.length === 0 && !mustBePickle) return;
   const shift = base.offset ?? 0;
   const doc = buildPickleDocument(analysis, artifactOptions(ctx).pickleAllow);
@@ -107,11 +107,27 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
       fingerprintKey: `pickle-parse:${shift}`,
     });
   }
-  // Byte strings that are pickles run when a nested loader (pickle.loads, torch.load) reads them.
+  // Strings and bytes that are pickles (raw, or base64 / hex / zlib encoded) run when a nested
+  // loader (pickle.loads(base64.b64decode(s)), torch.load) reads them. Raw ones keep file offsets;
+  // decoded ones are nested artifacts named after where the string is and how it was encoded.
   if (depth < MAX_EMBEDDED_DEPTH) {
     for (const e of analysis.embedded) {
-      scanPickleBytes(bytes.subarray(e.offset, e.offset + e.length), ctx, { ...base, offset: shift + e.offset }, false, depth + 1);
+      if (!e.data) {
+        scanPickleBytes(bytes.subarray(e.offset, e.offset + e.length), ctx, { ...base, offset: shift + e.offset }, false, depth + 1);
+        continue;
+      }
+      const { offset: _o, ...outer } = base;
+      const member = join(base.member, `@${shift + e.offset}.${e.encoding}.pkl`);
+      scanPickleBytes(e.data, ctx, { ...outer, member }, false, depth + 1);
     }
+  }
+  if (analysis.embeddedDropped > 0) {
+    ctx.report("aigis/limit-exceeded", {
+      message: `Pickle holds more than ${analysis.embedded.length} nested pickles in its strings; ${analysis.embeddedDropped} more were not scanned.`,
+      location: { ...base },
+      evidence: { limit: "nested pickles per pickle", value: analysis.embedded.length, dropped: analysis.embeddedDropped },
+      fingerprintKey: `pickle-nested-limit:${shift}`,
+    });
   }
 }
 

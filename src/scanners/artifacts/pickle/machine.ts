@@ -8,6 +8,7 @@
 // calls and tuples holding them are objects. An opcode-dense pickle of millions of values
 // therefore allocates almost nothing per value, and the memo costs 9 bytes per entry.
 
+import { findNestedPickle } from "./nested";
 import { OP, OPCODE_BY_BYTE } from "./opcodes";
 
 export interface GlobalRef {
@@ -86,8 +87,14 @@ export interface PickleAnalysis {
   trailingBytes: number;
   error?: PickleError;
   limitExceeded?: string;
-  /** Byte strings inside the pickle that are pickles themselves (arguments for nested loaders). */
-  embedded: Array<{ offset: number; length: number; pickle: number }>;
+  /**
+   * Strings and bytes objects inside the pickle that hold pickles themselves, raw or encoded
+   * (arguments for nested loaders). `offset`/`length` locate the string in the buffer; `data` is
+   * the decoded pickle when it was encoded.
+   */
+  embedded: EmbeddedPickle[];
+  /** Nested pickles found beyond the MAX_EMBEDDED kept. */
+  embeddedDropped: number;
   /**
    * FRAME opcodes whose declared length disagrees with the opcodes: a read that runs past the
    * frame's end, or a FRAME that opens before the previous one ended. (A frame longer than the
@@ -98,6 +105,15 @@ export interface PickleAnalysis {
   frameViolations: FrameViolation[];
   /** Imports and calls seen only when the file is read as CPython's C unpickler reads a file object. */
   framedOnly: number;
+}
+
+export interface EmbeddedPickle {
+  offset: number;
+  length: number;
+  pickle: number;
+  /** "raw", or how it was encoded ("base64", "hex+zlib", ...). */
+  encoding: string;
+  data?: Uint8Array;
 }
 
 export interface FrameViolation {
@@ -223,6 +239,9 @@ const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
 const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
 
 const MAX_EMBEDDED = 64;
+/** Pickles inside strings inside pickles: how deep the search goes. */
+const MAX_NESTING = 4;
+const NESTED_PROBE_LIMITS: PickleLimits = { maxMemoEntries: 1_000_000, maxStackDepth: 1_000_000, maxEvents: 1000 };
 const MAX_FRAME_VIOLATIONS = 16;
 /** Longest import name decoded; Python resolves dotted names of any length, so this is generous. */
 const MAX_NAME = 1 << 20;
@@ -286,12 +305,13 @@ export function analysePickles(
   buf: Uint8Array,
   start = 0,
   limits: PickleLimits = DEFAULT_PICKLE_LIMITS,
+  depth = 0,
 ): PickleAnalysis {
-  const result = analyseIn(buf, start, limits, "linear");
+  const result = analyseIn(buf, start, limits, "linear", depth);
   if (result.frameViolations.length === 0 || result.limitExceeded) return result;
   // The frames lie: also read the file the way CPython's C unpickler reads a file object, and keep
   // whatever that shows and the linear read did not.
-  const framed = analyseIn(buf, start, limits, "file");
+  const framed = analyseIn(buf, start, limits, "file", depth);
   const key = (o: { offset: number }, extra: string): string => `${o.offset}:${extra}`;
   const seenImports = new Set(result.imports.map((x) => key(x, `${x.module}.${x.name}`)));
   const seenCalls = new Set(result.calls.map((x) => key(x, x.opcode)));
@@ -310,15 +330,15 @@ export function analysePickles(
   return result;
 }
 
-function analyseIn(buf: Uint8Array, start: number, limits: PickleLimits, mode: FrameMode): PickleAnalysis {
-  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [], frameViolations: [], framedOnly: 0 };
+function analyseIn(buf: Uint8Array, start: number, limits: PickleLimits, mode: FrameMode, depth: number): PickleAnalysis {
+  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [], embeddedDropped: 0, frameViolations: [], framedOnly: 0 };
   if (buf.length > 0xffffffff) {
     // Slots hold 32-bit offsets; callers cap in-memory pickles far below this.
     result.limitExceeded = "pickle larger than 4 GiB";
     result.error = { message: "pickle larger than 4 GiB", offset: start, pickle: 0 };
     return result;
   }
-  const machine = new Machine(buf, limits, result, mode);
+  const machine = new Machine(buf, limits, result, mode, depth);
   let pos = start;
   while (pos < buf.length) {
     const before = result.imports.length + result.calls.length;
@@ -371,6 +391,8 @@ class Machine {
     private readonly limits: PickleLimits,
     private readonly out: PickleAnalysis,
     private readonly mode: FrameMode = "linear",
+    /** Nesting of this pickle inside others' strings; nested pickles are only looked for above MAX_NESTING. */
+    private readonly depth = 0,
   ) {
     this.n = buf.length;
     this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -648,11 +670,35 @@ class Machine {
     this.pushValue(this.addCall(callee, args, opcode, at), at);
   }
 
-  private noteBytes(off: number, len: number): void {
-    // Byte strings that are pickles themselves are what nested loaders (pickle.loads, torch.load) read.
-    if (len >= 4 && this.out.embedded.length < MAX_EMBEDDED && this.buf[off] === OP.PROTO && this.buf[off + 1]! >= 2 && this.buf[off + 1]! <= 5 && this.buf[off + len - 1] === OP.STOP) {
-      this.out.embedded.push({ offset: off, length: len, pickle: this.pickleIndex });
+  /**
+   * A string or bytes object that holds a pickle (raw, base64, hex, zlib, in layers) is what a
+   * nested loader (pickle.loads, torch.load) runs. Candidates are confirmed by parsing them, so
+   * text that merely starts like a pickle cannot crowd out a real one.
+   */
+  private noteBytes(off: number, len: number, decoded?: Uint8Array): void {
+    if (len < 4 || this.depth >= MAX_NESTING) return;
+    const value = decoded ?? this.buf.subarray(off, off + len);
+    const found = findNestedPickle(value);
+    if (!found) return;
+    const probe = analysePickles(found.data, 0, NESTED_PROBE_LIMITS, this.depth + 1);
+    if (probe.pickles === 0 && probe.imports.length === 0) return;
+    if (this.out.embedded.length >= MAX_EMBEDDED) {
+      this.out.embeddedDropped++;
+      return;
     }
+    const raw = found.encoding === "raw" && decoded === undefined;
+    this.out.embedded.push({ offset: off, length: len, pickle: this.pickleIndex, encoding: found.encoding, ...(raw ? {} : { data: found.data }) });
+  }
+
+  /** A unicode string: pickle bytes smuggled as latin-1 text (`_codecs.encode(u'\x80\x04...', 'latin1')`) are UTF-8 in the file. */
+  private noteUnicode(off: number, len: number): void {
+    if (len < 8) return;
+    if (this.buf[off] === 0xc2 && this.buf[off + 1] === 0x80) {
+      const text = this.view.toString("utf8", off, off + len);
+      this.noteBytes(off, len, Buffer.from(text, "latin1"));
+      return;
+    }
+    this.noteBytes(off, len);
   }
 
   private bytesAre(off: number, len: number, key: Uint8Array): boolean {
@@ -703,7 +749,7 @@ class Machine {
     const kind = m[1]!;
     if (kind === "O") {
       // Object arrays: a whole pickle follows, which numpy.load unpickles.
-      const nested = new Machine(this.buf, this.limits, this.out, this.mode).run(this.i, this.pickleIndex);
+      const nested = new Machine(this.buf, this.limits, this.out, this.mode, this.depth).run(this.i, this.pickleIndex);
       if (!nested.ok) throw nested.error;
       this.i = nested.end;
       return;
@@ -857,16 +903,21 @@ class Machine {
           } catch {
             this.fail("STRING argument is not a quoted string", at);
           }
+          if (s.length >= 8) this.noteBytes(at, this.i - at, Buffer.from(s, "latin1"));
           this.pushValue(s, at);
           break;
         }
-        case 0x56 /* UNICODE */:
-          this.pushValue(unescapeRawUnicode(this.readLine(at)), at);
+        case 0x56 /* UNICODE */: {
+          const s = unescapeRawUnicode(this.readLine(at));
+          if (s.length >= 8) this.noteBytes(at, this.i - at, Buffer.from(s, "latin1"));
+          this.pushValue(s, at);
           break;
+        }
         case 0x55 /* SHORT_BINSTRING */: {
           this.need(1, at);
           const len = buf[this.i++]!;
           this.need(len, at);
+          if (len >= 8) this.noteBytes(this.i, len);
           this.pushSlot(T_LATIN1, this.i, len, at);
           this.i += len;
           break;
@@ -877,6 +928,7 @@ class Machine {
           this.i += 4;
           if (len > 0x7fffffff) this.fail("BINSTRING with negative length", at);
           this.need(len, at);
+          if (len >= 8) this.noteBytes(this.i, len);
           this.pushSlot(T_LATIN1, this.i, len, at);
           this.i += len;
           break;
@@ -885,6 +937,7 @@ class Machine {
           this.need(1, at);
           const len = buf[this.i++]!;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
@@ -894,6 +947,7 @@ class Machine {
           const len = this.u32(this.i);
           this.i += 4;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
@@ -903,6 +957,7 @@ class Machine {
           const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
