@@ -252,6 +252,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   const names = listing.entries.map((e) => e.localName ?? e.name);
   const keras = names.includes("config.json") && (names.includes("metadata.json") || names.some((n) => n.endsWith(".weights.h5")));
   const kerasDoc: KerasDocument = { container: "keras-zip", config: undefined, pythonMembers: [] };
+  const encrypted: Array<{ name: string; scheme: "AES" | "ZipCrypto" }> = [];
   for (const entry of listing.entries) {
     const isSymlink = (entry.unixMode & 0o170000) === 0o120000;
     const displayName = entry.name;
@@ -275,6 +276,12 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     }
     if (keras && /\.py$/i.test(entry.localName ?? entry.name)) kerasDoc.pythonMembers.push(entry.localName ?? entry.name);
     if ((entry.flags & 0x01) !== 0) {
+      const scheme = await genuineEncryption(file, entry);
+      if (scheme) {
+        // Password-protected: a protection state (the protection scanner records it), not a trick.
+        encrypted.push({ name: entry.localName ?? entry.name, scheme });
+        continue;
+      }
       anomalies.push({ kind: "encrypted-flag", message: `member ${JSON.stringify(entry.name)} is flagged as encrypted but is read as stored data, as PyTorch does`, member: entry.name, offset: entry.localHeaderOffset });
     }
     try {
@@ -327,7 +334,37 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   }
   doc.anomalies = anomalies;
   w.ctx.runRules(archiveRules, doc, at(prefix));
+  if (encrypted.length > 0) {
+    const files = listing.entries.filter((e) => !e.name.endsWith("/")).length;
+    const schemes = [...new Set(encrypted.map((e) => e.scheme))].join(" and ");
+    const names = encrypted.slice(0, 5).map((e) => e.name);
+    w.ctx.report("aigis/unsupported-format", {
+      message: `${prefix ? `Member ${prefix}` : "The zip"} is password-protected (${schemes}): ${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${names.join(", ")}${encrypted.length > names.length ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them.`,
+      location: at(prefix),
+      evidence: { kind: "encrypted-zip", schemes: [...new Set(encrypted.map((e) => e.scheme))], encryptedMembers: encrypted.length, members: files, names },
+      fingerprintKey: `encrypted-zip:${prefix ?? ""}`,
+    });
+  }
   if (keras) w.ctx.runRules(kerasRules, kerasDoc, at(prefix));
+}
+
+/**
+ * Whether a member flagged as encrypted really is (AES, method 99; or ZipCrypto, whose 12-byte
+ * header makes a stored member 12 bytes longer and whose ciphertext does not inflate), as
+ * opposed to the flag set on plain data, which PyTorch's reader ignores and loads.
+ */
+async function genuineEncryption(file: RandomAccessFile, entry: ZipEntry): Promise<"AES" | "ZipCrypto" | undefined> {
+  if (entry.method === 99) return "AES";
+  let head: Buffer;
+  try {
+    head = await peekZipEntry(file, entry, PEEK_BYTES);
+  } catch {
+    // Deflated (or other) data that does not decode as plaintext: ciphertext.
+    return entry.method === 0 ? undefined : "ZipCrypto";
+  }
+  if (entry.method !== 0 || entry.compressedSize !== entry.uncompressedSize + 12) return undefined;
+  // Stored with room for the ZipCrypto header: ciphertext, unless the bytes read as something aigis reads.
+  return (await sniffMember(head, entry.compressedSize)) === undefined && !looksLikePickle(head, entry.compressedSize) ? "ZipCrypto" : undefined;
 }
 
 async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefined, depth: number): Promise<void> {
