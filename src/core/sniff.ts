@@ -290,6 +290,7 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
   if (size === 0) return "unknown";
   if (startsWith(head, "PK\x03\x04") || startsWith(head, "PK\x05\x06")) return zipKind(file);
   if (startsWith(head, [0x1f, 0x8b])) return "gzip";
+  if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return "7z";
   if (startsWith(head, "BZh") && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39) return "bzip2";
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return "xz";
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return "zstd";

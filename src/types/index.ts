@@ -65,6 +65,7 @@ export const TARGET_KINDS = [
   "pytorch-zip",
   "zip",
   "tar",
+  "7z",
   "gzip",
   "bzip2",
   "xz",

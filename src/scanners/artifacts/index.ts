@@ -10,6 +10,7 @@ import { CatalogError, formatAjvErrors, schemaValidator } from "../../core/catal
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
 import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
+import { decodeFolder, listSevenZip, SevenZipError, SevenZipLimitError, type SevenZipEntry } from "./archive/sevenzip";
 import { listTar, TarError } from "./archive/tar";
 import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
@@ -32,7 +33,7 @@ import { tfUnsafeOp } from "./rules/tensorflow";
 /** Member names that loaders unpickle whatever their content looks like. */
 const PICKLE_MEMBER = /\.(pkl|pickle|pt|pth|joblib|sav|ckpt)$/i;
 /** Kinds worth reading in full when found inside an archive or stream. */
-const CONTAINER_KINDS: ReadonlySet<TargetKind> = new Set<TargetKind>(["pickle", "pytorch-zip", "zip", "tar", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "gguf", "safetensors", "onnx", "tf-saved-model"]);
+const CONTAINER_KINDS: ReadonlySet<TargetKind> = new Set<TargetKind>(["pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "gguf", "safetensors", "onnx", "tf-saved-model"]);
 const PEEK_BYTES = 64 * 1024;
 const MAX_EMBEDDED_DEPTH = 4;
 
@@ -152,6 +153,8 @@ async function scanKind(w: Walk, file: RandomAccessFile, kind: TargetKind, membe
       return scanZip(w, file, member, depth);
     case "tar":
       return scanTar(w, file, member, depth);
+    case "7z":
+      return scanSevenZip(w, file, member, depth);
     case "gzip":
     case "bzip2":
     case "xz":
@@ -395,6 +398,88 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
   w.ctx.runRules(archiveRules, doc, at(prefix));
 }
 
+/**
+ * 7z: listed from its header, folders decoded in memory (bounded by the declared sizes, which
+ * the decoders respect), members sniffed and scanned like zip and tar members. What cannot be
+ * read (AES, coder chains aigis does not decode) is said, never skipped silently.
+ */
+async function scanSevenZip(w: Walk, file: RandomAccessFile, prefix: string | undefined, depth: number): Promise<void> {
+  let listing;
+  try {
+    listing = await listSevenZip(file, w.limits.maxArchiveEntries);
+  } catch (e) {
+    if (!(e instanceof SevenZipError)) throw e;
+    return parseError(w, prefix, "7z", e.message);
+  }
+  if (listing.headerEncrypted) {
+    w.ctx.report("aigis/unsupported-format", {
+      message: `${prefix ? `Member ${prefix}` : "The 7z archive"} is password-protected with encrypted headers (7z AES): neither its member names nor their content can be read without the password; scan the decrypted files before loading them.`,
+      location: at(prefix),
+      evidence: { kind: "encrypted-7z", schemes: ["7zAES"], headerEncrypted: true },
+      fingerprintKey: `encrypted-7z:${prefix ?? ""}`,
+    });
+    return;
+  }
+  for (const a of listing.anomalies) parseError(w, prefix, "7z", a);
+  const doc = newArchiveDoc(w, "7z");
+  doc.entryLimitHit = listing.truncated;
+  const byFolder = new Map<number, SevenZipEntry[]>();
+  for (const entry of listing.entries) {
+    const f = listing.folders[entry.folder];
+    const share = f && f.unpackSize > 0 ? Math.max(1, Math.round((f.packSizes.reduce((a, b) => a + b, 0) * entry.size) / f.unpackSize)) : entry.size;
+    const unixMode = entry.attributes !== undefined && (entry.attributes & 0x8000) !== 0 ? entry.attributes >>> 16 : 0;
+    const type = entry.isDir ? "dir" : (unixMode & 0o170000) === 0o120000 ? "symlink" : "file";
+    doc.members.push({ name: entry.name, type, compressedSize: share, uncompressedSize: entry.size, offset: f?.packOffset ?? 0 });
+    if (entry.folder < 0 || entry.isDir) continue;
+    const list = byFolder.get(entry.folder) ?? [];
+    list.push(entry);
+    byFolder.set(entry.folder, list);
+  }
+  const encrypted: string[] = [];
+  for (const [index, entries] of byFolder) {
+    const folder = listing.folders[index]!;
+    if (folder.encrypted) {
+      encrypted.push(...entries.map((e) => e.name));
+      continue;
+    }
+    const cap = Math.min(w.limits.maxInMemoryBytes, w.limits.maxArchiveTotalBytes - w.expanded);
+    let out: Buffer;
+    try {
+      out = await decodeFolder(file, folder, cap);
+    } catch (e) {
+      if (e instanceof SevenZipLimitError) {
+        for (const entry of entries) doc.expansionLimitHit.push({ member: entry.name, limit: cap });
+        continue;
+      }
+      if (!(e instanceof SevenZipError)) throw e;
+      parseError(w, join(prefix, entries[0]!.name), "7z member", `${e.message}${entries.length > 1 ? ` (with ${entries.length - 1} more members of the same solid block)` : ""}`);
+      continue;
+    }
+    w.expanded += out.length;
+    for (const entry of entries) {
+      if (entry.offsetInFolder + entry.size > out.length) {
+        parseError(w, join(prefix, entry.name), "7z member", "the member runs past its decoded block");
+        continue;
+      }
+      const bytes = out.subarray(entry.offsetInFolder, entry.offsetInFolder + entry.size);
+      const named = PICKLE_MEMBER.test(entry.name);
+      const hinted = named ? "pickle" : await sniffMember(bytes.subarray(0, PEEK_BYTES), entry.size);
+      if (!hinted) continue;
+      await scanMemberBytes(w, Buffer.from(bytes), hinted, named, join(prefix, entry.name), depth, entry.name);
+    }
+  }
+  w.ctx.runRules(archiveRules, doc, at(prefix));
+  if (encrypted.length > 0) {
+    const files = listing.entries.filter((e) => !e.isDir && e.folder >= 0).length;
+    w.ctx.report("aigis/unsupported-format", {
+      message: `${prefix ? `Member ${prefix}` : "The 7z archive"} is password-protected (7z AES): ${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${encrypted.slice(0, 5).join(", ")}${encrypted.length > 5 ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them.`,
+      location: at(prefix),
+      evidence: { kind: "encrypted-7z", schemes: ["7zAES"], encryptedMembers: encrypted.length, members: files },
+      fingerprintKey: `encrypted-7z:${prefix ?? ""}`,
+    });
+  }
+}
+
 async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression, member: string | undefined, depth: number, name: string): Promise<void> {
   const input = await readAll(w, file, member, `${kind} stream`);
   if (!input) return;
@@ -472,7 +557,7 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
 
 export const artifactScanner: Scanner = {
   id: "artifacts",
-  kinds: ["pickle", "pytorch-zip", "zip", "tar", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
+  kinds: ["pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
   ruleIds: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection].map((r) => r.id),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
