@@ -66,9 +66,28 @@ function protobufFields(head: Buffer, totalSize: number): Array<{ field: number;
   return fields;
 }
 
+/**
+ * A SavedModel whose first field is meta_graphs (2): proto3 omits a schema version of 0, and
+ * nothing stops a writer from putting the version last. Only fields 1 (varint) and 2 (message),
+ * and the first meta graph holds MetaGraphDef fields (meta_info_def, graph_def, saver_def, ...).
+ */
+function sniffSavedModelWithoutVersion(head: Buffer, size: number): TargetKind | undefined {
+  const fields = protobufFields(head, size);
+  if (!fields || fields.length === 0) return undefined;
+  if (!fields.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2))) return undefined;
+  const len = varint(head, 1);
+  if (!len || len.value === 0) return undefined;
+  const inner = protobufFields(head.subarray(len.next, Math.min(head.length, len.next + len.value)), len.value);
+  if (!inner || inner.length === 0) return undefined;
+  const numbers = new Set(inner.map((f) => f.field));
+  if (!inner.every((f) => f.field >= 1 && f.field <= 9 && f.wire === 2) || !(numbers.has(1) || numbers.has(2))) return undefined;
+  return "tf-saved-model";
+}
+
 function sniffProtobuf(head: Buffer, size: number): TargetKind | undefined {
   // ONNX ModelProto starts with ir_version (field 1, varint) and carries graph (7) / opset_import (8).
   // TensorFlow SavedModel starts with saved_model_schema_version (1) then meta_graphs (2) only.
+  if (head[0] === 0x12) return sniffSavedModelWithoutVersion(head, size);
   if (head[0] !== 0x08) return undefined;
   const fields = protobufFields(head, size);
   if (!fields || fields.length < 2) return undefined;

@@ -6,7 +6,7 @@
 import type { FindingLocation, TargetKind } from "../../types";
 import type { Limits, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { crc32 } from "node:zlib";
-import { CatalogError, formatAjvErrors, schemaValidator } from "../../core/catalog";
+import { CatalogError, formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
 import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
@@ -555,11 +555,36 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
 }
 
+/**
+ * A file whose name says model (`.pt`, `.pkl`, `.onnx`, ... from rules/lists/model-files.json) but
+ * whose content is no format aigis reads: a parse error, never a silent pass.
+ */
+function reportUnreadableModel(file: ScanFile, ctx: ScanContext): void {
+  const dot = file.uri.lastIndexOf(".");
+  if (dot < 0 || dot < file.uri.lastIndexOf("/")) return;
+  const ext = file.uri.slice(dot + 1).toLowerCase();
+  const known = modelExtensions().get(ext);
+  if (!known) return;
+  const first = file.head.subarray(0, 8).toString("hex");
+  ctx.report("aigis/parse-error", {
+    message: `The file is named as a ${known} (.${ext}) but its content is ${file.kind === "text" ? "text" : "no format aigis reads"} (first bytes ${first || "none"}), so no model check ran on it.`,
+    evidence: { format: known, reason: `content sniffed as ${file.kind}`, extension: ext, firstBytes: first },
+    fingerprintKey: `unreadable-model:${ext}`,
+  });
+}
+
+let extensionsCache: Map<string, string> | undefined;
+function modelExtensions(): Map<string, string> {
+  extensionsCache ??= new Map(loadRulesData<{ extensions: Array<{ ext: string; format: string }> }>("lists/model-files.json", "model-files").extensions.map((e) => [e.ext, e.format]));
+  return extensionsCache;
+}
+
 export const artifactScanner: Scanner = {
   id: "artifacts",
-  kinds: ["pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
+  kinds: ["unknown", "text", "pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
   ruleIds: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection].map((r) => r.id),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
+    if (file.kind === "unknown" || file.kind === "text") return reportUnreadableModel(file, ctx);
     const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
   },

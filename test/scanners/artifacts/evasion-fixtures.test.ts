@@ -14,6 +14,7 @@ interface Entry {
   nested?: string;
   encrypted?: string;
   callable?: string;
+  rule?: string;
 }
 const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as Record<"malicious" | "benign" | "review", Record<string, Entry>>;
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
@@ -69,6 +70,10 @@ describe("review", () => {
     expect(f.message).toContain("add `__main__.TinyNet` to `scanners.artifacts.pickleAllow`");
   });
 
+  it.each(Object.entries(manifest.review).filter(([, e]) => e.rule))("%s (%s) is reported, not passed silently", (name, e) => {
+    expect(findingsFor(`review/${name}`).map((f) => f.ruleId)).toContain(e.rule);
+  });
+
   it("allowing the class in config clears it", async () => {
     const { report: allowed } = await runScan({ paths: ["review/torch-custom-class.pt"], cwd: DIR, jobs: 1, config: { scanners: { artifacts: { pickleAllow: ["__main__.TinyNet"] } } } });
     expect(allowed.findings.filter((f) => RANK[f.severity] <= RANK.medium)).toEqual([]);
@@ -79,7 +84,14 @@ describe("every file", () => {
   it("has its kind recognised and no scanner crash", () => {
     const crashes = report.findings.filter((f) => /could not finish reading|stopped its worker/.test(f.message));
     expect(crashes.map((f) => f.message)).toEqual([]);
-    for (const t of report.targets) expect({ uri: t.uri, kind: t.kind }).toEqual({ uri: t.uri, kind: expect.not.stringMatching(/^(unknown|text)$/) });
+    const unreadable = new Set(Object.entries(manifest.review).filter(([, e]) => e.rule).map(([n]) => `review/${n}`));
+    for (const t of report.targets.filter((x) => !unreadable.has(x.uri))) expect({ uri: t.uri, kind: t.kind }).toEqual({ uri: t.uri, kind: expect.not.stringMatching(/^(unknown|text)$/) });
+  });
+
+  it("recognises 7z archives and SavedModels that do not start with the schema version", () => {
+    const kind = (uri: string) => report.targets.find((t) => t.uri === uri)?.kind;
+    for (const name of ["malicious/savedmodel-no-version/saved_model.pb", "malicious/savedmodel-version-last/saved_model.pb", "benign/savedmodel-no-version/saved_model.pb"]) expect(kind(name)).toBe("tf-saved-model");
+    for (const name of ["benign/checkpoint-lzma2.7z", "malicious/evil-pickle.7z", "benign/encrypted-headers.7z"]) expect(kind(name)).toBe("7z");
   });
 
   it("never runs a payload (no canary file appears)", () => {
