@@ -1,6 +1,6 @@
 import type { RuleModule } from "../../../../core/rule";
 import type { PickleCall, Value } from "../machine";
-import { groupImports, type PickleDocument } from "../document";
+import { groupImports, plainReconstructClass, type PickleDocument } from "../document";
 
 const MAX_LISTED = 10;
 const PLAIN_ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -31,6 +31,12 @@ export const pickleCodeExecution: RuleModule<PickleDocument> = {
       const j = g.first.judgement;
       if (j.verdict !== "deny") continue;
       if (j.resolved === "builtins.getattr" && g.calls.length > 0 && g.calls.every((c) => isBoundMethodLookup(c, (o) => allowedAt.has(o)))) continue;
+      // Protocol 0/1 instances: object.__new__(cls) runs nothing; cls itself is judged as called by pickle-unknown-import.
+      if (j.resolved === "copyreg._reconstructor") {
+        // BUILD on the instance it made sets that instance's state (judged with its class).
+        const calls = g.calls.filter((c) => !(c.opcode === "BUILD" && c.on === "call-result"));
+        if (calls.length > 0 && calls.every((c) => plainReconstructClass(c) !== undefined)) continue;
+      }
       const called = g.calls.length > 0;
       const written = `${g.first.module}.${g.first.name}`;
       const how = called ? `and calls it as ${g.calls[0]!.chain}` : "(imported; any later call or attribute use runs it)";
