@@ -45,8 +45,27 @@ function looksRaw(v: Uint8Array): boolean {
 
 const B64 = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=") B64[c.charCodeAt(0)] = 1;
+/** Base64 digit values (both alphabets), 255 for anything else. */
+const B64_VALUE = new Uint8Array(256).fill(255);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, k) => (B64_VALUE[c.charCodeAt(0)] = k));
+B64_VALUE[0x2d] = 62;
+B64_VALUE[0x5f] = 63;
 const HEX = new Uint8Array(256);
 for (const c of "0123456789abcdefABCDEF") HEX[c.charCodeAt(0)] = 1;
+const hexValue = (b: number): number => (b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x57);
+
+/** The first two bytes the text at `v` decodes to, computed without allocating (most strings are rejected here). */
+function headOf(v: Uint8Array, encoding: "hex" | "base64"): Uint8Array | undefined {
+  if (encoding === "hex") {
+    if (!HEX[v[0]!] || !HEX[v[1]!] || !HEX[v[2]!] || !HEX[v[3]!]) return undefined;
+    return Uint8Array.of((hexValue(v[0]!) << 4) | hexValue(v[1]!), (hexValue(v[2]!) << 4) | hexValue(v[3]!));
+  }
+  const a = B64_VALUE[v[0]!]!;
+  const b = B64_VALUE[v[1]!]!;
+  const c = B64_VALUE[v[2]!]!;
+  if (a === 255 || b === 255 || c === 255) return undefined;
+  return Uint8Array.of((a << 2) | (b >> 4), ((b & 15) << 4) | (c >> 2));
+}
 
 function all(v: Uint8Array, table: Uint8Array, end: number): boolean {
   for (let k = 0; k <= end; k++) if (!table[v[k]!] && !isWhite(v[k]!)) return false;
@@ -56,9 +75,9 @@ function all(v: Uint8Array, table: Uint8Array, end: number): boolean {
 function decodeBase64(v: Uint8Array): Uint8Array | undefined {
   const end = lastNonWhite(v);
   if (end + 1 < MIN_LENGTH) return undefined;
-  // The first four characters decode to the first three bytes: a pickle, or a further layer.
-  const head = Buffer.from(Buffer.from(v.buffer, v.byteOffset, 4).toString("latin1"), "base64");
-  if (head.length < 2 || !startsLikeLayer(head)) return undefined;
+  // The first characters decode to the first bytes: a pickle, or a further layer.
+  const head = headOf(v, "base64");
+  if (!head || !startsLikeLayer(head)) return undefined;
   if (!all(v, B64, end)) return undefined;
   const text = Buffer.from(v.buffer, v.byteOffset, end + 1).toString("latin1");
   return Buffer.from(text, /[-_]/.test(text) ? "base64url" : "base64");
@@ -67,8 +86,8 @@ function decodeBase64(v: Uint8Array): Uint8Array | undefined {
 function decodeHex(v: Uint8Array): Uint8Array | undefined {
   const end = lastNonWhite(v);
   if (end + 1 < MIN_LENGTH || (end + 1) % 2 !== 0) return undefined;
-  const head = Buffer.from(Buffer.from(v.buffer, v.byteOffset, 4).toString("latin1"), "hex");
-  if (head.length < 2 || !startsLikeLayer(head)) return undefined;
+  const head = headOf(v, "hex");
+  if (!head || !startsLikeLayer(head)) return undefined;
   if (!all(v, HEX, end)) return undefined;
   return Buffer.from(Buffer.from(v.buffer, v.byteOffset, end + 1).toString("latin1"), "hex");
 }
