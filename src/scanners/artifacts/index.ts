@@ -3,12 +3,12 @@
 // document its rules check, and whatever it contains (zip and tar members, compressed
 // streams, object arrays) is walked in turn, in memory, to maxArchiveDepth.
 
-import type { FindingLocation, TargetKind } from "../../types";
-import type { Limits, ScanContext, ScanFile, Scanner } from "../../core/rule";
+import type { FindingLocation, Limits, RandomAccessFile, ScanContext, ScanFile, ScannerPlugin, TargetKind } from "../../types";
 import { crc32 } from "node:zlib";
-import { CatalogError, formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
-import { BufferFile, type RandomAccessFile } from "../../core/random-access";
-import { sniffKind } from "../../core/sniff";
+import { loadRulesData, schemaJson } from "../../core/catalog";
+import { BufferFile } from "../../core/random-access";
+import { ARTIFACT_DETECTORS, ARTIFACT_FORMATS } from "./detect";
+import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { decodeFolder, listSevenZip, SevenZipError, SevenZipLimitError, type SevenZipEntry } from "./archive/sevenzip";
 import { listTar, TarError } from "./archive/tar";
@@ -48,16 +48,11 @@ const join = (prefix: string | undefined, name: string): string => (prefix ? `${
 const at = (member: string | undefined): Partial<FindingLocation> => (member ? { member } : {});
 
 function parseError(w: Walk, member: string | undefined, format: string, reason: string, offset?: number): void {
-  w.ctx.report("aigis/parse-error", {
-    message: `${member ? `Member ${member}` : "The file"} could not be read as ${format}: ${reason}.`,
-    location: { ...at(member), ...(offset !== undefined ? { offset } : {}) },
-    evidence: { format, reason },
-    fingerprintKey: `${format}:${member ?? ""}`,
-  });
+  w.ctx.parseError({ format, reason, location: { ...at(member), ...(offset !== undefined ? { offset } : {}) }, key: `${format}:${member ?? ""}` });
 }
 
-function limitExceeded(w: Walk, member: string | undefined, message: string, limit: string, value: number): void {
-  w.ctx.report("aigis/limit-exceeded", { message, location: at(member), evidence: { limit, value }, fingerprintKey: `${limit}:${member ?? ""}` });
+function limitExceeded(w: Walk, member: string | undefined, what: string, limit: string, value: number): void {
+  w.ctx.limitExceeded({ what, limit, value, location: at(member), key: `${limit}:${member ?? ""}` });
 }
 
 export interface ArtifactOptions {
@@ -65,20 +60,10 @@ export interface ArtifactOptions {
   pickleAllow: string[];
 }
 
-const optionsCache = new WeakMap<object, ArtifactOptions>();
-/** `scanners.artifacts` from the config, validated by rules/schemas/artifact-options.schema.json. */
+/** `scanners.artifacts` from the config (validated by core against rules/schemas/artifact-options.schema.json). */
 export function artifactOptions(ctx: ScanContext): ArtifactOptions {
-  const raw = ctx.settings.scannerOptions["artifacts"];
-  if (raw === undefined || raw === null || typeof raw !== "object") return { pickleAllow: [] };
-  let cached = optionsCache.get(raw);
-  if (!cached) {
-    const validate = schemaValidator("artifact-options");
-    if (!validate(raw)) throw new CatalogError(`config scanners.artifacts is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
-    const o = raw as Partial<ArtifactOptions>;
-    cached = { pickleAllow: o.pickleAllow ?? [] };
-    optionsCache.set(raw, cached);
-  }
-  return cached;
+  const o = (ctx.options ?? {}) as Partial<ArtifactOptions>;
+  return { pickleAllow: o.pickleAllow ?? [] };
 }
 
 /** Runs the pickle rules over one pickle stream (and any pickles embedded in its byte strings). */
@@ -94,18 +79,22 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
   const { offset: _shifted, ...where } = base;
   ctx.runRules(pickleRules, doc, where);
   if (analysis.limitExceeded) {
-    ctx.report("aigis/limit-exceeded", {
-      message: `Pickle analysis stopped: ${analysis.limitExceeded}; opcodes after offset ${(analysis.error?.offset ?? analysis.end) + shift} were not checked.`,
-      location: { ...base, offset: (analysis.error?.offset ?? analysis.end) + shift },
-      evidence: { limit: analysis.limitExceeded },
-      fingerprintKey: `pickle-limit:${shift}`,
+    const stop = (analysis.error?.offset ?? analysis.end) + shift;
+    ctx.limitExceeded({
+      what: `Pickle analysis stopped (${analysis.limitExceeded}); opcodes after offset ${stop} were not checked`,
+      limit: "pickleMachine",
+      value: stop,
+      location: { ...base, offset: stop },
+      detail: { reason: analysis.limitExceeded },
+      key: `pickle-limit:${shift}`,
     });
   } else if (analysis.error) {
-    ctx.report("aigis/parse-error", {
-      message: `Pickle ${analysis.error.pickle + 1} is malformed at offset ${analysis.error.offset + shift}: ${analysis.error.message}.`,
+    ctx.parseError({
+      format: "pickle",
+      reason: `pickle ${analysis.error.pickle + 1} is malformed at offset ${analysis.error.offset + shift}: ${analysis.error.message}`,
       location: { ...base, offset: analysis.error.offset + shift },
-      evidence: { format: "pickle", reason: analysis.error.message, picklesRead: analysis.pickles },
-      fingerprintKey: `pickle-parse:${shift}`,
+      detail: { picklesRead: analysis.pickles },
+      key: `pickle-parse:${shift}`,
     });
   }
   // Strings and bytes that are pickles (raw, or base64 / hex / zlib encoded) run when a nested
@@ -123,11 +112,12 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
     }
   }
   if (analysis.embeddedDropped > 0) {
-    ctx.report("aigis/limit-exceeded", {
-      message: `Pickle holds more than ${analysis.embedded.length} nested pickles in its strings; ${analysis.embeddedDropped} more were not scanned.`,
+    ctx.limitExceeded({
+      what: `${analysis.embeddedDropped} more pickles nested in this pickle's strings were not scanned`,
+      limit: "nestedPicklesPerPickle",
+      value: analysis.embedded.length,
       location: { ...base },
-      evidence: { limit: "nested pickles per pickle", value: analysis.embedded.length, dropped: analysis.embeddedDropped },
-      fingerprintKey: `pickle-nested-limit:${shift}`,
+      key: `pickle-nested-limit:${shift}`,
     });
   }
 }
@@ -215,9 +205,9 @@ function newArchiveDoc(w: Walk, format: ArchiveDocument["format"]): ArchiveDocum
 }
 
 /** What a member holds, from its first bytes; undefined when it is nothing aigis reads. */
-async function sniffMember(head: Buffer, size: number): Promise<TargetKind | undefined> {
+async function sniffMember(w: Walk, head: Buffer, size: number): Promise<TargetKind | undefined> {
   // A head stands in for the whole member; zip kinds need the whole member and are re-sniffed after reading.
-  const kind = await sniffKind(head, new BufferFile(head));
+  const kind = await w.ctx.sniff(head, new BufferFile(head));
   if (kind === "pickle" || CONTAINER_KINDS.has(kind)) return kind;
   if (head.length < size && looksLikePickle(head, size)) return "pickle";
   return undefined;
@@ -225,7 +215,7 @@ async function sniffMember(head: Buffer, size: number): Promise<TargetKind | und
 
 async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | undefined, named: boolean, member: string, depth: number, name: string): Promise<void> {
   const file = new BufferFile(bytes);
-  let kind = await sniffKind(bytes.subarray(0, PEEK_BYTES), file);
+  let kind = await w.ctx.sniff(bytes.subarray(0, PEEK_BYTES), file);
   if (!CONTAINER_KINDS.has(kind) && hinted === "pickle") kind = "pickle";
   if (!CONTAINER_KINDS.has(kind)) return;
   if (kind === "pickle" && !named) {
@@ -279,7 +269,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     }
     if (keras && /\.py$/i.test(entry.localName ?? entry.name)) kerasDoc.pythonMembers.push(entry.localName ?? entry.name);
     if ((entry.flags & 0x01) !== 0) {
-      const scheme = await genuineEncryption(file, entry);
+      const scheme = await genuineEncryption(w, file, entry);
       if (scheme) {
         // Password-protected: a protection state (the protection scanner records it), not a trick.
         encrypted.push({ name: entry.localName ?? entry.name, scheme });
@@ -295,7 +285,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       if (!named && !isConfig && entry.method !== 12 && entry.method !== 14) {
         const peek = await peekZipEntry(file, entry, PEEK_BYTES).catch(() => undefined);
         if (!peek) continue;
-        hinted = await sniffMember(peek, entry.uncompressedSize);
+        hinted = await sniffMember(w, peek, entry.uncompressedSize);
         if (!hinted) continue;
       }
       const remaining = w.limits.maxArchiveTotalBytes - w.expanded;
@@ -341,11 +331,11 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     const files = listing.entries.filter((e) => !e.name.endsWith("/")).length;
     const schemes = [...new Set(encrypted.map((e) => e.scheme))].join(" and ");
     const names = encrypted.slice(0, 5).map((e) => e.name);
-    w.ctx.report("aigis/unsupported-format", {
-      message: `${prefix ? `Member ${prefix}` : "The zip"} is password-protected (${schemes}): ${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${names.join(", ")}${encrypted.length > names.length ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them.`,
+    w.ctx.unsupportedFormat({
+      format: `password-protected zip (${schemes})`,
+      reason: `${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${names.join(", ")}${encrypted.length > names.length ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them`,
       location: at(prefix),
-      evidence: { kind: "encrypted-zip", schemes: [...new Set(encrypted.map((e) => e.scheme))], encryptedMembers: encrypted.length, members: files, names },
-      fingerprintKey: `encrypted-zip:${prefix ?? ""}`,
+      key: `encrypted-zip:${prefix ?? ""}`,
     });
   }
   if (keras) w.ctx.runRules(kerasRules, kerasDoc, at(prefix));
@@ -356,7 +346,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
  * header makes a stored member 12 bytes longer and whose ciphertext does not inflate), as
  * opposed to the flag set on plain data, which PyTorch's reader ignores and loads.
  */
-async function genuineEncryption(file: RandomAccessFile, entry: ZipEntry): Promise<"AES" | "ZipCrypto" | undefined> {
+async function genuineEncryption(w: Walk, file: RandomAccessFile, entry: ZipEntry): Promise<"AES" | "ZipCrypto" | undefined> {
   if (entry.method === 99) return "AES";
   let head: Buffer;
   try {
@@ -367,7 +357,7 @@ async function genuineEncryption(file: RandomAccessFile, entry: ZipEntry): Promi
   }
   if (entry.method !== 0 || entry.compressedSize !== entry.uncompressedSize + 12) return undefined;
   // Stored with room for the ZipCrypto header: ciphertext, unless the bytes read as something aigis reads.
-  return (await sniffMember(head, entry.compressedSize)) === undefined && !looksLikePickle(head, entry.compressedSize) ? "ZipCrypto" : undefined;
+  return (await sniffMember(w, head, entry.compressedSize)) === undefined && !looksLikePickle(head, entry.compressedSize) ? "ZipCrypto" : undefined;
 }
 
 async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefined, depth: number): Promise<void> {
@@ -386,7 +376,7 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     const member = join(prefix, entry.name);
     const peek = await file.read(entry.dataOffset, Math.min(entry.size, PEEK_BYTES));
     const named = PICKLE_MEMBER.test(entry.name);
-    const hinted = named ? "pickle" : await sniffMember(peek, entry.size);
+    const hinted = named ? "pickle" : await sniffMember(w, peek, entry.size);
     if (!hinted) continue;
     if (entry.size > w.limits.maxInMemoryBytes) {
       limitExceeded(w, member, `Member ${member} (${entry.size} bytes) is larger than the in-memory limit of ${w.limits.maxInMemoryBytes} bytes and was not analysed.`, "maxInMemoryBytes", w.limits.maxInMemoryBytes);
@@ -412,11 +402,11 @@ async function scanSevenZip(w: Walk, file: RandomAccessFile, prefix: string | un
     return parseError(w, prefix, "7z", e.message);
   }
   if (listing.headerEncrypted) {
-    w.ctx.report("aigis/unsupported-format", {
-      message: `${prefix ? `Member ${prefix}` : "The 7z archive"} is password-protected with encrypted headers (7z AES): neither its member names nor their content can be read without the password; scan the decrypted files before loading them.`,
+    w.ctx.unsupportedFormat({
+      format: "password-protected 7z (AES, encrypted headers)",
+      reason: "neither its member names nor their content can be read without the password; scan the decrypted files before loading them",
       location: at(prefix),
-      evidence: { kind: "encrypted-7z", schemes: ["7zAES"], headerEncrypted: true },
-      fingerprintKey: `encrypted-7z:${prefix ?? ""}`,
+      key: `encrypted-7z:${prefix ?? ""}`,
     });
     return;
   }
@@ -463,7 +453,7 @@ async function scanSevenZip(w: Walk, file: RandomAccessFile, prefix: string | un
       }
       const bytes = out.subarray(entry.offsetInFolder, entry.offsetInFolder + entry.size);
       const named = PICKLE_MEMBER.test(entry.name);
-      const hinted = named ? "pickle" : await sniffMember(bytes.subarray(0, PEEK_BYTES), entry.size);
+      const hinted = named ? "pickle" : await sniffMember(w, bytes.subarray(0, PEEK_BYTES), entry.size);
       if (!hinted) continue;
       await scanMemberBytes(w, Buffer.from(bytes), hinted, named, join(prefix, entry.name), depth, entry.name);
     }
@@ -471,11 +461,11 @@ async function scanSevenZip(w: Walk, file: RandomAccessFile, prefix: string | un
   w.ctx.runRules(archiveRules, doc, at(prefix));
   if (encrypted.length > 0) {
     const files = listing.entries.filter((e) => !e.isDir && e.folder >= 0).length;
-    w.ctx.report("aigis/unsupported-format", {
-      message: `${prefix ? `Member ${prefix}` : "The 7z archive"} is password-protected (7z AES): ${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${encrypted.slice(0, 5).join(", ")}${encrypted.length > 5 ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them.`,
+    w.ctx.unsupportedFormat({
+      format: "password-protected 7z (AES)",
+      reason: `${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${encrypted.slice(0, 5).join(", ")}${encrypted.length > 5 ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them`,
       location: at(prefix),
-      evidence: { kind: "encrypted-7z", schemes: ["7zAES"], encryptedMembers: encrypted.length, members: files },
-      fingerprintKey: `encrypted-7z:${prefix ?? ""}`,
+      key: `encrypted-7z:${prefix ?? ""}`,
     });
   }
 }
@@ -504,7 +494,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   }
   // joblib and plain pickle.dump through gzip/bz2/lzma: the stream is a pickle (or anything else aigis reads).
   const head = out.subarray(0, PEEK_BYTES);
-  const inner = await sniffKind(head, new BufferFile(out));
+  const inner = await w.ctx.sniff(head, new BufferFile(out));
   if (inner === "pickle" || looksLikePickle(head, out.length)) {
     scanPickleBytes(out, w.ctx, at(member), true);
     return;
@@ -566,10 +556,11 @@ function reportUnreadableModel(file: ScanFile, ctx: ScanContext): void {
   const known = modelExtensions().get(ext);
   if (!known) return;
   const first = file.head.subarray(0, 8).toString("hex");
-  ctx.report("aigis/parse-error", {
-    message: `The file is named as a ${known} (.${ext}) but its content is ${file.kind === "text" ? "text" : "no format aigis reads"} (first bytes ${first || "none"}), so no model check ran on it.`,
-    evidence: { format: known, reason: `content sniffed as ${file.kind}`, extension: ext, firstBytes: first },
-    fingerprintKey: `unreadable-model:${ext}`,
+  ctx.parseError({
+    format: known,
+    reason: `the file is named .${ext} but its content is ${file.kind === "text" ? "text" : "no format aigis reads"} (first bytes ${first || "none"}), so no model check ran on it`,
+    detail: { extension: ext, firstBytes: first },
+    key: `unreadable-model:${ext}`,
   });
 }
 
@@ -579,13 +570,18 @@ function modelExtensions(): Map<string, string> {
   return extensionsCache;
 }
 
-export const artifactScanner: Scanner = {
+export const artifactScanner: ScannerPlugin = {
   id: "artifacts",
-  kinds: ["unknown", "text", "pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
-  ruleIds: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection].map((r) => r.id),
+  kinds: ["unknown", "text", "pickle", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf", ...ARCHIVE_KINDS],
+  formats: ARTIFACT_FORMATS,
+  detectors: ARTIFACT_DETECTORS,
+  rules: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection],
+  optionsSchema: schemaJson("artifact-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     if (file.kind === "unknown" || file.kind === "text") return reportUnreadableModel(file, ctx);
     const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
   },
 };
+
+export { artifactScanner as scanner };

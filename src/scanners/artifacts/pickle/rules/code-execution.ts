@@ -1,4 +1,5 @@
-import type { RuleModule } from "../../../../core/rule";
+import { PICKLE_CARRIER_KINDS } from "../../kinds";
+import type { Rule } from "../../../../types";
 import type { PickleCall, Value } from "../machine";
 import { groupImports, plainReconstructClass, type PickleDocument } from "../document";
 
@@ -23,8 +24,14 @@ function isBoundMethodLookup(call: PickleCall, trusted: (offset: number) => bool
   return typeof root !== "string" && root.kind === "global" && trusted(root.offset);
 }
 
-export const pickleCodeExecution: RuleModule<PickleDocument> = {
-  id: "artifact/pickle-code-execution",
+export const pickleCodeExecution: Rule<PickleDocument> = {
+  meta: {
+    id: "artifact/pickle-code-execution",
+    appliesTo: { kinds: PICKLE_CARRIER_KINDS },
+    messages: {
+      found: "Pickle imports `{{resolved}}`{{value}} with {{opcode}} at offset {{offset}} {{how}}; it {{reason}}.",
+    },
+  },
   check(doc, ctx) {
     const allowedAt = new Set(doc.imports.filter((i) => i.judgement.verdict === "allow").map((i) => i.offset));
     for (const g of groupImports(doc, "deny")) {
@@ -41,7 +48,8 @@ export const pickleCodeExecution: RuleModule<PickleDocument> = {
       const written = `${g.first.module}.${g.first.name}`;
       const how = called ? `and calls it as ${g.calls[0]!.chain}` : "(imported; any later call or attribute use runs it)";
       ctx.report({
-        message: `Pickle imports \`${g.resolved}\`${written !== g.resolved ? ` (written as \`${written}\`)` : ""} with ${g.first.opcode} at offset ${g.first.offset} ${how}; it ${j.reason}.`,
+        messageId: "found",
+        data: { resolved: g.resolved, value: written !== g.resolved ? ` (written as \`${written}\`)` : "", opcode: g.first.opcode, offset: g.first.offset, how, reason: j.reason },
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,

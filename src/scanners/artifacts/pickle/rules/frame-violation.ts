@@ -1,4 +1,5 @@
-import type { RuleModule } from "../../../../core/rule";
+import { PICKLE_CARRIER_KINDS } from "../../kinds";
+import type { Rule } from "../../../../types";
 import type { PickleDocument } from "../document";
 
 /**
@@ -8,18 +9,29 @@ import type { PickleDocument } from "../document";
  * pickletools-based scanners) see. The opcodes of both readings are judged by the other pickle
  * rules; this finding says the framing itself is hostile.
  */
-export const pickleFrameViolation: RuleModule<PickleDocument> = {
-  id: "artifact/pickle-frame-violation",
+export const pickleFrameViolation: Rule<PickleDocument> = {
+  meta: {
+    id: "artifact/pickle-frame-violation",
+    appliesTo: { kinds: PICKLE_CARRIER_KINDS },
+    messages: {
+      found: "Pickle {{pickle}} has a FRAME at offset {{frameOffset}} declaring {{declared}} bytes that disagrees with its opcodes: {{detail}}{{more}}{{hidden}}",
+    },
+  },
   check(doc, ctx) {
     const violations = doc.analysis.frameViolations;
     if (violations.length === 0) return;
     const v = violations[0]!;
     const hidden = doc.analysis.framedOnly;
     ctx.report({
-      message:
-        `Pickle ${v.pickle + 1} has a FRAME at offset ${v.frameOffset} declaring ${v.declaredLength} bytes that disagrees with its opcodes: ${v.message}` +
-        (violations.length > 1 ? ` (and ${violations.length - 1} more frame violation${violations.length > 2 ? "s" : ""})` : "") +
-        (hidden > 0 ? `; read as CPython's C unpickler reads a file, it runs ${hidden} import${hidden === 1 ? "" : "s"} and call${hidden === 1 ? "" : "s"} a linear reader does not see.` : "."),
+      messageId: "found",
+      data: {
+        pickle: v.pickle + 1,
+        frameOffset: v.frameOffset,
+        declared: v.declaredLength,
+        detail: v.message,
+        more: violations.length > 1 ? ` (and ${violations.length - 1} more frame violation${violations.length > 2 ? "s" : ""})` : "",
+        hidden: hidden > 0 ? `; read as CPython's C unpickler reads a file, it runs ${hidden} import${hidden === 1 ? "" : "s"} and call${hidden === 1 ? "" : "s"} a linear reader does not see.` : ".",
+      },
       location: { offset: v.offset },
       evidence: {
         violations: violations.map((x) => ({ kind: x.kind, frameOffset: x.frameOffset, declaredLength: x.declaredLength, offset: x.offset, pickle: x.pickle })),

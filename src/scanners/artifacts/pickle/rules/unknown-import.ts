@@ -1,4 +1,5 @@
-import type { RuleModule } from "../../../../core/rule";
+import { PICKLE_CARRIER_KINDS } from "../../kinds";
+import type { Rule, RuleContext } from "../../../../types";
 import type { PickleCall } from "../machine";
 import { groupImports, type ImportGroup, type PickleDocument } from "../document";
 import { describeCallable } from "../policy";
@@ -12,29 +13,34 @@ const MAX_LISTED = 10;
  * Allowed callables used the way no real checkpoint uses them (calling what they return,
  * BUILD on the imported object itself, which sets its attributes) are high too.
  */
-export const pickleUnknownImport: RuleModule<PickleDocument> = {
-  id: "artifact/pickle-unknown-import",
+export const pickleUnknownImport: Rule<PickleDocument> = {
+  meta: {
+    id: "artifact/pickle-unknown-import",
+    appliesTo: { kinds: PICKLE_CARRIER_KINDS },
+    messages: {
+      called: "Pickle imports `{{resolved}}` with {{opcode}} at offset {{offset}} {{calls}}; it is {{what}}, so loading the file runs code the allow-list does not cover. To trust it, add `{{resolved}}` to `scanners.artifacts.pickleAllow` in aigis.config.json (the equivalent of torch.serialization.add_safe_globals).",
+      imported: "Pickle imports `{{resolved}}` with {{opcode}} at offset {{offset}} without calling it; importing runs its module's code, and it is {{what}}. To trust it, add `{{resolved}}` to `scanners.artifacts.pickleAllow` in aigis.config.json (the equivalent of torch.serialization.add_safe_globals).",
+      misuse: "Pickle imports `{{resolved}}`, which the allow-list trusts, but {{how}} ({{opcode}} at offset {{offset}}: {{chain}}).",
+    },
+  },
   check(doc, ctx) {
     for (const g of groupImports(doc, "unknown", "reference")) {
       const reference = g.first.judgement.verdict === "reference";
       if (reference && g.calls.length === 0) continue;
-      const what = describeCallable(g.resolved, g.first.module);
-      const where = `with ${g.first.opcode} at offset ${g.first.offset}`;
-      const fix = `To trust it, add \`${g.resolved}\` to \`scanners.artifacts.pickleAllow\` in aigis.config.json (the equivalent of torch.serialization.add_safe_globals)`;
+      const origin = describeCallable(g.resolved, g.first.module);
       const called = g.calls.length > 0;
-      const message = called
-        ? `Pickle imports \`${g.resolved}\` ${where} ${callSummary(g.calls)}; it is ${reference ? `a function aigis allows only as a value (e.g. a parameter), never called while loading` : what.text}, so loading the file runs code the allow-list does not cover. ${fix}.`
-        : `Pickle imports \`${g.resolved}\` ${where} without calling it; importing runs its module's code, and it is ${what.text}. ${fix}.`;
+      const what = reference ? "a function aigis allows only as a value (e.g. a parameter), never called while loading" : origin.text;
       ctx.report({
-        message,
+        messageId: called ? "called" : "imported",
+        data: { resolved: g.resolved, opcode: g.first.opcode, offset: g.first.offset, calls: called ? callSummary(g.calls) : "", what },
         severity: called ? "high" : "medium",
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,
           imported: `${g.first.module}.${g.first.name}`,
           opcode: g.first.opcode,
-          origin: what.origin,
-          kind: what.kind,
+          origin: origin.origin,
+          kind: origin.kind,
           pickle: g.first.pickle,
           occurrences: g.offsets.length,
           offsets: g.offsets.slice(0, MAX_LISTED),
@@ -49,7 +55,7 @@ export const pickleUnknownImport: RuleModule<PickleDocument> = {
 };
 
 /** Allowed callables used as gadgets: a call of what they return, or BUILD on the import itself. */
-function reportMisuse(g: ImportGroup, ctx: Parameters<RuleModule<PickleDocument>["check"]>[1]): void {
+function reportMisuse(g: ImportGroup, ctx: RuleContext): void {
   const chained = g.calls.filter((c) => c.opcode !== "BUILD" && c.on === "call-result");
   const patched = g.calls.filter((c) => c.opcode === "BUILD" && c.on === "import");
   for (const [calls, how] of [
@@ -59,7 +65,8 @@ function reportMisuse(g: ImportGroup, ctx: Parameters<RuleModule<PickleDocument>
     if (calls.length === 0) continue;
     const c = calls[0]!;
     ctx.report({
-      message: `Pickle imports \`${g.resolved}\`, which the allow-list trusts, but ${how} (${c.opcode} at offset ${c.offset}: ${c.chain}).`,
+      messageId: "misuse",
+      data: { resolved: g.resolved, how, opcode: c.opcode, offset: c.offset, chain: c.chain },
       severity: "high",
       location: { offset: c.offset },
       evidence: { callable: g.resolved, imported: `${g.first.module}.${g.first.name}`, opcode: c.opcode, misuse: calls === chained ? "call-of-result" : "build-on-import", calls: listCalls(calls) },
