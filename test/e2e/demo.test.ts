@@ -25,7 +25,7 @@ describe("the bundled demo", () => {
       expect(at(benign).filter((f) => f.severity === "critical" || f.severity === "high")).toEqual([]);
     }
     expect(at("custom-class.pkl").map((f) => f.ruleId)).toContain("artifact/pickle-unknown-import");
-    expect(at("custom-class.pkl").every((f) => f.severity === "medium")).toBe(true);
+    expect(at("custom-class.pkl").every((f) => f.severity === "high")).toBe(true);
     expect(existsSync(CANARY)).toBe(false);
   });
 

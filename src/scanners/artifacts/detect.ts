@@ -17,6 +17,7 @@ export const ARTIFACT_FORMATS: ReadonlyArray<FormatDeclaration> = [
   { kind: "safetensors", category: "model", description: "safetensors tensors with a JSON header" },
   { kind: "gguf", category: "model", description: "GGUF model (llama.cpp)" },
   { kind: "tfjs-model", category: "model", description: "TensorFlow.js model.json" },
+  { kind: "7z", category: "container", description: "7z archive" },
   { kind: "zlib", category: "container", description: "raw zlib stream (joblib compression)" },
   { kind: "lzma", category: "container", description: "lzma-alone stream (joblib compression)" },
 ];
@@ -71,7 +72,26 @@ function protobufFields(head: Buffer, totalSize: number): Array<{ field: number;
   return fields;
 }
 
+/**
+ * A SavedModel whose first field is meta_graphs (2): proto3 omits a schema version of 0, and
+ * nothing stops a writer from putting the version last. Only fields 1 (varint) and 2 (message),
+ * and the first meta graph holds MetaGraphDef fields (meta_info_def, graph_def, saver_def, ...).
+ */
+function sniffSavedModelWithoutVersion(head: Buffer, size: number): "tf-saved-model" | undefined {
+  const fields = protobufFields(head, size);
+  if (!fields || fields.length === 0) return undefined;
+  if (!fields.every((f) => (f.field === 1 && f.wire === 0) || (f.field === 2 && f.wire === 2))) return undefined;
+  const len = varint(head, 1);
+  if (!len || len.value === 0) return undefined;
+  const inner = protobufFields(head.subarray(len.next, Math.min(head.length, len.next + len.value)), len.value);
+  if (!inner || inner.length === 0) return undefined;
+  const numbers = new Set(inner.map((f) => f.field));
+  if (!inner.every((f) => f.field >= 1 && f.field <= 9 && f.wire === 2) || !(numbers.has(1) || numbers.has(2))) return undefined;
+  return "tf-saved-model";
+}
+
 function sniffProtobuf(head: Buffer, size: number): "onnx" | "tf-saved-model" | undefined {
+  if (head[0] === 0x12) return sniffSavedModelWithoutVersion(head, size);
   // ONNX ModelProto starts with ir_version (field 1, varint) and carries graph (7) / opset_import (8).
   // TensorFlow SavedModel starts with saved_model_schema_version (1) then meta_graphs (2) only.
   if (head[0] !== 0x08) return undefined;
@@ -125,6 +145,7 @@ export const ARTIFACT_DETECTORS: ReadonlyArray<ContentDetector> = [
       return undefined;
     },
   },
+  { name: "7z", order: 99, refines: "*", detect: ({ head }) => (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]) ? "7z" : undefined) },
   { name: "numpy", order: 100, refines: "*", detect: ({ head }) => (startsWith(head, "\x93NUMPY") ? "numpy" : undefined) },
   { name: "hdf5", order: 101, refines: "*", detect: ({ head }) => (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]) ? "hdf5" : undefined) },
   { name: "gguf", order: 102, refines: "*", detect: ({ head }) => (startsWith(head, "GGUF") ? "gguf" : undefined) },

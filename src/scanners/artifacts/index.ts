@@ -5,11 +5,12 @@
 
 import type { FindingLocation, Limits, RandomAccessFile, ScanContext, ScanFile, ScannerPlugin, TargetKind } from "../../types";
 import { crc32 } from "node:zlib";
-import { schemaJson } from "../../core/catalog";
+import { loadRulesData, schemaJson } from "../../core/catalog";
 import { BufferFile } from "../../core/random-access";
 import { ARTIFACT_DETECTORS, ARTIFACT_FORMATS } from "./detect";
 import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
+import { decodeFolder, listSevenZip, SevenZipError, SevenZipLimitError, type SevenZipEntry } from "./archive/sevenzip";
 import { listTar, TarError } from "./archive/tar";
 import { listZip, peekZipEntry, readZipEntry, ZipError } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
@@ -21,7 +22,7 @@ import { readSafetensors } from "./formats/safetensors";
 import { ggufModelMetadata, onnxModelMetadata, safetensorsModelMetadata } from "./formats/model-card";
 import { parseSavedModel } from "./formats/savedmodel";
 import { buildPickleDocument } from "./pickle/document";
-import { analysePickles, looksLikePickle } from "./pickle/machine";
+import { analysePickles, DEFAULT_PICKLE_LIMITS, looksLikePickle } from "./pickle/machine";
 import { pickleRules } from "./pickle/rules";
 import { archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
 import { ggufTemplateInjection } from "./rules/gguf";
@@ -33,7 +34,7 @@ import { tfUnsafeOp } from "./rules/tensorflow";
 /** Member names that loaders unpickle whatever their content looks like. */
 const PICKLE_MEMBER = /\.(pkl|pickle|pt|pth|joblib|sav|ckpt)$/i;
 /** Kinds worth reading in full when found inside an archive or stream. */
-const CONTAINER_KINDS: ReadonlySet<TargetKind> = new Set<TargetKind>(["pickle", "pytorch-zip", "zip", "tar", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "gguf", "safetensors", "onnx", "tf-saved-model"]);
+const CONTAINER_KINDS: ReadonlySet<TargetKind> = new Set<TargetKind>(["pickle", "pytorch-zip", "zip", "tar", "7z", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "gguf", "safetensors", "onnx", "tf-saved-model"]);
 const PEEK_BYTES = 64 * 1024;
 const MAX_EMBEDDED_DEPTH = 4;
 
@@ -68,7 +69,7 @@ export function artifactOptions(ctx: ScanContext): ArtifactOptions {
 
 /** Runs the pickle rules over one pickle stream (and any pickles embedded in its byte strings). */
 export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Partial<FindingLocation>, mustBePickle: boolean, depth = 0): void {
-  const analysis = analysePickles(bytes);
+  const analysis = analysePickles(bytes, 0, DEFAULT_PICKLE_LIMITS, depth);
   if (analysis.pickles === 0 && analysis.imports.length === 0 && !mustBePickle) return;
   const shift = base.offset ?? 0;
   const doc = buildPickleDocument(analysis, artifactOptions(ctx).pickleAllow);
@@ -97,11 +98,28 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
       key: `pickle-parse:${shift}`,
     });
   }
-  // Byte strings that are pickles run when a nested loader (pickle.loads, torch.load) reads them.
+  // Strings and bytes that are pickles (raw, or base64 / hex / zlib encoded) run when a nested
+  // loader (pickle.loads(base64.b64decode(s)), torch.load) reads them. Raw ones keep file offsets;
+  // decoded ones are nested artifacts named after where the string is and how it was encoded.
   if (depth < MAX_EMBEDDED_DEPTH) {
     for (const e of analysis.embedded) {
-      scanPickleBytes(bytes.subarray(e.offset, e.offset + e.length), ctx, { ...base, offset: shift + e.offset }, false, depth + 1);
+      if (!e.data) {
+        scanPickleBytes(bytes.subarray(e.offset, e.offset + e.length), ctx, { ...base, offset: shift + e.offset }, false, depth + 1);
+        continue;
+      }
+      const { offset: _o, ...outer } = base;
+      const member = join(base.member, `@${shift + e.offset}.${e.encoding}.pkl`);
+      scanPickleBytes(e.data, ctx, { ...outer, member }, false, depth + 1);
     }
+  }
+  if (analysis.embeddedDropped > 0) {
+    ctx.limitExceeded({
+      what: `${analysis.embeddedDropped} more pickles nested in this pickle's strings were not scanned`,
+      limit: "nestedPicklesPerPickle",
+      value: analysis.embedded.length,
+      location: { ...base },
+      key: `pickle-nested-limit:${shift}`,
+    });
   }
 }
 
@@ -126,6 +144,8 @@ async function scanKind(w: Walk, file: RandomAccessFile, kind: TargetKind, membe
       return scanZip(w, file, member, depth);
     case "tar":
       return scanTar(w, file, member, depth);
+    case "7z":
+      return scanSevenZip(w, file, member, depth);
     case "gzip":
     case "bzip2":
     case "xz":
@@ -230,6 +250,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   const names = listing.entries.map((e) => e.localName ?? e.name);
   const keras = names.includes("config.json") && (names.includes("metadata.json") || names.some((n) => n.endsWith(".weights.h5")));
   const kerasDoc: KerasDocument = { container: "keras-zip", config: undefined, pythonMembers: [] };
+  const encrypted: Array<{ name: string; scheme: "AES" | "ZipCrypto" }> = [];
   for (const entry of listing.entries) {
     const isSymlink = (entry.unixMode & 0o170000) === 0o120000;
     const displayName = entry.name;
@@ -253,6 +274,12 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     }
     if (keras && /\.py$/i.test(entry.localName ?? entry.name)) kerasDoc.pythonMembers.push(entry.localName ?? entry.name);
     if ((entry.flags & 0x01) !== 0) {
+      const scheme = await genuineEncryption(w, file, entry);
+      if (scheme) {
+        // Password-protected: a protection state (the protection scanner records it), not a trick.
+        encrypted.push({ name: entry.localName ?? entry.name, scheme });
+        continue;
+      }
       anomalies.push({ kind: "encrypted-flag", message: `member ${JSON.stringify(entry.name)} is flagged as encrypted but is read as stored data, as PyTorch does`, member: entry.name, offset: entry.localHeaderOffset });
     }
     try {
@@ -305,7 +332,37 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   }
   doc.anomalies = anomalies;
   w.ctx.runRules(archiveRules, doc, at(prefix));
+  if (encrypted.length > 0) {
+    const files = listing.entries.filter((e) => !e.name.endsWith("/")).length;
+    const schemes = [...new Set(encrypted.map((e) => e.scheme))].join(" and ");
+    const names = encrypted.slice(0, 5).map((e) => e.name);
+    w.ctx.unsupportedFormat({
+      format: `password-protected zip (${schemes})`,
+      reason: `${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${names.join(", ")}${encrypted.length > names.length ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them`,
+      location: at(prefix),
+      key: `encrypted-zip:${prefix ?? ""}`,
+    });
+  }
   if (keras) w.ctx.runRules(kerasRules, kerasDoc, at(prefix));
+}
+
+/**
+ * Whether a member flagged as encrypted really is (AES, method 99; or ZipCrypto, whose 12-byte
+ * header makes a stored member 12 bytes longer and whose ciphertext does not inflate), as
+ * opposed to the flag set on plain data, which PyTorch's reader ignores and loads.
+ */
+async function genuineEncryption(w: Walk, file: RandomAccessFile, entry: ZipEntry): Promise<"AES" | "ZipCrypto" | undefined> {
+  if (entry.method === 99) return "AES";
+  let head: Buffer;
+  try {
+    head = await peekZipEntry(file, entry, PEEK_BYTES);
+  } catch {
+    // Deflated (or other) data that does not decode as plaintext: ciphertext.
+    return entry.method === 0 ? undefined : "ZipCrypto";
+  }
+  if (entry.method !== 0 || entry.compressedSize !== entry.uncompressedSize + 12) return undefined;
+  // Stored with room for the ZipCrypto header: ciphertext, unless the bytes read as something aigis reads.
+  return (await sniffMember(w, head, entry.compressedSize)) === undefined && !looksLikePickle(head, entry.compressedSize) ? "ZipCrypto" : undefined;
 }
 
 async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefined, depth: number): Promise<void> {
@@ -334,6 +391,88 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     await scanMemberBytes(w, bytes, hinted, named, member, depth, entry.name);
   }
   w.ctx.runRules(archiveRules, doc, at(prefix));
+}
+
+/**
+ * 7z: listed from its header, folders decoded in memory (bounded by the declared sizes, which
+ * the decoders respect), members sniffed and scanned like zip and tar members. What cannot be
+ * read (AES, coder chains aigis does not decode) is said, never skipped silently.
+ */
+async function scanSevenZip(w: Walk, file: RandomAccessFile, prefix: string | undefined, depth: number): Promise<void> {
+  let listing;
+  try {
+    listing = await listSevenZip(file, w.limits.maxArchiveEntries);
+  } catch (e) {
+    if (!(e instanceof SevenZipError)) throw e;
+    return parseError(w, prefix, "7z", e.message);
+  }
+  if (listing.headerEncrypted) {
+    w.ctx.unsupportedFormat({
+      format: "password-protected 7z (AES, encrypted headers)",
+      reason: "neither its member names nor their content can be read without the password; scan the decrypted files before loading them",
+      location: at(prefix),
+      key: `encrypted-7z:${prefix ?? ""}`,
+    });
+    return;
+  }
+  for (const a of listing.anomalies) parseError(w, prefix, "7z", a);
+  const doc = newArchiveDoc(w, "7z");
+  doc.entryLimitHit = listing.truncated;
+  const byFolder = new Map<number, SevenZipEntry[]>();
+  for (const entry of listing.entries) {
+    const f = listing.folders[entry.folder];
+    const share = f && f.unpackSize > 0 ? Math.max(1, Math.round((f.packSizes.reduce((a, b) => a + b, 0) * entry.size) / f.unpackSize)) : entry.size;
+    const unixMode = entry.attributes !== undefined && (entry.attributes & 0x8000) !== 0 ? entry.attributes >>> 16 : 0;
+    const type = entry.isDir ? "dir" : (unixMode & 0o170000) === 0o120000 ? "symlink" : "file";
+    doc.members.push({ name: entry.name, type, compressedSize: share, uncompressedSize: entry.size, offset: f?.packOffset ?? 0 });
+    if (entry.folder < 0 || entry.isDir) continue;
+    const list = byFolder.get(entry.folder) ?? [];
+    list.push(entry);
+    byFolder.set(entry.folder, list);
+  }
+  const encrypted: string[] = [];
+  for (const [index, entries] of byFolder) {
+    const folder = listing.folders[index]!;
+    if (folder.encrypted) {
+      encrypted.push(...entries.map((e) => e.name));
+      continue;
+    }
+    const cap = Math.min(w.limits.maxInMemoryBytes, w.limits.maxArchiveTotalBytes - w.expanded);
+    let out: Buffer;
+    try {
+      out = await decodeFolder(file, folder, cap);
+    } catch (e) {
+      if (e instanceof SevenZipLimitError) {
+        for (const entry of entries) doc.expansionLimitHit.push({ member: entry.name, limit: cap });
+        continue;
+      }
+      if (!(e instanceof SevenZipError)) throw e;
+      parseError(w, join(prefix, entries[0]!.name), "7z member", `${e.message}${entries.length > 1 ? ` (with ${entries.length - 1} more members of the same solid block)` : ""}`);
+      continue;
+    }
+    w.expanded += out.length;
+    for (const entry of entries) {
+      if (entry.offsetInFolder + entry.size > out.length) {
+        parseError(w, join(prefix, entry.name), "7z member", "the member runs past its decoded block");
+        continue;
+      }
+      const bytes = out.subarray(entry.offsetInFolder, entry.offsetInFolder + entry.size);
+      const named = PICKLE_MEMBER.test(entry.name);
+      const hinted = named ? "pickle" : await sniffMember(w, bytes.subarray(0, PEEK_BYTES), entry.size);
+      if (!hinted) continue;
+      await scanMemberBytes(w, Buffer.from(bytes), hinted, named, join(prefix, entry.name), depth, entry.name);
+    }
+  }
+  w.ctx.runRules(archiveRules, doc, at(prefix));
+  if (encrypted.length > 0) {
+    const files = listing.entries.filter((e) => !e.isDir && e.folder >= 0).length;
+    w.ctx.unsupportedFormat({
+      format: "password-protected 7z (AES)",
+      reason: `${encrypted.length === files ? "every member is" : `${encrypted.length} of ${files} members are`} encrypted (${encrypted.slice(0, 5).join(", ")}${encrypted.length > 5 ? ", ..." : ""}), so their content was not scanned; scan the decrypted files before loading them`,
+      location: at(prefix),
+      key: `encrypted-7z:${prefix ?? ""}`,
+    });
+  }
 }
 
 async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression, member: string | undefined, depth: number, name: string): Promise<void> {
@@ -411,14 +550,40 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
 }
 
+/**
+ * A file whose name says model (`.pt`, `.pkl`, `.onnx`, ... from rules/lists/model-files.json) but
+ * whose content is no format aigis reads: a parse error, never a silent pass.
+ */
+function reportUnreadableModel(file: ScanFile, ctx: ScanContext): void {
+  const dot = file.uri.lastIndexOf(".");
+  if (dot < 0 || dot < file.uri.lastIndexOf("/")) return;
+  const ext = file.uri.slice(dot + 1).toLowerCase();
+  const known = modelExtensions().get(ext);
+  if (!known) return;
+  const first = file.head.subarray(0, 8).toString("hex");
+  ctx.parseError({
+    format: known,
+    reason: `the file is named .${ext} but its content is ${file.kind === "text" ? "text" : "no format aigis reads"} (first bytes ${first || "none"}), so no model check ran on it`,
+    detail: { extension: ext, firstBytes: first },
+    key: `unreadable-model:${ext}`,
+  });
+}
+
+let extensionsCache: Map<string, string> | undefined;
+function modelExtensions(): Map<string, string> {
+  extensionsCache ??= new Map(loadRulesData<{ extensions: Array<{ ext: string; format: string }> }>("lists/model-files.json", "model-files").extensions.map((e) => [e.ext, e.format]));
+  return extensionsCache;
+}
+
 export const artifactScanner: ScannerPlugin = {
   id: "artifacts",
-  kinds: ["pickle", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf", ...ARCHIVE_KINDS],
+  kinds: ["unknown", "text", "pickle", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf", ...ARCHIVE_KINDS],
   formats: ARTIFACT_FORMATS,
   detectors: ARTIFACT_DETECTORS,
   rules: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection],
   optionsSchema: schemaJson("artifact-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
+    if (file.kind === "unknown" || file.kind === "text") return reportUnreadableModel(file, ctx);
     const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
   },

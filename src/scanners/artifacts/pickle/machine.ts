@@ -8,6 +8,7 @@
 // calls and tuples holding them are objects. An opcode-dense pickle of millions of values
 // therefore allocates almost nothing per value, and the memo costs 9 bytes per entry.
 
+import { findNestedPickle } from "./nested";
 import { OP, OPCODE_BY_BYTE } from "./opcodes";
 
 export interface GlobalRef {
@@ -58,6 +59,14 @@ export interface PickleCall {
   /** Human-readable rendering of the call, arguments truncated. */
   chain: string;
   pickle: number;
+  /**
+   * What is called (for BUILD: whose state is set): an imported object itself, the result of
+   * another call (a gadget chain such as getattr(...)(...), or for BUILD the instance a call
+   * made), or a value the simulation does not track.
+   */
+  on: "import" | "call-result" | "other";
+  /** The arguments (for BUILD: the state) as far as the simulation tracks them. */
+  args: Value;
 }
 
 export interface PickleError {
@@ -78,9 +87,54 @@ export interface PickleAnalysis {
   trailingBytes: number;
   error?: PickleError;
   limitExceeded?: string;
-  /** Byte strings inside the pickle that are pickles themselves (arguments for nested loaders). */
-  embedded: Array<{ offset: number; length: number; pickle: number }>;
+  /**
+   * Strings and bytes objects inside the pickle that hold pickles themselves, raw or encoded
+   * (arguments for nested loaders). `offset`/`length` locate the string in the buffer; `data` is
+   * the decoded pickle when it was encoded.
+   */
+  embedded: EmbeddedPickle[];
+  /** Nested pickles found beyond the MAX_EMBEDDED kept. */
+  embeddedDropped: number;
+  /**
+   * FRAME opcodes whose declared length disagrees with the opcodes: a read that runs past the
+   * frame's end, or a FRAME that opens before the previous one ended. (A frame longer than the
+   * data is a truncated file: CPython stops at the FRAME, and the parse error says so.)
+   * Python's own unpickler rejects these; CPython's C unpickler before the 2026 fix
+   * (python/cpython#154848) ran different opcodes from a file than a linear reader sees.
+   */
+  frameViolations: FrameViolation[];
+  /** Imports and calls seen only when the file is read as CPython's C unpickler reads a file object. */
+  framedOnly: number;
 }
+
+export interface EmbeddedPickle {
+  offset: number;
+  length: number;
+  pickle: number;
+  /** "raw", or how it was encoded ("base64", "hex+zlib", ...). */
+  encoding: string;
+  data?: Uint8Array;
+}
+
+export interface FrameViolation {
+  kind: "read-past-frame" | "frame-inside-frame";
+  /** The FRAME opcode. */
+  frameOffset: number;
+  declaredLength: number;
+  /** The opcode whose read crossed the boundary (or the second FRAME). */
+  offset: number;
+  message: string;
+  pickle: number;
+}
+
+/**
+ * How frames are read. linear: every opcode after the other, frames ignored (pickle.loads on
+ * bytes, and what pickletools shows). file: CPython's C unpickler reading a file object without
+ * peek() (io.BytesIO, as torch.load and joblib pass it): a FRAME fills its buffer with exactly the
+ * frame, and a read longer than what is left of the buffer drops the rest of it and continues
+ * after the frame.
+ */
+export type FrameMode = "linear" | "file";
 
 export interface PickleLimits {
   /** Largest memo the simulation keeps (entries); a hostile pickle can make it grow with its size. */
@@ -184,6 +238,10 @@ const KEY_ALIGNMENT = Buffer.from("numpy_array_alignment_bytes");
 const JOBLIB_WRAPPERS = new Set(["joblib.numpy_pickle.NumpyArrayWrapper"]);
 
 const MAX_EMBEDDED = 64;
+/** Pickles inside strings inside pickles: how deep the search goes. */
+const MAX_NESTING = 4;
+const NESTED_PROBE_LIMITS: PickleLimits = { maxMemoEntries: 1_000_000, maxStackDepth: 1_000_000, maxEvents: 1000 };
+const MAX_FRAME_VIOLATIONS = 16;
 /** Longest import name decoded; Python resolves dotted names of any length, so this is generous. */
 const MAX_NAME = 1 << 20;
 
@@ -246,15 +304,40 @@ export function analysePickles(
   buf: Uint8Array,
   start = 0,
   limits: PickleLimits = DEFAULT_PICKLE_LIMITS,
+  depth = 0,
 ): PickleAnalysis {
-  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [] };
+  const result = analyseIn(buf, start, limits, "linear", depth);
+  if (result.frameViolations.length === 0 || result.limitExceeded) return result;
+  // The frames lie: also read the file the way CPython's C unpickler reads a file object, and keep
+  // whatever that shows and the linear read did not.
+  const framed = analyseIn(buf, start, limits, "file", depth);
+  const key = (o: { offset: number }, extra: string): string => `${o.offset}:${extra}`;
+  const seenImports = new Set(result.imports.map((x) => key(x, `${x.module}.${x.name}`)));
+  const seenCalls = new Set(result.calls.map((x) => key(x, x.opcode)));
+  const seenEmbedded = new Set(result.embedded.map((x) => key(x, String(x.length))));
+  for (const x of framed.imports) {
+    if (seenImports.has(key(x, `${x.module}.${x.name}`)) || result.imports.length >= limits.maxEvents) continue;
+    result.imports.push(x);
+    result.framedOnly++;
+  }
+  for (const x of framed.calls) {
+    if (seenCalls.has(key(x, x.opcode)) || result.calls.length >= limits.maxEvents) continue;
+    result.calls.push(x);
+    result.framedOnly++;
+  }
+  for (const x of framed.embedded) if (!seenEmbedded.has(key(x, String(x.length))) && result.embedded.length < MAX_EMBEDDED) result.embedded.push(x);
+  return result;
+}
+
+function analyseIn(buf: Uint8Array, start: number, limits: PickleLimits, mode: FrameMode, depth: number): PickleAnalysis {
+  const result: PickleAnalysis = { imports: [], calls: [], pickles: 0, protocol: 0, end: start, trailingBytes: 0, embedded: [], embeddedDropped: 0, frameViolations: [], framedOnly: 0 };
   if (buf.length > 0xffffffff) {
     // Slots hold 32-bit offsets; callers cap in-memory pickles far below this.
     result.limitExceeded = "pickle larger than 4 GiB";
     result.error = { message: "pickle larger than 4 GiB", offset: start, pickle: 0 };
     return result;
   }
-  const machine = new Machine(buf, limits, result);
+  const machine = new Machine(buf, limits, result, mode, depth);
   let pos = start;
   while (pos < buf.length) {
     const before = result.imports.length + result.calls.length;
@@ -291,6 +374,12 @@ class Machine {
   private memoSparse = new Map<number, { tag: number; off: number; len: number }>();
   private objs: Value[] = [];
   private i = 0;
+  /** End of the current frame's buffer; reads at or after it are unframed. */
+  private frameEnd = -1;
+  private frameStart = -1;
+  private frameLength = 0;
+  /** The frame already reported (one violation per frame). */
+  private frameReported = -1;
   private pickleIndex = 0;
   private lastTop = 0;
   /** The last dict items that described a joblib array (shape, dtype, alignment). */
@@ -300,6 +389,9 @@ class Machine {
     private readonly buf: Uint8Array,
     private readonly limits: PickleLimits,
     private readonly out: PickleAnalysis,
+    private readonly mode: FrameMode = "linear",
+    /** Nesting of this pickle inside others' strings; nested pickles are only looked for above MAX_NESTING. */
+    private readonly depth = 0,
   ) {
     this.n = buf.length;
     this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -309,7 +401,24 @@ class Machine {
     throw new PickleFormatError(message, at);
   }
 
-  private need(count: number, at: number): void {
+  private frameViolation(kind: FrameViolation["kind"], at: number, message: string): void {
+    if (this.frameReported === this.frameStart || this.out.frameViolations.length >= MAX_FRAME_VIOLATIONS) return;
+    this.frameReported = this.frameStart;
+    this.out.frameViolations.push({ kind, frameOffset: this.frameStart, declaredLength: this.frameLength, offset: at, message, pickle: this.pickleIndex });
+  }
+
+  /**
+   * A read of `count` bytes that starts inside the current frame and ends after it. CPython's C
+   * unpickler reading a file drops the rest of its frame buffer and reads on after it, except for
+   * bytes objects, which it reads with readinto() from what is left of the buffer first.
+   */
+  private crossFrame(count: number, at: number, readInto: boolean): void {
+    this.frameViolation("read-past-frame", at, `the opcode at offset ${at} reads ${count} bytes from offset ${this.i}, past the frame's end at ${this.frameEnd}`);
+    if (this.mode === "file" && !readInto) this.i = this.frameEnd;
+  }
+
+  private need(count: number, at: number, readInto = false): void {
+    if (this.i < this.frameEnd && this.i + count > this.frameEnd) this.crossFrame(count, at, readInto);
     if (this.i + count > this.n) this.fail(`truncated: ${count} bytes needed at offset ${this.i}, ${this.n - this.i} left`, at);
   }
 
@@ -318,8 +427,18 @@ class Machine {
     return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
   }
 
+  /** Where the line argument at `this.i` ends (its newline), with frames applied. */
+  private lineEnd(at: number): number {
+    let j = this.view.indexOf(0x0a, this.i);
+    if (this.i < this.frameEnd && (j < 0 || j >= this.frameEnd)) {
+      this.crossFrame(j < 0 ? this.n - this.i : j + 1 - this.i, at, false);
+      if (this.mode === "file") j = this.view.indexOf(0x0a, this.i);
+    }
+    return j;
+  }
+
   private readLine(at: number): string {
-    const j = this.view.indexOf(0x0a, this.i);
+    const j = this.lineEnd(at);
     if (j < 0) this.fail("truncated: line argument without newline", at);
     const s = this.view.toString("utf8", this.i, j);
     this.i = j + 1;
@@ -328,7 +447,7 @@ class Machine {
 
   /** Skips a line argument without decoding it; returns its bounds. */
   private skipLine(at: number): number {
-    const j = this.view.indexOf(0x0a, this.i);
+    const j = this.lineEnd(at);
     if (j < 0) this.fail("truncated: line argument without newline", at);
     const s = this.i;
     this.i = j + 1;
@@ -522,7 +641,7 @@ class Machine {
     return ref;
   }
 
-  private addCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number): CallValue {
+  private addCall(callee: Value, args: Value, opcode: PickleCall["opcode"], at: number, subject: Value = callee): CallValue {
     const call: CallValue = { kind: "call", callee, args, offset: at };
     if (this.out.calls.length < this.limits.maxEvents) {
       const target = rootGlobal(callee);
@@ -532,6 +651,8 @@ class Machine {
         offset: at,
         chain: describe(call).slice(0, 500),
         pickle: this.pickleIndex,
+        on: typeof subject === "string" ? "other" : subject.kind === "global" ? "import" : subject.kind === "call" ? "call-result" : "other",
+        args,
       };
       if (target) entry.target = target;
       this.out.calls.push(entry);
@@ -548,11 +669,35 @@ class Machine {
     this.pushValue(this.addCall(callee, args, opcode, at), at);
   }
 
-  private noteBytes(off: number, len: number): void {
-    // Byte strings that are pickles themselves are what nested loaders (pickle.loads, torch.load) read.
-    if (len >= 4 && this.out.embedded.length < MAX_EMBEDDED && this.buf[off] === OP.PROTO && this.buf[off + 1]! >= 2 && this.buf[off + 1]! <= 5 && this.buf[off + len - 1] === OP.STOP) {
-      this.out.embedded.push({ offset: off, length: len, pickle: this.pickleIndex });
+  /**
+   * A string or bytes object that holds a pickle (raw, base64, hex, zlib, in layers) is what a
+   * nested loader (pickle.loads, torch.load) runs. Candidates are confirmed by parsing them, so
+   * text that merely starts like a pickle cannot crowd out a real one.
+   */
+  private noteBytes(off: number, len: number, decoded?: Uint8Array): void {
+    if (len < 4 || this.depth >= MAX_NESTING) return;
+    const value = decoded ?? this.buf.subarray(off, off + len);
+    const found = findNestedPickle(value);
+    if (!found) return;
+    const probe = analysePickles(found.data, 0, NESTED_PROBE_LIMITS, this.depth + 1);
+    if (probe.pickles === 0 && probe.imports.length === 0) return;
+    if (this.out.embedded.length >= MAX_EMBEDDED) {
+      this.out.embeddedDropped++;
+      return;
     }
+    const raw = found.encoding === "raw" && decoded === undefined;
+    this.out.embedded.push({ offset: off, length: len, pickle: this.pickleIndex, encoding: found.encoding, ...(raw ? {} : { data: found.data }) });
+  }
+
+  /** A unicode string: pickle bytes smuggled as latin-1 text (`_codecs.encode(u'\x80\x04...', 'latin1')`) are UTF-8 in the file. */
+  private noteUnicode(off: number, len: number): void {
+    if (len < 8) return;
+    if (this.buf[off] === 0xc2 && this.buf[off + 1] === 0x80) {
+      const text = this.view.toString("utf8", off, off + len);
+      this.noteBytes(off, len, Buffer.from(text, "latin1"));
+      return;
+    }
+    this.noteBytes(off, len);
   }
 
   private bytesAre(off: number, len: number, key: Uint8Array): boolean {
@@ -603,7 +748,7 @@ class Machine {
     const kind = m[1]!;
     if (kind === "O") {
       // Object arrays: a whole pickle follows, which numpy.load unpickles.
-      const nested = new Machine(this.buf, this.limits, this.out).run(this.i, this.pickleIndex);
+      const nested = new Machine(this.buf, this.limits, this.out, this.mode, this.depth).run(this.i, this.pickleIndex);
       if (!nested.ok) throw nested.error;
       this.i = nested.end;
       return;
@@ -626,6 +771,9 @@ class Machine {
   run(start: number, pickleIndex: number): Outcome {
     this.sp = 0;
     this.marks = [];
+    this.frameEnd = -1;
+    this.frameStart = -1;
+    this.frameReported = -1;
     this.memoDense = 0;
     this.memo.clear();
     this.memoSparse.clear();
@@ -656,11 +804,26 @@ class Machine {
           if (p > this.out.protocol) this.out.protocol = p;
           break;
         }
-        case 0x95 /* FRAME */:
-          // Frame lengths are advisory here: a frame that lies about its length must not hide opcodes.
+        case 0x95 /* FRAME */: {
+          // Both readings are simulated (see FrameMode); a frame that lies is a finding, and the
+          // opcodes either reading reaches are judged.
           this.need(8, at);
+          const length = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
+          const inside = this.i < this.frameEnd;
+          const fits = this.i + length <= this.frameEnd;
+          const prevStart = this.frameStart;
+          if (inside) {
+            this.frameViolation("frame-inside-frame", at, `a FRAME at offset ${at} opens before the frame at offset ${prevStart} ended at ${this.frameEnd}`);
+          }
+          if (this.mode === "file" && inside && !fits) this.i = this.frameEnd;
+          if (!(this.mode === "file" && inside && fits)) {
+            this.frameStart = at;
+            this.frameLength = length;
+            this.frameEnd = Math.min(this.i + length, Number.MAX_SAFE_INTEGER);
+          }
           break;
+        }
         case 0x2e /* STOP */:
           if (this.sp === 0) this.fail("STOP with an empty stack", at);
           return this.i;
@@ -739,16 +902,21 @@ class Machine {
           } catch {
             this.fail("STRING argument is not a quoted string", at);
           }
+          if (s.length >= 8) this.noteBytes(at, this.i - at, Buffer.from(s, "latin1"));
           this.pushValue(s, at);
           break;
         }
-        case 0x56 /* UNICODE */:
-          this.pushValue(unescapeRawUnicode(this.readLine(at)), at);
+        case 0x56 /* UNICODE */: {
+          const s = unescapeRawUnicode(this.readLine(at));
+          if (s.length >= 8) this.noteBytes(at, this.i - at, Buffer.from(s, "latin1"));
+          this.pushValue(s, at);
           break;
+        }
         case 0x55 /* SHORT_BINSTRING */: {
           this.need(1, at);
           const len = buf[this.i++]!;
           this.need(len, at);
+          if (len >= 8) this.noteBytes(this.i, len);
           this.pushSlot(T_LATIN1, this.i, len, at);
           this.i += len;
           break;
@@ -759,6 +927,7 @@ class Machine {
           this.i += 4;
           if (len > 0x7fffffff) this.fail("BINSTRING with negative length", at);
           this.need(len, at);
+          if (len >= 8) this.noteBytes(this.i, len);
           this.pushSlot(T_LATIN1, this.i, len, at);
           this.i += len;
           break;
@@ -767,6 +936,7 @@ class Machine {
           this.need(1, at);
           const len = buf[this.i++]!;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
@@ -776,6 +946,7 @@ class Machine {
           const len = this.u32(this.i);
           this.i += 4;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
@@ -785,6 +956,7 @@ class Machine {
           const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
           this.need(len, at);
+          if (len >= 8) this.noteUnicode(this.i, len);
           this.pushSlot(T_UTF8, this.i, len, at);
           this.i += len;
           break;
@@ -793,7 +965,7 @@ class Machine {
         case 0x43 /* SHORT_BINBYTES */: {
           this.need(1, at);
           const len = buf[this.i++]!;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
@@ -803,7 +975,7 @@ class Machine {
           this.need(4, at);
           const len = this.u32(this.i);
           this.i += 4;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
@@ -814,7 +986,7 @@ class Machine {
           this.need(8, at);
           const len = this.u32(this.i) + this.u32(this.i + 4) * 0x100000000;
           this.i += 8;
-          this.need(len, at);
+          this.need(len, at, true);
           this.noteBytes(this.i, len);
           this.i += len;
           this.pushOther(at);
@@ -963,7 +1135,7 @@ class Machine {
           const t = this.top(at);
           const obj = this.valueAt(this.stack.tag[t]!, this.stack.off[t]!, this.stack.len[t]!);
           if (isInteresting(obj)) {
-            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at);
+            this.addCall({ kind: "call", callee: obj, args: OTHER, offset: at }, state, "BUILD", at, obj);
             this.skipJoblibArray(obj, at);
           }
           break;

@@ -1,17 +1,37 @@
-// Classifies what a pickle imports against the deny- and allow-lists in rules/lists/pickle-globals.json.
+// Judges what a pickle imports against rules/lists/pickle-globals.json, allow-list first (as
+// torch.load(weights_only=True) does): a callable is trusted only when the allow-list names it;
+// the deny-list marks the known execution primitives, which are critical rather than merely
+// untrusted.
 
 import { loadRulesData } from "../../../core/catalog";
+
+interface AllowTree {
+  module: string;
+  except?: string[];
+  note?: string;
+}
 
 interface PickleGlobalsData {
   aliases: Record<string, string>;
   denyExceptions?: string[];
   deny: Array<{ pattern: string; reason: string }>;
   allow: string[];
+  allowTrees?: AllowTree[];
+  stdlib?: string[];
+  libraries?: Record<string, string>;
 }
 
+/**
+ * - deny: a known execution primitive (critical).
+ * - allow: may be imported and called.
+ * - reference: may be imported (e.g. a scikit-learn score function kept as a parameter) but a
+ *   pickle that calls it is doing something real checkpoints never do.
+ * - unknown: on no list; importing it runs its module, calling it runs whatever it does.
+ */
 export type ImportVerdict =
   | { verdict: "deny"; resolved: string; matched: string; reason: string }
-  | { verdict: "allow"; resolved: string }
+  | { verdict: "allow"; resolved: string; matched: string }
+  | { verdict: "reference"; resolved: string; matched: string }
   | { verdict: "unknown"; resolved: string };
 
 interface CompiledPolicy {
@@ -20,10 +40,19 @@ interface CompiledPolicy {
   deny: Array<{ re: RegExp; pattern: string; reason: string }>;
   allowExact: Set<string>;
   allowPrefixes: string[];
+  trees: Array<{ module: string; except: string[] }>;
+  stdlib: Set<string>;
+  libraries: Map<string, string>;
 }
 
 const REEXPORTED_BUILTINS = new Set(["eval", "exec", "compile", "__import__", "getattr", "setattr", "open", "globals", "locals", "vars"]);
 const DUNDER = /^__[A-Za-z0-9_]+__$/;
+/**
+ * Python's naming convention for classes: CapWords (`Linear`, `LSTM`, `PCA`); functions are
+ * lower case. Cython's generated reconstructors (`__pyx_unpickle_<Type>`) rebuild an extension
+ * type of their own module and count as classes.
+ */
+const CLASS_NAME = /^(_*[A-Z][A-Za-z0-9]*|__pyx_unpickle_[A-Za-z0-9_]+)$/;
 
 function patternToRegExp(pattern: string): RegExp {
   // "x.*" covers x and everything below it; a plain name covers itself and attributes reached through it.
@@ -41,7 +70,10 @@ function policy(): CompiledPolicy {
     denyExceptions: new Set(data.denyExceptions ?? []),
     deny: data.deny.map((d) => ({ re: patternToRegExp(d.pattern), pattern: d.pattern, reason: d.reason })),
     allowExact: new Set(data.allow.filter((a) => !a.endsWith(".*"))),
-    allowPrefixes: data.allow.filter((a) => a.endsWith(".*")).map((a) => a.slice(0, -1)),
+    allowPrefixes: data.allow.filter((a) => a.endsWith(".*")).map((a) => a.slice(0, -2)),
+    trees: (data.allowTrees ?? []).map((t) => ({ module: t.module, except: t.except ?? [] })),
+    stdlib: new Set(data.stdlib ?? []),
+    libraries: new Map(Object.entries(data.libraries ?? {})),
   };
   return compiled;
 }
@@ -53,6 +85,17 @@ function applyAlias(module: string, aliases: Map<string, string>): string {
     if (module.startsWith(from + ".")) return to + module.slice(from.length);
   }
   return module;
+}
+
+/** `module` is `root` or a submodule of it. */
+const under = (module: string, root: string): boolean => module === root || module.startsWith(root + ".");
+
+/**
+ * A `prefix.*` entry (built-in or the project's) allows one attribute of a module at or under
+ * `prefix`: never a dotted attribute walk, which could end on anything the module imported.
+ */
+function prefixAllows(prefix: string, mod: string, name: string): boolean {
+  return !name.includes(".") && !DUNDER.test(name) && under(mod, prefix);
 }
 
 /**
@@ -92,12 +135,40 @@ export function classifyImport(module: string, name: string, extraAllow: Readonl
   if (parts.length === 1 && DUNDER.test(name) && name !== "__reduce__") {
     return { verdict: "deny", resolved, matched: "(dunder attribute)", reason: "module dunder attributes expose namespaces and loaders" };
   }
-  if (p.allowExact.has(resolved)) return { verdict: "allow", resolved };
-  // The project's own allow-list (scanners.artifacts.pickleAllow) widens only what is not denied.
-  for (const a of extraAllow) {
-    if (a.endsWith(".*") ? resolved.startsWith(a.slice(0, -1)) && !parts.some((x) => DUNDER.test(x)) : resolved === a) return { verdict: "allow", resolved };
+  // `pkg.__main__` (any dunder module below the top level) runs a package's command line when imported.
+  if (mod.split(".").some((x, idx) => idx > 0 && DUNDER.test(x))) {
+    return { verdict: "deny", resolved, matched: "(dunder module)", reason: "imports a package's __main__ or other dunder module, which runs its command-line code" };
   }
-  if (!parts.some((x) => DUNDER.test(x)) && p.allowPrefixes.some((pre) => resolved.startsWith(pre))) return { verdict: "allow", resolved };
+  if (p.allowExact.has(resolved)) return { verdict: "allow", resolved, matched: resolved };
+  // The project's own allow-list (scanners.artifacts.pickleAllow, like torch.serialization.add_safe_globals)
+  // widens only what is not denied.
+  for (const a of extraAllow) {
+    if (a.endsWith(".*") ? prefixAllows(a.slice(0, -2), mod, name) : resolved === a) return { verdict: "allow", resolved, matched: `pickleAllow: ${a}` };
+  }
+  for (const pre of p.allowPrefixes) {
+    if (prefixAllows(pre, mod, name)) return { verdict: "allow", resolved, matched: `${pre}.*` };
+  }
+  for (const t of p.trees) {
+    if (!under(mod, t.module) || t.except.some((x) => under(mod, x))) continue;
+    if (name.includes(".") || DUNDER.test(name)) break;
+    return { verdict: CLASS_NAME.test(name) ? "allow" : "reference", resolved, matched: `${t.module} (tree)` };
+  }
   return { verdict: "unknown", resolved };
 }
 
+/**
+ * What an untrusted callable is, for the finding's message: where it comes from (the script
+ * that saved the file, the standard library, a known ML library, other code) and whether its
+ * name reads as a class or a function.
+ */
+export function describeCallable(resolved: string, module: string): { origin: "script" | "stdlib" | "library" | "other"; kind: "class" | "function"; text: string } {
+  const p = policy();
+  const name = resolved.slice(resolved.lastIndexOf(".") + 1);
+  const kind = CLASS_NAME.test(name) ? "class" : "function";
+  const top = module.split(".")[0]!;
+  if (top === "__main__") return { origin: "script", kind, text: `a ${kind} defined in the script that saved the file (\`__main__\`), which must be importable wherever the file is loaded` };
+  if (p.stdlib.has(top)) return { origin: "stdlib", kind, text: `a Python standard-library ${kind} (\`${top}\`) that real model files do not need` };
+  const lib = p.libraries.get(top);
+  if (lib) return { origin: "library", kind, text: `a ${lib} ${kind} that is not among the ones aigis knows real checkpoints contain` };
+  return { origin: "other", kind, text: `a ${kind} from \`${top}\`, code outside the libraries aigis knows (your own model code, or a third-party package)` };
+}

@@ -23,7 +23,7 @@ export interface StructureAnomaly {
 }
 
 export interface ArchiveDocument {
-  format: "zip" | "tar" | "gzip" | "bzip2" | "xz" | "zlib" | "lzma";
+  format: "zip" | "tar" | "7z" | "gzip" | "bzip2" | "xz" | "zlib" | "lzma";
   members: ArchiveMember[];
   anomalies: StructureAnomaly[];
   /** More entries than maxArchiveEntries: listing stopped. */
