@@ -1,4 +1,5 @@
 import type { RuleModule } from "../../../core/rule";
+import { analyseChatTemplate, worstSeverity } from "../formats/chat-template";
 import type { GgufDocument } from "../formats/gguf";
 import { formatLists } from "../formats/lists";
 
@@ -6,17 +7,18 @@ export const ggufTemplateInjection: RuleModule<GgufDocument> = {
   id: "artifact/gguf-template-injection",
   check(doc, ctx) {
     const lists = formatLists().gguf;
-    const patterns = lists.injectionPatterns.map((p) => ({ re: new RegExp(p.pattern, "i"), reason: p.reason, pattern: p.pattern }));
     for (const s of doc.strings) {
       if (!lists.templateKeys.includes(s.key) && !lists.templateKeyPrefixes.some((p) => s.key.startsWith(p))) continue;
-      const hits = patterns.map((p) => ({ p, m: p.re.exec(s.value) })).filter((h) => h.m);
-      if (hits.length === 0) continue;
-      const first = hits[0]!;
-      const snippet = first.m![0];
+      // The same parse-and-fold analysis as chat templates in tokenizer configs (formats/chat-template.ts).
+      const analysis = analyseChatTemplate(s.value);
+      const severity = worstSeverity(analysis.issues);
+      if (!severity) continue;
+      const first = analysis.issues.find((i) => i.severity === severity)!;
       ctx.report({
-        message: `GGUF metadata ${JSON.stringify(s.key)} holds a Jinja template that ${first.p.reason} (${JSON.stringify(snippet)}); chat runtimes render it on every request.`,
+        message: `GGUF metadata ${JSON.stringify(s.key)} holds a Jinja template that ${first.reason}; chat runtimes render it on every request.`,
+        severity,
         location: { offset: s.offset },
-        evidence: { key: s.key, matches: hits.map((h) => ({ text: h.m![0], reason: h.p.reason })), templateLength: s.value.length },
+        evidence: { key: s.key, matches: analysis.issues.map((i) => ({ text: i.text, reason: i.reason, severity: i.severity })), analysedAs: analysis.depth, templateLength: s.value.length },
         fingerprintKey: s.key,
       });
     }

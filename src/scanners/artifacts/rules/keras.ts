@@ -4,6 +4,7 @@
 import type { RuleModule } from "../../../core/rule";
 import { layerName, walkConfig, type KerasDocument } from "../formats/keras";
 import { formatLists } from "../formats/lists";
+import { kerasLoaderGadget } from "./keras-gadgets";
 
 export const kerasLambda: RuleModule<KerasDocument> = {
   id: "artifact/keras-lambda",
@@ -83,4 +84,5 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
   },
 };
 
-export const kerasRules = [kerasLambda, kerasUnsafeConfig];
+// Loader gadgets (Keras functions named where a layer is expected) live in keras-gadgets.ts.
+export const kerasRules = [kerasLambda, kerasUnsafeConfig, kerasLoaderGadget];

@@ -1,0 +1,188 @@
+// Rules over LLM-era model folders and the formats around them.
+
+import type { RuleModule } from "../../core/rule";
+import { analyseChatTemplate, worstSeverity } from "../artifacts/formats/chat-template";
+import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type TemplateDocument, type XmlDocument } from "./documents";
+
+export const chatTemplateInjection: RuleModule<TemplateDocument> = {
+  id: "artifact/chat-template-injection",
+  check(doc, ctx) {
+    const lists = modelFolderLists().chatTemplate;
+    for (const t of doc.templates) {
+      const analysis = analyseChatTemplate(t.source, lists);
+      const severity = worstSeverity(analysis.issues);
+      if (!severity) continue;
+      const first = analysis.issues.find((i) => i.severity === severity)!;
+      ctx.report({
+        message: `The ${doc.container} ${t.where === "file" ? "is" : `key ${t.where} holds`} a Jinja chat template that ${first.reason}; chat runtimes render it on every request.`,
+        severity,
+        ...(t.member ? { location: { member: t.member } } : {}),
+        evidence: { where: t.where, container: doc.container, issues: analysis.issues.map((i) => ({ text: i.text, reason: i.reason, severity: i.severity })), analysedAs: analysis.depth, ...(analysis.parseError ? { parseError: analysis.parseError } : {}), templateLength: t.source.length },
+        fingerprintKey: `${t.member ?? ""}:${t.where}`,
+      });
+    }
+  },
+};
+
+function targetVerdict(target: string): "dangerous" | "unknown" | "allowed" {
+  const { allowedTargetPrefixes, dangerousTargets } = modelFolderLists().hydra;
+  const matches = (p: string): boolean => (p.endsWith(".") ? target.startsWith(p) : target === p || target.startsWith(`${p}.`));
+  if (dangerousTargets.some(matches)) return "dangerous";
+  // A target that climbs through a dunder attribute is an escape whatever its root.
+  if (/(^|\.)__\w+__(\.|$)/.test(target)) return "dangerous";
+  if (allowedTargetPrefixes.some(matches)) return "allowed";
+  return "unknown";
+}
+
+export const hydraTarget: RuleModule<HydraDocument> = {
+  id: "artifact/hydra-target",
+  check(doc, ctx) {
+    for (const t of doc.targets) {
+      const verdict = targetVerdict(t.target);
+      if (verdict === "allowed") continue;
+      ctx.report({
+        message:
+          verdict === "dangerous"
+            ? `The ${doc.container} sets ${t.path} to \`${t.target}\`, which Hydra's instantiate() imports and calls when the model is restored: it runs code or processes (CVE-2025-23304).`
+            : `The ${doc.container} sets ${t.path} to \`${t.target}\`, a callable outside NeMo, PyTorch and the other trusted roots that Hydra's instantiate() imports and calls when the model is restored.`,
+        severity: verdict === "dangerous" ? "critical" : "high",
+        ...(t.member ? { location: { member: t.member } } : {}),
+        evidence: { target: t.target, path: t.path, container: doc.container },
+        fingerprintKey: `${t.member ?? ""}:${t.path}:${t.target}`,
+      });
+    }
+  },
+};
+
+export const pythonCode: RuleModule<PythonCodeDocument> = {
+  id: "artifact/python-code",
+  check(doc, ctx) {
+    for (const f of doc.files) {
+      ctx.report({
+        message: f.compiled
+          ? `The ${doc.container} ships compiled Python bytecode ${JSON.stringify(f.member ?? f.name)}, which cannot be reviewed as source and runs if anything imports it.`
+          : `The ${doc.container} ships Python source ${JSON.stringify(f.member ?? f.name)}, which custom loaders, pipelines and trust_remote_code import and run.`,
+        severity: f.compiled ? "high" : "medium",
+        location: { ...(f.member ? { member: f.member } : {}), ...(f.uri ? { uri: f.uri } : {}) },
+        evidence: { file: f.name, compiled: f.compiled, container: doc.container },
+        fingerprintKey: `py:${f.member ?? f.name}`,
+      });
+    }
+  },
+};
+
+export const remoteCode: RuleModule<ModelFolderDocument> = {
+  id: "artifact/remote-code",
+  check(doc, ctx) {
+    const byConfig = new Map<string, ModelFolderDocument["remoteCode"]>();
+    for (const e of doc.remoteCode) byConfig.set(e.config, [...(byConfig.get(e.config) ?? []), e]);
+    for (const [config, entries] of byConfig) {
+      const foreign = entries.filter((e) => e.otherRepository);
+      const missing = entries.filter((e) => !e.otherRepository && !e.fileExists);
+      const named = entries.map((e) => `${e.autoClass} → ${e.className} in ${e.otherRepository ? `${e.otherRepository}:` : ""}${e.file}`);
+      const extra = [
+        foreign.length ? ` ${foreign.length} of them fetch code from another repository (${[...new Set(foreign.map((e) => e.otherRepository))].join(", ")}) at load time` : "",
+        missing.length ? ` ${[...new Set(missing.map((e) => e.file))].join(", ")} ${missing.length === 1 ? "is" : "are"} not in the folder` : "",
+      ].filter(Boolean);
+      ctx.report({
+        message: `${config} maps ${entries.length} auto class${entries.length === 1 ? "" : "es"} to code in the model repository (${named.join("; ")}), which runs when the model is loaded with trust_remote_code=True${extra.length ? `;${extra.join(";")}` : ""}.`,
+        location: { uri: `${doc.folder === "." ? "" : `${doc.folder}/`}${config}` },
+        evidence: {
+          folder: doc.folder,
+          config,
+          entries: entries.map((e) => ({ autoClass: e.autoClass, reference: e.reference, file: e.file, className: e.className, fileExists: e.fileExists, ...(e.otherRepository ? { otherRepository: e.otherRepository } : {}) })),
+        },
+        fingerprintKey: `auto_map:${config}`,
+      });
+    }
+    for (const config of doc.trustRemoteCodeSetIn) {
+      if (byConfig.has(config)) continue;
+      ctx.report({
+        message: `${config} sets trust_remote_code, asking loaders to run code from the model repository.`,
+        severity: "medium",
+        location: { uri: `${doc.folder === "." ? "" : `${doc.folder}/`}${config}` },
+        evidence: { folder: doc.folder, config },
+        fingerprintKey: `trust_remote_code:${config}`,
+      });
+    }
+  },
+};
+
+export const pickleWeights: RuleModule<ModelFolderDocument> = {
+  id: "artifact/pickle-weights",
+  check(doc, ctx) {
+    if (doc.pickleWeights.length === 0) return;
+    const first = doc.pickleWeights[0]!;
+    const uri = `${doc.folder === "." ? "" : `${doc.folder}/`}${first}`;
+    if (doc.safetensorsWeights.length > 0) {
+      ctx.report({
+        message: `The model folder ${doc.folder} holds weights in pickle form (${doc.pickleWeights.join(", ")}) beside safetensors (${doc.safetensorsWeights.join(", ")}): transformers and diffusers load the safetensors file by default, but use_safetensors=False, older releases and other tools unpickle ${first}, which can run code.`,
+        location: { uri },
+        evidence: { folder: doc.folder, pickle: doc.pickleWeights, safetensors: doc.safetensorsWeights, loaderPicks: doc.safetensorsWeights[0] },
+        fingerprintKey: `pickle-beside:${doc.folder}`,
+      });
+    } else {
+      ctx.report({
+        message: `The model folder ${doc.folder} holds its weights only in pickle form (${doc.pickleWeights.join(", ")}), which from_pretrained unpickles; a safetensors copy would hold no code.`,
+        severity: "low",
+        location: { uri },
+        evidence: { folder: doc.folder, pickle: doc.pickleWeights, safetensors: [], loaderPicks: first },
+        fingerprintKey: `pickle-only:${doc.folder}`,
+      });
+    }
+  },
+};
+
+export const torchserveHandler: RuleModule<MarDocument> = {
+  id: "artifact/torchserve-handler",
+  check(doc, ctx) {
+    const handler = doc.handler;
+    const builtIn = handler !== undefined && /^[a-z_]+$/.test(handler) && !handler.endsWith(".py");
+    if (doc.pythonMembers.length === 0 && (handler === undefined || builtIn)) return;
+    ctx.report({
+      message: `The TorchServe archive ${handler && !builtIn ? `names handler ${JSON.stringify(handler)} and ` : ""}ships Python code (${doc.pythonMembers.map((m) => JSON.stringify(m)).join(", ") || "none found"}) that TorchServe imports and runs when it loads the model.`,
+      evidence: { handler: handler ?? null, pythonMembers: doc.pythonMembers, manifest: doc.manifest ?? null },
+      fingerprintKey: `mar:${handler ?? ""}`,
+    });
+  },
+};
+
+export const xmlExternalEntity: RuleModule<XmlDocument> = {
+  id: "artifact/xml-external-entity",
+  check(doc, ctx) {
+    const external = doc.entities.filter((e) => e.external);
+    const internal = doc.entities.filter((e) => !e.external);
+    const what = doc.root ? `${doc.root} XML` : "XML";
+    if (external.length > 0) {
+      const e = external[0]!;
+      ctx.report({
+        message: `The ${what} declares external entit${external.length === 1 ? "y" : "ies"} (${external.map((x) => `${x.parameter ? "%" : ""}${x.name} → ${JSON.stringify(x.system ?? "")}`).join(", ")}) that a resolving parser reads from the file system or network when it loads the model (XXE).`,
+        severity: "critical",
+        location: { offset: e.offset },
+        evidence: { root: doc.root ?? null, entities: external.map((x) => ({ name: x.name, system: x.system ?? null, parameter: x.parameter })) },
+        fingerprintKey: `xxe:${external.map((x) => x.name).join(",")}`,
+      });
+    }
+    if (internal.length > 0) {
+      ctx.report({
+        message: `The ${what} declares ${internal.length} internal entit${internal.length === 1 ? "y" : "ies"} (${internal.slice(0, 5).map((x) => x.name).join(", ")}); a model file needs none, and nested entities expand without bound in parsers that resolve them (billion laughs).`,
+        severity: "high",
+        location: { offset: internal[0]!.offset },
+        evidence: { root: doc.root ?? null, entities: internal.map((x) => x.name) },
+        fingerprintKey: "internal-entities",
+      });
+    }
+    if (doc.entities.length === 0 && doc.doctype !== undefined) {
+      ctx.report({
+        message: `The ${what} carries a document type declaration (${JSON.stringify(doc.doctype.slice(0, 80))}), which PMML and OpenVINO files do not use.`,
+        severity: "low",
+        evidence: { root: doc.root ?? null, doctype: doc.doctype.slice(0, 200) },
+        fingerprintKey: "doctype",
+      });
+    }
+  },
+};
+
+export const templateRules = [chatTemplateInjection];
+export const folderRules = [remoteCode, pickleWeights];
+export const MODEL_FOLDER_RULE_IDS = [chatTemplateInjection, hydraTarget, pythonCode, remoteCode, pickleWeights, torchserveHandler, xmlExternalEntity].map((r) => r.id);
