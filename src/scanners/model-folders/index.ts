@@ -43,7 +43,13 @@ export function collectFromConfig(value: unknown, container: string, member?: st
       if (templateKeys.has(k)) {
         if (typeof x === "string") templates.templates.push({ source: x, where: here, ...m });
         // tokenizer_config.json may hold several named templates: [{ "name": ..., "template": ... }].
-        else if (Array.isArray(x)) x.forEach((t, i) => typeof t === "object" && t && typeof (t as Record<string, unknown>).template === "string" && templates.templates.push({ source: (t as Record<string, string>).template!, where: `${here}[${i}]`, ...m }));
+        else if (Array.isArray(x) && x.some((t) => t && typeof t === "object" && typeof (t as Record<string, unknown>)["template"] === "string")) {
+          x.forEach((t, i) => {
+            const source = t && typeof t === "object" ? (t as Record<string, unknown>)["template"] : undefined;
+            if (typeof source === "string") templates.templates.push({ source, where: `${here}[${i}] (${JSON.stringify((t as Record<string, unknown>)["name"] ?? i)})`, ...m });
+          });
+          continue;
+        }
       }
       // `target` alone is too common a key; it counts only beside Hydra's other markers.
       if (targetKeys.has(k) && typeof x === "string" && (k !== "target" || "_partial_" in o || "_recursive_" in o || "_args_" in o)) {
@@ -59,9 +65,11 @@ export function collectFromConfig(value: unknown, container: string, member?: st
 function parseConfig(text: string, yaml: boolean): unknown {
   if (!yaml) return JSON.parse(text);
   // Aliases are bounded so a YAML alias bomb cannot expand without limit.
-  return parseAllDocuments(text, { maxAliasCount: 1000 } as never)
+  const docs = parseAllDocuments(text)
     .filter((d) => !("errors" in d) || d.errors.length === 0)
-    .map((d) => d.toJS({ maxAliasCount: 1000 }));
+    .map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown);
+  // One document (the usual config) keeps its own paths; a stream of several is a list.
+  return docs.length === 1 ? docs[0] : docs;
 }
 
 function runConfigRules(ctx: ScanContext, text: string, yaml: boolean, container: string, member?: string): void {

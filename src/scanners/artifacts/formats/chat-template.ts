@@ -57,6 +57,8 @@ type Node = { type: string; [k: string]: unknown };
 const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null && typeof (v as Node).type === "string";
 
 const PRIVATE = /^_/;
+/** Filters and string methods that build a string from parts. */
+const STRING_BUILDERS = new Set(["join", "format", "reverse", "replace", "string", "lower", "upper", "first", "last", "trim", "strip", "title", "capitalize", "center", "decode", "urlencode", "unique", "sum"]);
 
 class Walker {
   readonly issues: TemplateIssue[] = [];
@@ -100,6 +102,13 @@ class Walker {
         return this.env.get(e.value as string);
       case "BinaryExpression": {
         const op = (e.operator as { value: string }).value;
+        if (op === "*") {
+          // '_' * 2
+          const right = this.num(e.right);
+          const n = right ?? this.num(e.left);
+          const str = right !== undefined ? this.fold(e.left, depth + 1) : this.fold(e.right, depth + 1);
+          return str !== undefined && n !== undefined && n >= 0 && n <= 64 ? str.repeat(n) : undefined;
+        }
         if (op !== "~" && op !== "+") return undefined;
         const l = this.fold(e.left, depth + 1);
         const r = this.fold(e.right, depth + 1);
@@ -184,14 +193,30 @@ class Walker {
     return applyStringOp(name, base, args.map((a) => this.fold(a, depth + 1)));
   }
 
-  /** True when an expression builds a string at render time (so an attribute name built from it is hidden). */
-  private built(e: unknown): boolean {
-    if (!isNode(e)) return false;
-    if (e.type === "BinaryExpression") return ["~", "+", "%"].includes((e.operator as { value: string }).value);
-    if (e.type === "FilterExpression") return true;
-    if (e.type === "CallExpression") return true;
-    if (e.type === "MemberExpression") return Boolean(e.computed) && isNode(e.property) && e.property.type === "SliceExpression";
-    return false;
+  /** True when an expression builds a string at render time (so an attribute name built from it is hidden); index arithmetic is not. */
+  private built(e: unknown, depth = 0): boolean {
+    if (!isNode(e) || depth > 64) return false;
+    const stringy = (x: unknown): boolean => isNode(x) && (x.type === "StringLiteral" || this.built(x, depth + 1));
+    switch (e.type) {
+      case "BinaryExpression": {
+        const op = (e.operator as { value: string }).value;
+        if (op === "~") return true;
+        return ["+", "%", "*"].includes(op) && (stringy(e.left) || stringy(e.right));
+      }
+      case "FilterExpression": {
+        const f = e.filter as Node;
+        const name = f.type === "Identifier" ? (f.value as string) : isNode(f.callee) ? (f.callee.value as string) : "";
+        return STRING_BUILDERS.has(name) || this.built(e.operand, depth + 1);
+      }
+      case "CallExpression": {
+        const c = e.callee as Node;
+        return c.type === "MemberExpression" && !c.computed && STRING_BUILDERS.has((c.property as Node).value as string);
+      }
+      case "MemberExpression":
+        return Boolean(e.computed) && isNode(e.property) && e.property.type === "SliceExpression";
+      default:
+        return false;
+    }
   }
 
   /** An attribute name given as an expression: folded when possible, else a hidden lookup. */
