@@ -1,0 +1,114 @@
+// One RuleTester block per model-folder rule: valid documents give nothing, invalid ones the
+// findings named.
+import { runRuleTests } from "../../helpers/rule-tester";
+import type { KerasDocument } from "../../../src/scanners/artifacts/formats/keras";
+import { kerasLoaderGadget } from "../../../src/scanners/artifacts/rules/keras-gadgets";
+import type { HydraDocument, MarDocument, ModelFolderDocument, PythonCodeDocument, TemplateDocument } from "../../../src/scanners/model-folders/documents";
+import { chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, torchserveHandler, xmlExternalEntity } from "../../../src/scanners/model-folders/rules";
+import { readXml } from "../../../src/scanners/model-folders/xml";
+
+const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
+const tpl = (source: string, where = "chat_template"): TemplateDocument => ({ container: "tokenizer_config.json", templates: [{ source, where }] });
+
+runRuleTests(chatTemplateInjection, {
+  valid: [
+    { name: "ChatML", doc: tpl(CHATML) },
+    { name: "index arithmetic is not a hidden name", doc: tpl("{% for m in messages %}{% if loop.index0 > 0 and messages[loop.index0 - 1].role != 'tool' %}{{ m.content }}{% endif %}{% endfor %}") },
+    { name: "namespace and split are ordinary", doc: tpl("{% set ns = namespace(sp='') %}{% set ns.sp = ns.sp + messages[0]['content'] %}{{ ns.sp.split('</think>')[-1] }}") },
+    { name: "a dunder inside printed text is not a lookup", doc: tpl("{{ 'use __init__ wisely' }}{{ messages[0]['content'] }}") },
+    { name: "plain text", doc: tpl("no template syntax here") },
+  ],
+  invalid: [
+    { name: "cycler globals", doc: tpl("{{ cycler.__init__.__globals__.os.popen('id').read() }}"), findings: [{ severity: "critical", message: "`__globals__`", evidence: { analysedAs: "ast" } }] },
+    { name: "attr with hex escapes", doc: tpl("{{ ''|attr('\\x5f\\x5fclass\\x5f\\x5f') }}"), findings: [{ severity: "critical", message: "the attr filter reaches `__class__`" }] },
+    { name: "name built by set and concatenation", doc: tpl("{% set a = '__cla' ~ 'ss__' %}{{ ''|attr(a) }}"), findings: [{ severity: "critical", message: "`__class__`" }] },
+    { name: "name built by %c formatting and repetition", doc: tpl("{% set u = '%c'|format(95) %}{{ x|attr(u * 2 ~ 'init' ~ u * 2) }}"), findings: [{ severity: "critical", message: "`__init__`" }] },
+    { name: "reversed", doc: tpl("{{ x|attr('__ssalc__'[::-1]) }}"), findings: [{ severity: "critical", message: "`__class__`" }] },
+    { name: "dict keys joined", doc: tpl("{{ x|attr(dict(__cla=1, ss__=1)|join) }}"), findings: [{ severity: "critical", message: "`__class__`" }] },
+    { name: "str.format", doc: tpl("{{ x|attr('{}{}class{}{}'.format('_','_','_','_')) }}"), findings: [{ severity: "critical", message: "`__class__`" }] },
+    { name: "item access with a concatenated key", doc: tpl("{{ lipsum['__glo' ~ 'bals__'] }}"), findings: [{ severity: "critical", message: "item access reaches `__globals__`" }] },
+    { name: "attr with a name only known at render time", doc: tpl("{{ x|attr(messages[0]['content']) }}"), findings: [{ severity: "high", message: "built at render time" }] },
+    { name: "map filter naming a dunder", doc: tpl("{{ messages|map(attribute='__class__')|list }}"), findings: [{ severity: "critical", message: "`__class__`" }] },
+    { name: "private name-mangled context", doc: tpl("{{ self._TemplateReference__context }}"), findings: [{ severity: "critical", message: "`_TemplateReference__context`" }] },
+    { name: "statement the parser refuses: tokens", doc: tpl("{% with g = cycler.__init__ %}{{ g }}{% endwith %}"), findings: [{ severity: "critical", evidence: { analysedAs: "tokens" } }] },
+    { name: "import statement", doc: tpl("{% import 'helpers.j2' as h %}{{ h.x() }}"), findings: [{ severity: "high", message: "`{% import %}`" }] },
+    { name: "text the lexer refuses: decoded text", doc: tpl("{{ '\\x5f\\x5fclass\\x5f\\x5f }}"), findings: [{ severity: "high", evidence: { analysedAs: "text" } }] },
+    { name: "named template in a list", doc: { container: "tokenizer_config.json", templates: [{ source: CHATML, where: "chat_template[0]" }, { source: "{{ ().__class__ }}", where: "chat_template[1]" }] }, findings: [{ message: "chat_template[1]" }] },
+  ],
+});
+
+const hydra = (target: string): HydraDocument => ({ container: "YAML config", targets: [{ target, path: "model.encoder._target_", member: "model_config.yaml" }] });
+runRuleTests(hydraTarget, {
+  valid: [
+    { name: "NeMo module", doc: hydra("nemo.collections.asr.modules.ConvASREncoder") },
+    { name: "torch optimizer", doc: hydra("torch.optim.AdamW") },
+  ],
+  invalid: [
+    { name: "builtins.exec", doc: hydra("builtins.exec"), findings: [{ severity: "critical", message: "CVE-2025-23304", location: { member: "model_config.yaml" } }] },
+    { name: "os.system", doc: hydra("os.system"), findings: [{ severity: "critical" }] },
+    { name: "dunder climb from a trusted root", doc: hydra("nemo.__class__.__init__"), findings: [{ severity: "critical" }] },
+    { name: "unknown package", doc: hydra("evil_pkg.Loader"), findings: [{ severity: "high", message: "outside NeMo" }] },
+  ],
+});
+
+runRuleTests(pythonCode, {
+  valid: [{ name: "nothing", doc: { container: "archive", files: [] } satisfies PythonCodeDocument }],
+  invalid: [
+    { name: "source", doc: { container: "archive", files: [{ name: "loader.py", member: "pkg/loader.py", compiled: false }] }, findings: [{ severity: "medium", location: { member: "pkg/loader.py" } }] },
+    { name: "bytecode", doc: { container: "model folder", files: [{ name: "m.pyc", uri: "m/__pycache__/m.pyc", compiled: true }] }, findings: [{ severity: "high", message: "compiled Python bytecode" }] },
+  ],
+});
+
+const folder = (patch: Partial<ModelFolderDocument>): ModelFolderDocument => ({ folder: "models/x", remoteCode: [], trustRemoteCodeSetIn: [], safetensorsWeights: [], pickleWeights: [], ...patch });
+const entry = { config: "config.json", autoClass: "AutoModel", reference: "modeling_x.XModel", file: "modeling_x.py", className: "XModel", fileExists: true };
+runRuleTests(remoteCode, {
+  valid: [{ name: "no auto_map", doc: folder({}) }],
+  invalid: [
+    { name: "auto_map", doc: folder({ remoteCode: [entry] }), findings: [{ message: "AutoModel → XModel in modeling_x.py", location: { uri: "models/x/config.json" } }] },
+    { name: "foreign repository and missing file", doc: folder({ remoteCode: [{ ...entry, reference: "a/b--m.C", otherRepository: "a/b", file: "m.py", className: "C", fileExists: false }, { ...entry, autoClass: "AutoConfig", file: "configuration_x.py", fileExists: false }] }), findings: [{ message: /another repository \(a\/b\).*configuration_x\.py is not in the folder/ }] },
+    { name: "trust_remote_code without auto_map", doc: folder({ trustRemoteCodeSetIn: ["config.json"] }), findings: [{ severity: "medium", message: "sets trust_remote_code" }] },
+  ],
+});
+
+runRuleTests(pickleWeights, {
+  valid: [{ name: "safetensors only", doc: folder({ safetensorsWeights: ["model.safetensors"] }) }],
+  invalid: [
+    { name: "beside safetensors", doc: folder({ safetensorsWeights: ["model.safetensors"], pickleWeights: ["pytorch_model.bin"] }), findings: [{ message: "load the safetensors file by default", evidence: { loaderPicks: "model.safetensors" } }] },
+    { name: "pickle only", doc: folder({ pickleWeights: ["pytorch_model.bin"] }), findings: [{ severity: "low", evidence: { loaderPicks: "pytorch_model.bin" } }] },
+  ],
+});
+
+const mar = (handler: string | undefined, pythonMembers: string[]): MarDocument => ({ manifest: { model: { handler } }, handler, pythonMembers });
+runRuleTests(torchserveHandler, {
+  valid: [{ name: "built-in handler", doc: mar("image_classifier", []) }],
+  invalid: [
+    { name: "custom handler", doc: mar("handler.py", ["handler.py"]), findings: [{ message: 'names handler "handler.py"' }] },
+    { name: "module:function handler", doc: mar("my_handler:handle", []), findings: [{ message: "my_handler:handle" }] },
+    { name: "extra python beside a built-in handler", doc: mar("text_classifier", ["utils.py"]), findings: [{ message: '"utils.py"' }] },
+  ],
+});
+
+runRuleTests(xmlExternalEntity, {
+  valid: [{ name: "PMML without DTD", doc: readXml('<?xml version="1.0"?>\n<PMML version="4.4"><Header/></PMML>')! }],
+  invalid: [
+    { name: "external entity", doc: readXml('<?xml version="1.0"?>\n<!DOCTYPE PMML [<!ENTITY x SYSTEM "file:///etc/passwd">]><PMML>&x;</PMML>')!, findings: [{ severity: "critical", message: "file:///etc/passwd" }] },
+    { name: "parameter entity to a URL", doc: readXml('<!DOCTYPE net [<!ENTITY % p SYSTEM "http://a.example/x.dtd"> %p;]><net/>')!, findings: [{ severity: "critical", message: "%p" }] },
+    { name: "external DTD", doc: readXml('<!DOCTYPE net PUBLIC "-//X//EN" "http://a.example/net.dtd"><net/>')!, findings: [{ severity: "critical", message: "http://a.example/net.dtd" }] },
+    { name: "internal entities", doc: readXml('<!DOCTYPE net [<!ENTITY a "x"><!ENTITY b "&a;&a;">]><net name="&b;"/>')!, findings: [{ severity: "high", message: "billion laughs" }] },
+    { name: "bare doctype", doc: readXml("<!DOCTYPE net><net/>")!, findings: [{ severity: "low" }] },
+  ],
+});
+
+const kerasDoc = (layers: unknown[]): KerasDocument => ({ container: "keras-zip", config: { class_name: "Sequential", config: { name: "s", layers } }, pythonMembers: [] });
+const dense = { module: "keras.layers", class_name: "Dense", config: { name: "d", units: 2 } };
+runRuleTests(kerasLoaderGadget, {
+  valid: [
+    { name: "Dense", doc: kerasDoc([dense]) },
+    { name: "relative vocabulary inside the model", doc: kerasDoc([{ module: "keras.layers", class_name: "StringLookup", config: { name: "l", vocabulary: "assets/vocab.txt" } }]) },
+  ],
+  invalid: [
+    { name: "enable_unsafe_deserialization as activation", doc: kerasDoc([{ ...dense, config: { name: "d", activation: { module: "keras.config", class_name: "function", config: "enable_unsafe_deserialization" } } }]), findings: [{ message: "`keras.config.enable_unsafe_deserialization`" }] },
+    { name: "get_file as a layer", doc: kerasDoc([{ module: "keras.utils", class_name: "get_file", config: { origin: "https://x.example/a" } }]), findings: [{ message: "`keras.utils.get_file`" }, { severity: "high", message: "https://x.example/a" }] },
+    { name: "absolute vocabulary path", doc: kerasDoc([{ module: "keras.layers", class_name: "StringLookup", config: { name: "l", vocabulary: "/etc/passwd" } }]), findings: [{ severity: "high", message: '"/etc/passwd"' }] },
+  ],
+});
