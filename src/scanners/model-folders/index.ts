@@ -306,8 +306,9 @@ async function scanFolders(ctx: ProjectContext): Promise<void> {
     for (const e of doc.remoteCode) if (!e.otherRepository) referenced.add(folder === "." ? e.file : `${folder}/${e.file}`);
     for (const t of targets) {
       const base = posix.basename(t.uri);
-      if (lists.weights.safetensorsNames.includes(base) || (t.kind === "safetensors" && base.endsWith(".safetensors"))) doc.safetensorsWeights.push(base);
-      else if (lists.weights.pickleNames.includes(base) || /^pytorch_model-\d+-of-\d+\.bin$/.test(base) || ((t.kind === "pickle" || t.kind === "pytorch-zip") && /\.(bin|pt|pth|ckpt)$/.test(base) && !/^(training_args|optimizer|scheduler|rng_state)/.test(base))) doc.pickleWeights.push(base);
+      // Only the names from_pretrained chooses between: other .pt/.ckpt files are not what it loads.
+      if (lists.weights.safetensorsNames.includes(base) || /^(diffusion_pytorch_)?model-\d+-of-\d+\.safetensors$/.test(base)) doc.safetensorsWeights.push(base);
+      else if (lists.weights.pickleNames.includes(base) || /^(diffusion_)?pytorch_model-\d+-of-\d+\.bin$/.test(base)) doc.pickleWeights.push(base);
     }
     // training_args.bin and optimizer states are not model weights a loader picks between.
     doc.pickleWeights = doc.pickleWeights.filter((n) => !/^(training_args|optimizer|scheduler|rng_state)/.test(n));

@@ -83,7 +83,7 @@ class Walker {
   /** Judges a name Jinja looks up as an attribute or item. */
   attribute(name: string, how: string): void {
     if (PRIVATE.test(name)) {
-      this.add({ severity: "critical", reason: `${how} reaches \`${name}\`, a Python internal, to escape the Jinja sandbox`, text: name });
+      this.add({ severity: "critical", reason: `${how} reaches \`${name}\`: it walks Python object internals to escape the Jinja sandbox`, text: name });
     } else if (this.dangerous.has(name)) {
       this.add({ severity: "high", reason: `${how} reaches \`${name}\`, which runs code or processes`, text: name });
     }
