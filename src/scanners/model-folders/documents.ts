@@ -2,6 +2,7 @@
 // (rules/lists/model-folders.json).
 
 import { loadRulesData } from "../../core/catalog";
+import type { Severity } from "../../types";
 import type { ChatTemplateLists } from "../artifacts/formats/chat-template";
 
 export interface ModelFolderLists {
@@ -12,6 +13,8 @@ export interface ModelFolderLists {
   keras: { loaderGadgets: Array<{ name: string; reason: string }>; remotePathKeys: string[] };
   weights: { safetensorsNames: string[]; pickleNames: string[] };
   xml: { extensions: string[]; rootElements: string[] };
+  skops: { trustedTypePrefixes: string[]; dangerousTypePrefixes: string[] };
+  tflite: { customOpSeverity: Severity };
 }
 
 export function modelFolderLists(): ModelFolderLists {
@@ -77,4 +80,19 @@ export interface XmlDocument {
   entities: Array<{ name: string; external: boolean; system?: string; parameter: boolean; offset: number }>;
   wellFormed: boolean;
   error?: string;
+}
+
+/** skops archive: every type its schema.json asks skops.io.load to construct or call. */
+export interface SkopsDocument {
+  protocol: unknown;
+  types: Array<{ type: string; loader: string; path: string }>;
+}
+
+/** TensorFlow Lite flatbuffer: the operators the model needs. */
+export interface TfliteDocument {
+  version: number;
+  /** Custom operators by name (`Flex<TFOp>` runs a TensorFlow kernel through the Flex delegate), with how many operators use each. */
+  customOps: Array<{ name: string; uses: number }>;
+  builtinOps: number;
+  subgraphs: number;
 }

@@ -14,7 +14,9 @@ import { decompress } from "../artifacts/archive/decompress";
 import { listTar, looksLikeTar, TarError } from "../artifacts/archive/tar";
 import { listZip, readZipEntry, ZipError } from "../artifacts/archive/zip";
 import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type RemoteCodeEntry, type TemplateDocument } from "./documents";
-import { MODEL_FOLDER_RULE_IDS, chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, torchserveHandler, xmlExternalEntity } from "./rules";
+import { MODEL_FOLDER_RULE_IDS, chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "./rules";
+import type { SkopsDocument } from "./documents";
+import { isTflite, readTflite, TfliteError } from "./tflite";
 import { readXml } from "./xml";
 
 /** Largest config (JSON/YAML file or archive member) parsed for templates and targets. */
@@ -101,6 +103,15 @@ async function scanArchiveMembers(ctx: ScanContext, members: Array<{ name: strin
   const keras = names.includes("config.json") && (names.includes("metadata.json") || names.some((n) => n.endsWith(".weights.h5")));
   const python: PythonCodeDocument = { container: "archive", files: [] };
   const marDoc: MarDocument = { manifest: undefined, handler: undefined, pythonMembers: [] };
+  const skopsSchema = members.find((m) => m.name === "schema.json");
+  if (skopsSchema && skopsSchema.size <= MAX_CONFIG_BYTES) {
+    try {
+      const schema = JSON.parse((await skopsSchema.read()).toString("utf8")) as Record<string, unknown>;
+      if ("__loader__" in schema && "protocol" in schema) ctx.runRules([skopsUntrustedType], skopsTypes(schema));
+    } catch {
+      /* not JSON: not a skops archive */
+    }
+  }
   for (const m of members) {
     if (PY.test(m.name)) {
       if (mar) marDoc.pythonMembers.push(m.name);
@@ -124,6 +135,22 @@ async function scanArchiveMembers(ctx: ScanContext, members: Array<{ name: strin
   }
   if (python.files.length) ctx.runRules([pythonCode], python);
   if (mar) ctx.runRules([torchserveHandler], marDoc);
+}
+
+/** Every {__module__, __class__, __loader__} node of a skops schema, with its path. */
+export function skopsTypes(schema: Record<string, unknown>): SkopsDocument {
+  const doc: SkopsDocument = { protocol: schema["protocol"], types: [] };
+  const visit = (v: unknown, path: string, depth: number): void => {
+    if (depth > MAX_WALK_DEPTH || v === null || typeof v !== "object") return;
+    if (Array.isArray(v)) return v.forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+    const o = v as Record<string, unknown>;
+    if (typeof o["__module__"] === "string" && typeof o["__class__"] === "string") {
+      doc.types.push({ type: `${o["__module__"]}.${o["__class__"]}`, loader: typeof o["__loader__"] === "string" ? o["__loader__"] : "?", path: path || "$" });
+    }
+    for (const [k, x] of Object.entries(o)) visit(x, path ? `${path}.${k}` : k, depth + 1);
+  };
+  visit(schema, "", 0);
+  return doc;
 }
 
 async function scanZipFile(ctx: ScanContext, file: RandomAccessFile): Promise<void> {
@@ -159,7 +186,7 @@ async function scanTarFile(ctx: ScanContext, file: RandomAccessFile): Promise<vo
 
 export const modelFolderScanner: Scanner = {
   id: "model-folders",
-  kinds: ["json", "yaml", "text", "tar", "zip", "gzip"],
+  kinds: ["json", "yaml", "text", "tar", "zip", "gzip", "unknown"],
   ruleIds: MODEL_FOLDER_RULE_IDS,
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const lists = modelFolderLists();
@@ -207,6 +234,20 @@ export const modelFolderScanner: Scanner = {
           return; // the artifact scanner reports bombs and broken streams
         }
         if (looksLikeTar(out)) await scanTarFile(ctx, new BufferFile(out));
+        return;
+      }
+      case "unknown": {
+        if (!isTflite(file.head)) return;
+        if (file.size > ctx.settings.limits.maxInMemoryBytes) {
+          ctx.report("aigis/limit-exceeded", { message: `The TFLite model (${file.size} bytes) is larger than the in-memory limit of ${ctx.settings.limits.maxInMemoryBytes} bytes and was not analysed.`, evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes }, fingerprintKey: "tflite-limit" });
+          return;
+        }
+        try {
+          ctx.runRules([tfliteCustomOp], readTflite(await file.file.read(0, file.size)));
+        } catch (e) {
+          if (!(e instanceof TfliteError)) throw e;
+          ctx.report("aigis/parse-error", { message: `The file could not be read as TFLite: ${e.message}.`, evidence: { format: "TFLite", reason: e.message }, fingerprintKey: "tflite" });
+        }
         return;
       }
       default:

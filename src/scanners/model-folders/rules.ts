@@ -2,7 +2,8 @@
 
 import type { RuleModule } from "../../core/rule";
 import { analyseChatTemplate, worstSeverity } from "../artifacts/formats/chat-template";
-import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type TemplateDocument, type XmlDocument } from "./documents";
+import { formatLists } from "../artifacts/formats/lists";
+import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type SkopsDocument, type TemplateDocument, type TfliteDocument, type XmlDocument } from "./documents";
 
 export const chatTemplateInjection: RuleModule<TemplateDocument> = {
   id: "artifact/chat-template-injection",
@@ -183,6 +184,49 @@ export const xmlExternalEntity: RuleModule<XmlDocument> = {
   },
 };
 
-export const templateRules = [chatTemplateInjection];
-export const folderRules = [remoteCode, pickleWeights];
-export const MODEL_FOLDER_RULE_IDS = [chatTemplateInjection, hydraTarget, pythonCode, remoteCode, pickleWeights, torchserveHandler, xmlExternalEntity].map((r) => r.id);
+const prefixMatch = (type: string, p: string): boolean => (p.endsWith(".") ? type.startsWith(p) : type === p || type.startsWith(`${p}.`));
+
+export const skopsUntrustedType: RuleModule<SkopsDocument> = {
+  id: "artifact/skops-untrusted-type",
+  check(doc, ctx) {
+    const { trustedTypePrefixes, dangerousTypePrefixes } = modelFolderLists().skops;
+    const seen = new Set<string>();
+    for (const t of doc.types) {
+      if (seen.has(t.type)) continue;
+      const dangerous = dangerousTypePrefixes.some((p) => prefixMatch(t.type, p));
+      if (!dangerous && trustedTypePrefixes.some((p) => prefixMatch(t.type, p))) continue;
+      seen.add(t.type);
+      ctx.report({
+        message: dangerous
+          ? `The skops schema asks skops.io.load to build \`${t.type}\` (${t.loader} at ${t.path}), a callable that runs code or processes once the type is trusted.`
+          : `The skops schema asks skops.io.load to build \`${t.type}\` (${t.loader} at ${t.path}), a type outside scikit-learn, NumPy and SciPy that must be trusted explicitly and then runs on load.`,
+        severity: dangerous ? "critical" : "high",
+        location: { member: "schema.json" },
+        evidence: { type: t.type, loader: t.loader, path: t.path },
+        fingerprintKey: `skops:${t.type}`,
+      });
+    }
+  },
+};
+
+export const tfliteCustomOp: RuleModule<TfliteDocument> = {
+  id: "artifact/tflite-custom-op",
+  check(doc, ctx) {
+    const unsafe = new Map(formatLists().tensorflow.unsafeOps.map((o) => [o.op, o]));
+    for (const op of doc.customOps) {
+      // Flex ops carry a TensorFlow op name after "Flex" and run that kernel through the Flex delegate.
+      const tfOp = op.name.startsWith("Flex") ? op.name.slice(4) : undefined;
+      const known = tfOp !== undefined ? unsafe.get(tfOp) : undefined;
+      ctx.report({
+        message: known
+          ? `The TFLite model runs TensorFlow op ${tfOp} through the Flex delegate (${op.name}, ${op.uses} use${op.uses === 1 ? "" : "s"}), which ${known.reason}.`
+          : `The TFLite model needs custom operator ${JSON.stringify(op.name)} (${op.uses} use${op.uses === 1 ? "" : "s"}), whose kernel is code the serving application must register from elsewhere.`,
+        severity: known ? known.severity : modelFolderLists().tflite.customOpSeverity,
+        evidence: { op: op.name, uses: op.uses, ...(tfOp !== undefined ? { tensorflowOp: tfOp } : {}) },
+        fingerprintKey: `tflite:${op.name}`,
+      });
+    }
+  },
+};
+
+export const MODEL_FOLDER_RULE_IDS = [chatTemplateInjection, hydraTarget, pythonCode, remoteCode, pickleWeights, torchserveHandler, xmlExternalEntity, skopsUntrustedType, tfliteCustomOp].map((r) => r.id);

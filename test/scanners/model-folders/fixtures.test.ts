@@ -77,6 +77,21 @@ describe("what the findings say", () => {
     expect(findings("malicious/foreign-target.nemo").map((f) => f.ruleId)).toContain("artifact/python-code");
   });
 
+  it("validates TFLite structure and names custom and Flex operators", () => {
+    expect(one("malicious/flex-writefile.tflite", "artifact/tflite-custom-op").evidence).toMatchObject({ op: "FlexWriteFile", tensorflowOp: "WriteFile", uses: 1 });
+    expect(one("benign/custom-op.tflite", "artifact/tflite-custom-op")).toMatchObject({ severity: "medium", evidence: { op: "MyCustomKernel" } });
+    const truncated = report.findings.filter((f) => f.location.uri === "benign/truncated.tflite");
+    expect(truncated.map((f) => f.ruleId)).toEqual(["aigis/parse-error"]);
+    expect(truncated[0]!.message).toMatch(/TFLite: .*outside the \d+-byte file/);
+    expect(report.targets.find((t) => t.uri === "benign/add.tflite")).toBeDefined();
+    expect(findings("benign/add.tflite")).toEqual([]);
+  });
+
+  it("names the skops types a load would construct", () => {
+    expect(one("malicious/function-node.skops", "artifact/skops-untrusted-type").evidence).toMatchObject({ type: "os.system", loader: "FunctionNode" });
+    expect(findings("benign/logreg.skops")).toEqual([]);
+  });
+
   it("names the TorchServe handler and the external entity", () => {
     expect(one("malicious/custom-handler.mar", "artifact/torchserve-handler").message).toContain('"handler.py"');
     expect(one("malicious/xxe.pmml", "artifact/xml-external-entity").message).toContain("file:///etc/passwd");

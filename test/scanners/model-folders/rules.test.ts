@@ -3,8 +3,8 @@
 import { runRuleTests } from "../../helpers/rule-tester";
 import type { KerasDocument } from "../../../src/scanners/artifacts/formats/keras";
 import { kerasLoaderGadget } from "../../../src/scanners/artifacts/rules/keras-gadgets";
-import type { HydraDocument, MarDocument, ModelFolderDocument, PythonCodeDocument, TemplateDocument } from "../../../src/scanners/model-folders/documents";
-import { chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, torchserveHandler, xmlExternalEntity } from "../../../src/scanners/model-folders/rules";
+import type { HydraDocument, MarDocument, ModelFolderDocument, PythonCodeDocument, SkopsDocument, TemplateDocument, TfliteDocument } from "../../../src/scanners/model-folders/documents";
+import { chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "../../../src/scanners/model-folders/rules";
 import { readXml } from "../../../src/scanners/model-folders/xml";
 
 const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
@@ -110,5 +110,26 @@ runRuleTests(kerasLoaderGadget, {
     { name: "enable_unsafe_deserialization as activation", doc: kerasDoc([{ ...dense, config: { name: "d", activation: { module: "keras.config", class_name: "function", config: "enable_unsafe_deserialization" } } }]), findings: [{ message: "`keras.config.enable_unsafe_deserialization`" }] },
     { name: "get_file as a layer", doc: kerasDoc([{ module: "keras.utils", class_name: "get_file", config: { origin: "https://x.example/a" } }]), findings: [{ message: "`keras.utils.get_file`" }, { severity: "high", message: "https://x.example/a" }] },
     { name: "absolute vocabulary path", doc: kerasDoc([{ module: "keras.layers", class_name: "StringLookup", config: { name: "l", vocabulary: "/etc/passwd" } }]), findings: [{ severity: "high", message: '"/etc/passwd"' }] },
+  ],
+});
+
+const skops = (types: Array<[string, string]>): SkopsDocument => ({ protocol: 2, types: types.map(([type, loader], i) => ({ type, loader, path: `content.content.f${i}` })) });
+runRuleTests(skopsUntrustedType, {
+  valid: [{ name: "scikit-learn, numpy and builtins", doc: skops([["sklearn.linear_model._logistic.LogisticRegression", "ObjectNode"], ["numpy.ndarray", "NdArrayNode"], ["builtins.dict", "DictNode"]]) }],
+  invalid: [
+    { name: "os.system function", doc: skops([["os.system", "FunctionNode"]]), findings: [{ severity: "critical", message: "`os.system`", location: { member: "schema.json" } }] },
+    { name: "_operator.methodcaller", doc: skops([["_operator.methodcaller", "OperatorFuncNode"]]), findings: [{ severity: "critical" }] },
+    { name: "builtins.eval is not a trusted builtin", doc: skops([["builtins.eval", "FunctionNode"]]), findings: [{ severity: "critical" }] },
+    { name: "custom class, reported once", doc: skops([["mypkg.Model", "ObjectNode"], ["mypkg.Model", "ObjectNode"]]), findings: [{ severity: "high", message: "must be trusted explicitly" }] },
+  ],
+});
+
+const tflite = (customOps: Array<[string, number]>): TfliteDocument => ({ version: 3, builtinOps: 1, subgraphs: 1, customOps: customOps.map(([name, uses]) => ({ name, uses })) });
+runRuleTests(tfliteCustomOp, {
+  valid: [{ name: "builtins only", doc: tflite([]) }],
+  invalid: [
+    { name: "Flex WriteFile", doc: tflite([["FlexWriteFile", 1]]), findings: [{ severity: "high", message: "TensorFlow op WriteFile through the Flex delegate", evidence: { tensorflowOp: "WriteFile" } }] },
+    { name: "Flex PyFunc", doc: tflite([["FlexPyFunc", 2]]), findings: [{ severity: "critical", message: "2 uses" }] },
+    { name: "custom kernel", doc: tflite([["MyKernel", 1]]), findings: [{ severity: "medium", message: '"MyKernel"' }] },
   ],
 });
