@@ -96,3 +96,10 @@ export interface TfliteDocument {
   builtinOps: number;
   subgraphs: number;
 }
+
+/** Flax msgpack checkpoint (flax.serialization.to_bytes): a tree of maps whose leaves are arrays as msgpack extensions. */
+export interface FlaxDocument {
+  arrays: number;
+  /** Structural problems, each with the tree path where it was found. */
+  problems: Array<{ path: string; problem: string }>;
+}

@@ -14,9 +14,10 @@ import { decompress } from "../artifacts/archive/decompress";
 import { listTar, looksLikeTar, TarError } from "../artifacts/archive/tar";
 import { listZip, readZipEntry, ZipError } from "../artifacts/archive/zip";
 import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type RemoteCodeEntry, type TemplateDocument } from "./documents";
-import { MODEL_FOLDER_RULE_IDS, chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "./rules";
+import { MODEL_FOLDER_RULE_IDS, chatTemplateInjection, flaxMsgpackMalformed, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "./rules";
 import type { SkopsDocument } from "./documents";
 import { isTflite, readTflite, TfliteError } from "./tflite";
+import { FlaxError, looksLikeMsgpackMap, readFlaxMsgpack } from "./flax";
 import { readXml } from "./xml";
 
 /** Largest config (JSON/YAML file or archive member) parsed for templates and targets. */
@@ -237,6 +238,17 @@ export const modelFolderScanner: Scanner = {
         return;
       }
       case "unknown": {
+        // msgpack has no magic: a map at the top and Flax's file naming (flax_model.msgpack, *.msgpack).
+        if (/\.(msgpack|flax)$/i.test(name) && looksLikeMsgpackMap(file.head)) {
+          if (file.size > ctx.settings.limits.maxInMemoryBytes) return;
+          try {
+            ctx.runRules([flaxMsgpackMalformed], readFlaxMsgpack(await file.file.read(0, file.size)));
+          } catch (e) {
+            if (!(e instanceof FlaxError)) throw e;
+            ctx.report("aigis/parse-error", { message: `The file could not be read as a Flax msgpack checkpoint: ${e.message}.`, evidence: { format: "Flax msgpack", reason: e.message }, fingerprintKey: "flax" });
+          }
+          return;
+        }
         if (!isTflite(file.head)) return;
         if (file.size > ctx.settings.limits.maxInMemoryBytes) {
           ctx.report("aigis/limit-exceeded", { message: `The TFLite model (${file.size} bytes) is larger than the in-memory limit of ${ctx.settings.limits.maxInMemoryBytes} bytes and was not analysed.`, evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes }, fingerprintKey: "tflite-limit" });

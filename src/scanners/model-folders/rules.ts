@@ -3,7 +3,7 @@
 import type { RuleModule } from "../../core/rule";
 import { analyseChatTemplate, worstSeverity } from "../artifacts/formats/chat-template";
 import { formatLists } from "../artifacts/formats/lists";
-import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type SkopsDocument, type TemplateDocument, type TfliteDocument, type XmlDocument } from "./documents";
+import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type FlaxDocument, type SkopsDocument, type TemplateDocument, type TfliteDocument, type XmlDocument } from "./documents";
 
 export const chatTemplateInjection: RuleModule<TemplateDocument> = {
   id: "artifact/chat-template-injection",
@@ -229,4 +229,17 @@ export const tfliteCustomOp: RuleModule<TfliteDocument> = {
   },
 };
 
-export const MODEL_FOLDER_RULE_IDS = [chatTemplateInjection, hydraTarget, pythonCode, remoteCode, pickleWeights, torchserveHandler, xmlExternalEntity, skopsUntrustedType, tfliteCustomOp].map((r) => r.id);
+export const flaxMsgpackMalformed: RuleModule<FlaxDocument> = {
+  id: "artifact/flax-msgpack-malformed",
+  check(doc, ctx) {
+    if (doc.problems.length === 0) return;
+    const first = doc.problems[0]!;
+    ctx.report({
+      message: `The Flax msgpack checkpoint is not what flax.serialization writes: at ${first.path || "the top level"}, ${first.problem}${doc.problems.length > 1 ? ` (and ${doc.problems.length - 1} more)` : ""}.`,
+      evidence: { arrays: doc.arrays, problems: doc.problems.slice(0, 20) },
+      fingerprintKey: "flax",
+    });
+  },
+};
+
+export const MODEL_FOLDER_RULE_IDS = [flaxMsgpackMalformed, chatTemplateInjection, hydraTarget, pythonCode, remoteCode, pickleWeights, torchserveHandler, xmlExternalEntity, skopsUntrustedType, tfliteCustomOp].map((r) => r.id);

@@ -9,13 +9,13 @@ import { runScan } from "../../../src/core/run";
 const FIXTURES = resolve(__dirname, "../../../fixtures/model-folders");
 const RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 const canaries = (): string[] => readdirSync("/tmp").filter((n) => n.startsWith("aigis-canary-"));
-const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as Record<string, { verdict: "malicious" | "benign"; rule: string | null; technique: string }>;
+const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as Record<string, { verdict: "malicious" | "malformed" | "benign"; rule: string | null; technique: string }>;
 
 let report: Report;
 let canariesBefore: string[];
 beforeAll(async () => {
   canariesBefore = canaries();
-  report = (await runScan({ paths: ["malicious", "benign"], cwd: FIXTURES, jobs: 1 })).report;
+  report = (await runScan({ paths: ["malicious", "malformed", "benign"], cwd: FIXTURES, jobs: 1 })).report;
 });
 
 const findings = (uri: string) => report.findings.filter((f) => f.location.uri === uri && !f.ruleId.startsWith("aigis/"));
@@ -27,6 +27,14 @@ describe("malicious model-folder fixtures", () => {
     const got = findings(path).filter((f) => f.ruleId === rule);
     expect(got.map((f) => f.ruleId)).toContain(rule);
     expect(Math.min(...got.map((f) => RANK[f.severity]))).toBeLessThanOrEqual(RANK.high);
+  });
+});
+
+describe("malformed model-folder fixtures", () => {
+  it.each(Object.entries(manifest).filter(([, e]) => e.verdict === "malformed").map(([p, e]) => [p, e.technique, e.rule!]))("%s (%s) is reported by %s below high", (path, _technique, rule) => {
+    const got = findings(path);
+    expect(got.map((f) => f.ruleId)).toEqual([rule]);
+    expect(RANK[got[0]!.severity]).toBeGreaterThan(RANK.high);
   });
 });
 
@@ -85,6 +93,13 @@ describe("what the findings say", () => {
     expect(truncated[0]!.message).toMatch(/TFLite: .*outside the \d+-byte file/);
     expect(report.targets.find((t) => t.uri === "benign/add.tflite")).toBeDefined();
     expect(findings("benign/add.tflite")).toEqual([]);
+  });
+
+  it("validates Flax msgpack array sizes and extension types", () => {
+    const f = findings("malformed/flax/flax_model.msgpack")[0]!;
+    expect(f.message).toContain("needs 4194304 bytes but holds 16");
+    expect(JSON.stringify(f.evidence)).toContain("extension type 42");
+    expect(findings("benign/flax/flax_model.msgpack")).toEqual([]);
   });
 
   it("names the skops types a load would construct", () => {

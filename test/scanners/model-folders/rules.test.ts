@@ -1,10 +1,14 @@
 // One RuleTester block per model-folder rule: valid documents give nothing, invalid ones the
 // findings named.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { runRuleTests } from "../../helpers/rule-tester";
+import { FlaxError, readFlaxMsgpack } from "../../../src/scanners/model-folders/flax";
+import { readTflite, TfliteError } from "../../../src/scanners/model-folders/tflite";
 import type { KerasDocument } from "../../../src/scanners/artifacts/formats/keras";
 import { kerasLoaderGadget } from "../../../src/scanners/artifacts/rules/keras-gadgets";
 import type { HydraDocument, MarDocument, ModelFolderDocument, PythonCodeDocument, SkopsDocument, TemplateDocument, TfliteDocument } from "../../../src/scanners/model-folders/documents";
-import { chatTemplateInjection, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "../../../src/scanners/model-folders/rules";
+import { chatTemplateInjection, flaxMsgpackMalformed, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "../../../src/scanners/model-folders/rules";
 import { readXml } from "../../../src/scanners/model-folders/xml";
 
 const CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
@@ -132,4 +136,24 @@ runRuleTests(tfliteCustomOp, {
     { name: "Flex PyFunc", doc: tflite([["FlexPyFunc", 2]]), findings: [{ severity: "critical", message: "2 uses" }] },
     { name: "custom kernel", doc: tflite([["MyKernel", 1]]), findings: [{ severity: "medium", message: '"MyKernel"' }] },
   ],
+});
+
+const fixture = (p: string): Buffer => readFileSync(join(__dirname, "../../../fixtures/model-folders", p));
+describe("readers over the fixtures", () => {
+  it("reads a Flax parameter tree: every array and scalar checked", () => {
+    expect(readFlaxMsgpack(fixture("benign/flax/flax_model.msgpack"))).toEqual({ arrays: 5, problems: [] });
+  });
+  it("reads TFLite operator codes and their uses", () => {
+    expect(readTflite(fixture("benign/add.tflite"))).toMatchObject({ version: 3, builtinOps: 1, subgraphs: 1, customOps: [] });
+    expect(readTflite(fixture("malicious/flex-readfile.tflite")).customOps).toEqual([{ name: "FlexReadFile", uses: 1 }]);
+    expect(() => readTflite(fixture("benign/truncated.tflite"))).toThrow(TfliteError);
+  });
+  it("refuses msgpack whose top level is not a map", () => {
+    expect(() => readFlaxMsgpack(Uint8Array.from([0x93, 1, 2, 3]))).toThrow(FlaxError);
+  });
+});
+
+runRuleTests(flaxMsgpackMalformed, {
+  valid: [{ name: "well-formed tree", doc: { arrays: 3, problems: [] } }],
+  invalid: [{ name: "size mismatch", doc: { arrays: 1, problems: [{ path: "params.w", problem: "array of shape [2] float32 needs 8 bytes but holds 4" }] }, findings: [{ message: "at params.w, array of shape [2] float32 needs 8 bytes" }] }],
 });
