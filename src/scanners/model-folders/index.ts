@@ -5,6 +5,7 @@
 // Nothing is executed or imported: configs are parsed as data, templates as Jinja syntax.
 
 import { readFile, stat } from "node:fs/promises";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { basename, extname, posix } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { FindingDraft, TargetKind } from "../../types";
@@ -212,7 +213,8 @@ export const modelFolderScanner: Scanner = {
           const bytes = await readBounded(file.file);
           if (!bytes) return;
           const doc = readXml(bytes.toString("utf8"));
-          if (doc && (doc.root !== undefined || lists.xml.extensions.includes(ext))) ctx.runRules([xmlExternalEntity], doc);
+          // Model XML only (PMML, OpenVINO IR, or an .xml/.pmml file): HTML and other markup are not models.
+          if (doc && (lists.xml.rootElements.includes(doc.root ?? "") || lists.xml.extensions.includes(ext))) ctx.runRules([xmlExternalEntity], doc);
           return;
         }
         if (!lists.templateFileExtensions.includes(ext)) return;
@@ -226,15 +228,25 @@ export const modelFolderScanner: Scanner = {
       case "tar":
         return scanTarFile(ctx, file.file);
       case "gzip": {
-        // .nemo files written before NeMo 1.7 are gzip-compressed tars.
+        // .nemo files written before NeMo 1.7 are gzip-compressed tars. Only the first block is
+        // inflated to look for a tar header, so other gzip files (compressed checkpoints, which
+        // the artifact scanner reads) are not decompressed a second time.
         if (file.size > ctx.settings.limits.maxInMemoryBytes) return;
+        let head: Buffer;
+        try {
+          // 16 KiB of deflate data inflates to at most ~17 MB (ratio 1032): bounded.
+          head = gunzipSync(file.head.subarray(0, 16 * 1024), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 32 * 1024 * 1024 });
+        } catch {
+          return;
+        }
+        if (!looksLikeTar(head)) return;
         let out: Buffer;
         try {
           out = decompress("gzip", await file.file.read(0, file.size), Math.min(ctx.settings.limits.maxInMemoryBytes, ctx.settings.limits.maxArchiveTotalBytes));
         } catch {
           return; // the artifact scanner reports bombs and broken streams
         }
-        if (looksLikeTar(out)) await scanTarFile(ctx, new BufferFile(out));
+        await scanTarFile(ctx, new BufferFile(out));
         return;
       }
       case "unknown": {

@@ -107,6 +107,10 @@ describe("what the findings say", () => {
     expect(findings("benign/logreg.skops")).toEqual([]);
   });
 
+  it("leaves HTML alone: only model XML is judged for entities", () => {
+    expect(report.findings.filter((f) => f.location.uri === "benign/hf-llama3/README.html")).toEqual([]);
+  });
+
   it("names the TorchServe handler and the external entity", () => {
     expect(one("malicious/custom-handler.mar", "artifact/torchserve-handler").message).toContain('"handler.py"');
     expect(one("malicious/xxe.pmml", "artifact/xml-external-entity").message).toContain("file:///etc/passwd");
