@@ -8,14 +8,14 @@ import { readFile, stat } from "node:fs/promises";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { basename, extname, posix } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { FindingDraft, TargetKind } from "../../types";
-import type { ProjectContext, RuleModule, ScanContext, ScanFile, Scanner } from "../../core/rule";
+import type { TargetKind } from "../../types";
+import type { ProjectContext, ScanContext, ScanFile, ScannerPlugin } from "../../types";
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
 import { decompress } from "../artifacts/archive/decompress";
 import { listTar, looksLikeTar, TarError } from "../artifacts/archive/tar";
 import { listZip, readZipEntry, ZipError } from "../artifacts/archive/zip";
 import { modelFolderLists, type HydraDocument, type MarDocument, type ModelFolderDocument, type PythonCodeDocument, type RemoteCodeEntry, type TemplateDocument } from "./documents";
-import { MODEL_FOLDER_RULE_IDS, chatTemplateInjection, flaxMsgpackMalformed, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "./rules";
+import { MODEL_FOLDER_RULES, chatTemplateInjection, flaxMsgpackMalformed, hydraTarget, pickleWeights, pythonCode, remoteCode, skopsUntrustedType, tfliteCustomOp, torchserveHandler, xmlExternalEntity } from "./rules";
 import type { SkopsDocument } from "./documents";
 import { isTflite, readTflite, TfliteError } from "./tflite";
 import { FlaxError, looksLikeMsgpackMap, readFlaxMsgpack } from "./flax";
@@ -186,10 +186,10 @@ async function scanTarFile(ctx: ScanContext, file: RandomAccessFile): Promise<vo
   );
 }
 
-export const modelFolderScanner: Scanner = {
+export const modelFolderScanner: ScannerPlugin = {
   id: "model-folders",
   kinds: ["json", "yaml", "text", "tar", "zip", "gzip", "unknown"],
-  ruleIds: MODEL_FOLDER_RULE_IDS,
+  rules: MODEL_FOLDER_RULES,
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const lists = modelFolderLists();
     const name = configName(file.uri);
@@ -257,20 +257,20 @@ export const modelFolderScanner: Scanner = {
             ctx.runRules([flaxMsgpackMalformed], readFlaxMsgpack(await file.file.read(0, file.size)));
           } catch (e) {
             if (!(e instanceof FlaxError)) throw e;
-            ctx.report("aigis/parse-error", { message: `The file could not be read as a Flax msgpack checkpoint: ${e.message}.`, evidence: { format: "Flax msgpack", reason: e.message }, fingerprintKey: "flax" });
+            ctx.parseError({ format: "Flax msgpack", reason: e.message, key: "flax" });
           }
           return;
         }
         if (!isTflite(file.head)) return;
         if (file.size > ctx.settings.limits.maxInMemoryBytes) {
-          ctx.report("aigis/limit-exceeded", { message: `The TFLite model (${file.size} bytes) is larger than the in-memory limit of ${ctx.settings.limits.maxInMemoryBytes} bytes and was not analysed.`, evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes }, fingerprintKey: "tflite-limit" });
+          ctx.limitExceeded({ limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes, what: `the TFLite model (${file.size} bytes) was not analysed`, key: "tflite-limit" });
           return;
         }
         try {
           ctx.runRules([tfliteCustomOp], readTflite(await file.file.read(0, file.size)));
         } catch (e) {
           if (!(e instanceof TfliteError)) throw e;
-          ctx.report("aigis/parse-error", { message: `The file could not be read as TFLite: ${e.message}.`, evidence: { format: "TFLite", reason: e.message }, fingerprintKey: "tflite" });
+          ctx.parseError({ format: "TFLite", reason: e.message, key: "tflite" });
         }
         return;
       }
@@ -331,12 +331,6 @@ async function readJsonFile(absPath: string): Promise<Record<string, unknown> | 
   }
 }
 
-function reporter<Doc>(ctx: ProjectContext, rule: RuleModule<Doc>, defaultUri: string): { report(d: FindingDraft): void } {
-  return {
-    report: (d) => ctx.report(rule.id, { ...d, location: { ...d.location, uri: d.location?.uri ?? defaultUri } }),
-  };
-}
-
 async function scanFolders(ctx: ProjectContext): Promise<void> {
   const lists = modelFolderLists();
   const byDir = new Map<string, Array<(typeof ctx.targets)[number]>>();
@@ -377,14 +371,19 @@ async function scanFolders(ctx: ProjectContext): Promise<void> {
     }
     // training_args.bin and optimizer states are not model weights a loader picks between.
     doc.pickleWeights = doc.pickleWeights.filter((n) => !/^(training_args|optimizer|scheduler|rng_state)/.test(n));
-    for (const rule of [remoteCode, pickleWeights] as Array<RuleModule<ModelFolderDocument>>) rule.check(doc, reporter(ctx, rule, targets[0]!.uri));
+    // Each finding belongs to the file it is about: the config that names the code, the pickle weights.
+    const at = (name: string): string => (folder === "." ? name : `${folder}/${name}`);
+    for (const config of new Set([...doc.remoteCode.map((e) => e.config), ...doc.trustRemoteCodeSetIn])) {
+      ctx.runRules<ModelFolderDocument>([remoteCode], { ...doc, remoteCode: doc.remoteCode.filter((e) => e.config === config), trustRemoteCodeSetIn: doc.trustRemoteCodeSetIn.filter((c) => c === config) }, at(config));
+    }
+    if (doc.pickleWeights.length > 0) ctx.runRules<ModelFolderDocument>([pickleWeights], doc, at(doc.pickleWeights[0]!));
   }
   // Python files inside a model folder that no auto_map names (those are artifact/remote-code's finding).
   for (const t of ctx.targets) {
     if (!PY.test(t.uri) || referenced.has(t.uri)) continue;
     if (ownerOf(posix.dirname(t.uri)) === undefined) continue;
     const doc: PythonCodeDocument = { container: "model folder", files: [{ name: posix.basename(t.uri), uri: t.uri, compiled: /\.pyc$/i.test(t.uri) }] };
-    pythonCode.check(doc, reporter(ctx, pythonCode, t.uri));
+    ctx.runRules([pythonCode], doc, t.uri);
   }
 }
 

@@ -1,10 +1,17 @@
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import { analyseChatTemplate, worstSeverity } from "../formats/chat-template";
 import type { GgufDocument } from "../formats/gguf";
 import { formatLists } from "../formats/lists";
 
-export const ggufTemplateInjection: RuleModule<GgufDocument> = {
-  id: "artifact/gguf-template-injection",
+export const ggufTemplateInjection: Rule<GgufDocument> = {
+  meta: {
+    id: "artifact/gguf-template-injection",
+    appliesTo: { kinds: ["gguf", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "GGUF metadata {{key}} holds a Jinja template that {{reason}}; chat runtimes render it on every request.",
+    },
+  },
   check(doc, ctx) {
     const lists = formatLists().gguf;
     for (const s of doc.strings) {
@@ -15,7 +22,8 @@ export const ggufTemplateInjection: RuleModule<GgufDocument> = {
       if (!severity) continue;
       const first = analysis.issues.find((i) => i.severity === severity)!;
       ctx.report({
-        message: `GGUF metadata ${JSON.stringify(s.key)} holds a Jinja template that ${first.reason}; chat runtimes render it on every request.`,
+        messageId: "found",
+        data: { key: JSON.stringify(s.key), reason: first.reason },
         severity,
         location: { offset: s.offset },
         evidence: { key: s.key, matches: analysis.issues.map((i) => ({ text: i.text, reason: i.reason, severity: i.severity })), analysedAs: analysis.depth, templateLength: s.value.length },

@@ -2,14 +2,19 @@
 // chose: functions such as enable_unsafe_deserialization or get_file named where a layer is
 // expected (CVE-2025-1550 and its bypasses), and paths or URLs that loading reads.
 
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import { modelFolderLists } from "../../model-folders/documents";
 import { layerName, walkConfig, type KerasDocument } from "../formats/keras";
 
 const URL = /^(https?|ftp|gs|s3|hdfs|file):\/\//i;
 
-export const kerasLoaderGadget: RuleModule<KerasDocument> = {
-  id: "artifact/keras-loader-gadget",
+export const kerasLoaderGadget: Rule<KerasDocument> = {
+  meta: {
+    id: "artifact/keras-loader-gadget",
+    appliesTo: { kinds: ["hdf5", ...ARCHIVE_KINDS] },
+    messages: { found: "{{message}}" },
+  },
   check(doc, ctx) {
     const { loaderGadgets, remotePathKeys } = modelFolderLists().keras;
     const gadgets = new Map(loaderGadgets.map((g) => [g.name, g.reason]));
@@ -22,7 +27,8 @@ export const kerasLoaderGadget: RuleModule<KerasDocument> = {
       if (name) {
         const module = typeof obj["module"] === "string" ? `${obj["module"] as string}.` : "";
         ctx.report({
-          message: `Keras config at ${path} calls \`${module}${name}\` while loading, which ${gadgets.get(name)!}.`,
+          messageId: "found",
+          data: { message: `Keras config at ${path} calls \`${module}${name}\` while loading, which ${gadgets.get(name)!}.` },
           evidence: { callable: `${module}${name}`, configPath: path, container: doc.container },
           fingerprintKey: `gadget:${path}:${name}`,
         });
@@ -34,7 +40,8 @@ export const kerasLoaderGadget: RuleModule<KerasDocument> = {
         const local = !remote && (/^(\/|[A-Za-z]:\\)/.test(v) || v.split(/[\\/]/).includes(".."));
         if (!remote && !local) continue;
         ctx.report({
-          message: `Keras config at ${path}.${key} (layer ${JSON.stringify(layerName(obj))}) makes loading read ${remote ? "the URL" : "the path"} ${JSON.stringify(v)} ${remote ? "from the network" : "outside the model"}.`,
+          messageId: "found",
+          data: { message: `Keras config at ${path}.${key} (layer ${JSON.stringify(layerName(obj))}) makes loading read ${remote ? "the URL" : "the path"} ${JSON.stringify(v)} ${remote ? "from the network" : "outside the model"}.` },
           severity: "high",
           evidence: { key, value: v, configPath: path, container: doc.container },
           fingerprintKey: `path:${path}.${key}`,
