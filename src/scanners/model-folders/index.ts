@@ -387,3 +387,5 @@ async function scanFolders(ctx: ProjectContext): Promise<void> {
   }
 }
 
+
+export { modelFolderScanner as scanner };
