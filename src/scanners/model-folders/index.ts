@@ -188,7 +188,11 @@ async function scanTarFile(ctx: ScanContext, file: RandomAccessFile): Promise<vo
 
 export const modelFolderScanner: ScannerPlugin = {
   id: "model-folders",
-  kinds: ["json", "yaml", "text", "tar", "zip", "gzip", "unknown"],
+  kinds: ["json", "yaml", "text", "tar", "zip", "gzip", "unknown", "tflite"],
+  formats: [{ kind: "tflite", category: "model", description: "TensorFlow Lite flatbuffer (file identifier TFL3)" }],
+  // After the pickle, protobuf and compression detectors: a pickle whose FRAME length spells
+  // "TFL3" must stay a pickle.
+  detectors: [{ name: "tflite", order: 290, refines: "*", detect: ({ head }) => (isTflite(head) ? "tflite" : undefined) }],
   rules: MODEL_FOLDER_RULES,
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const lists = modelFolderLists();
@@ -261,7 +265,9 @@ export const modelFolderScanner: ScannerPlugin = {
           }
           return;
         }
-        if (!isTflite(file.head)) return;
+        return;
+      }
+      case "tflite": {
         if (file.size > ctx.settings.limits.maxInMemoryBytes) {
           ctx.limitExceeded({ limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes, what: `the TFLite model (${file.size} bytes) was not analysed`, key: "tflite-limit" });
           return;

@@ -256,7 +256,7 @@ export const skopsUntrustedType: Rule<SkopsDocument> = {
 export const tfliteCustomOp: Rule<TfliteDocument> = {
   meta: {
     id: "artifact/tflite-custom-op",
-    appliesTo: { kinds: ["unknown"] },
+    appliesTo: { kinds: ["tflite"] },
     messages: { found: "{{message}}" },
   },
   check(doc, ctx) {

@@ -91,7 +91,7 @@ describe("what the findings say", () => {
     const truncated = report.findings.filter((f) => f.location.uri === "benign/truncated.tflite");
     expect(truncated.map((f) => f.ruleId)).toEqual(["aigis/parse-error"]);
     expect(truncated[0]!.message).toMatch(/TFLite: .*outside the \d+-byte file/);
-    expect(report.targets.find((t) => t.uri === "benign/add.tflite")).toBeDefined();
+    expect(report.targets.find((t) => t.uri === "benign/add.tflite")?.kind).toBe("tflite");
     expect(findings("benign/add.tflite")).toEqual([]);
   });
 
