@@ -1,5 +1,8 @@
 // Hostile inputs: deep nesting, huge templates and broken bytes give a verdict or a typed
 // error, never a crash or a hang.
+import { BufferFile } from "../../../src/core/random-access";
+import { builtinRegistry } from "../../../src/core/registry";
+import { sniffKind } from "../../../src/core/sniff";
 import { analyseChatTemplate, MAX_TEMPLATE_CHARS } from "../../../src/scanners/artifacts/formats/chat-template";
 import { FlaxError, readFlaxMsgpack } from "../../../src/scanners/model-folders/flax";
 import { readTflite, TfliteError } from "../../../src/scanners/model-folders/tflite";
@@ -48,5 +51,16 @@ describe("hostile model-folder inputs", () => {
     const doc = readXml(`<?xml version="1.0"?><!DOCTYPE net [<!ENTITY a SYSTEM "file:///x">${"<!-- ".repeat(10_000)}`);
     expect(doc?.entities.map((e) => e.name)).toEqual(["a"]);
     expect(doc?.wellFormed).toBe(false);
+  });
+});
+
+describe("the TFLite detector", () => {
+  it("never takes a pickle whose FRAME length spells TFL3 for a TFLite model", async () => {
+    // PROTO 4, FRAME whose 8-byte length holds "TFL3" at file offset 4, then a GLOBAL os.system call.
+    const body = Buffer.from("cos\nsystem\n(S'touch /tmp/aigis-canary-tfl3'\ntR.", "latin1");
+    const shifted = Buffer.concat([Buffer.from([0x80, 0x04, 0x95, 0x00]), Buffer.from("TFL3\x00\x00\x00", "latin1"), body]);
+    expect(shifted.subarray(4, 8).toString("latin1")).toBe("TFL3");
+    const kind = await sniffKind(shifted, new BufferFile(shifted), builtinRegistry().detectors);
+    expect(kind).toBe("pickle");
   });
 });
