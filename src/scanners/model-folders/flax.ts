@@ -4,8 +4,14 @@
 // chunk size split into {"__msgpack_chunked_array__": true, "shape", "chunks"} maps. Decoded
 // with @msgpack/msgpack under length caps; every array's byte length must match its shape.
 
-import { decode, ExtensionCodec } from "@msgpack/msgpack";
 import type { FlaxDocument } from "./documents";
+
+// Loaded on first use: the library checks its JavaScript engine when it loads, and nothing
+// should pay for (or fail on) a msgpack decoder until a Flax file is scanned.
+type Msgpack = typeof import("@msgpack/msgpack");
+let msgpack: Msgpack | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lib = (): Msgpack => (msgpack ??= require("@msgpack/msgpack") as Msgpack);
 
 const ITEMSIZE: Record<string, number> = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2, bfloat16: 2, int32: 4, uint32: 4, float32: 4, int64: 8, uint64: 8, float64: 8, complex64: 8, complex128: 16, float8_e4m3fn: 1, float8_e5m2: 1, int4: 1, uint4: 1 };
 const MAX_DEPTH = 256;
@@ -31,7 +37,7 @@ export function looksLikeMsgpackMap(head: Uint8Array): boolean {
 function arrayLeaf(data: Uint8Array, maxBytes: number): ArrayLeaf {
   let tuple: unknown;
   try {
-    tuple = decode(data, { maxStrLength: 256, maxArrayLength: 64, maxMapLength: 0, maxBinLength: maxBytes });
+    tuple = lib().decode(data, { maxStrLength: 256, maxArrayLength: 64, maxMapLength: 0, maxBinLength: maxBytes });
   } catch (e) {
     return new ArrayLeaf(`array extension is not a msgpack (shape, dtype, bytes) tuple: ${(e as Error).message}`, []);
   }
@@ -47,6 +53,7 @@ function arrayLeaf(data: Uint8Array, maxBytes: number): ArrayLeaf {
 }
 
 export function readFlaxMsgpack(bytes: Uint8Array): FlaxDocument {
+  const { decode, ExtensionCodec } = lib();
   const codec = new ExtensionCodec();
   codec.register({ type: 1, encode: () => null, decode: (d) => arrayLeaf(d, bytes.length) });
   codec.register({ type: 3, encode: () => null, decode: (d) => arrayLeaf(d, bytes.length) });
