@@ -11,7 +11,7 @@ import { ARTIFACT_DETECTORS, ARTIFACT_FORMATS } from "./detect";
 import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { listTar, TarError } from "./archive/tar";
-import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
+import { listZip, peekZipEntry, readZipEntry, ZipError } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
 import { formatLists } from "./formats/lists";
 import { parseNpyHeader } from "./formats/numpy";
