@@ -10,7 +10,6 @@ import type { FlaxDocument } from "./documents";
 // should pay for (or fail on) a msgpack decoder until a Flax file is scanned.
 type Msgpack = typeof import("@msgpack/msgpack");
 let msgpack: Msgpack | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const lib = (): Msgpack => (msgpack ??= require("@msgpack/msgpack") as Msgpack);
 
 const ITEMSIZE: Record<string, number> = { bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, float16: 2, bfloat16: 2, int32: 4, uint32: 4, float32: 4, int64: 8, uint64: 8, float64: 8, complex64: 8, complex128: 16, float8_e4m3fn: 1, float8_e5m2: 1, int4: 1, uint4: 1 };

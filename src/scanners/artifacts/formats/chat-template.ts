@@ -17,7 +17,6 @@ interface JinjaParser {
   parse(tokens: Array<{ value: string; type: string }>): unknown;
 }
 let jinja: JinjaParser | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const jinjaParser = (): JinjaParser => (jinja ??= require("@huggingface/jinja") as JinjaParser);
 
 export interface ChatTemplateLists {
