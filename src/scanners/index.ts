@@ -3,7 +3,8 @@
 import type { ScannerPlugin } from "../types";
 import { artifactScanner } from "./artifacts";
 import { datasetScanner } from "./datasets";
+import { modelFolderScanner } from "./model-folders";
 import { policyScanner } from "./policies";
 import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<ScannerPlugin> = [artifactScanner, protectionScanner, policyScanner, datasetScanner];
+export const SCANNERS: ReadonlyArray<ScannerPlugin> = [artifactScanner, protectionScanner, policyScanner, datasetScanner, modelFolderScanner];

@@ -12,7 +12,7 @@ import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { decodeFolder, listSevenZip, SevenZipError, SevenZipLimitError, type SevenZipEntry } from "./archive/sevenzip";
 import { listTar, TarError } from "./archive/tar";
-import { listZip, peekZipEntry, readZipEntry, ZipError } from "./archive/zip";
+import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
 import { formatLists } from "./formats/lists";
 import { parseNpyHeader } from "./formats/numpy";

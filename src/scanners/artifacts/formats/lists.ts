@@ -8,7 +8,8 @@ export interface ArtifactFormatLists {
   tensorflow: { unsafeOps: Array<{ op: string; severity: Severity; reason: string }> };
   onnx: { knownDomains: string[] };
   safetensors: { dtypes: Record<string, number>; maxHeaderBytes: number; maxMetadataBytes: number };
-  gguf: { templateKeys: string[]; templateKeyPrefixes: string[]; injectionPatterns: Array<{ pattern: string; reason: string }> };
+  /** Which metadata keys hold chat templates; how they are judged is rules/lists/model-folders.json (chatTemplate). */
+  gguf: { templateKeys: string[]; templateKeyPrefixes: string[] };
 }
 
 export function formatLists(): ArtifactFormatLists {

@@ -5,6 +5,7 @@ import { ARCHIVE_KINDS } from "../kinds";
 import type { Rule } from "../../../types";
 import { layerName, walkConfig, type KerasDocument } from "../formats/keras";
 import { formatLists } from "../formats/lists";
+import { kerasLoaderGadget } from "./keras-gadgets";
 
 export const kerasLambda: Rule<KerasDocument> = {
   meta: {
@@ -100,4 +101,5 @@ export const kerasUnsafeConfig: Rule<KerasDocument> = {
   },
 };
 
-export const kerasRules = [kerasLambda, kerasUnsafeConfig];
+// Loader gadgets (Keras functions named where a layer is expected) live in keras-gadgets.ts.
+export const kerasRules = [kerasLambda, kerasUnsafeConfig, kerasLoaderGadget];
