@@ -136,7 +136,8 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
   const jobs = options.jobs ?? config.jobs ?? defaultJobs();
   const results = await scanAll(discovered.files, settings, registry, jobs, options.onProgress);
   const targets: Array<Target & { absPath: string }> = results.map((r, i) => ({ ...r.target, absPath: discovered.files[i]!.absPath }));
-  for (const r of results) findings.push(...r.findings);
+  // One push per finding: spreading a file's findings as call arguments overflows the stack past ~120k.
+  for (const r of results) for (const f of r.findings) findings.push(f);
 
   const targetByUri = new Map(targets.map((t) => [t.uri, t]));
   const project: ProjectContext = {

@@ -3,7 +3,7 @@
 
 import type { Finding, FindingDraft, FindingLocation, Protection, SignatureInfo, Target, TargetKind } from "../types";
 import { TARGET_KINDS } from "../types";
-import type { DiscoveredFile } from "./discover";
+import { fsPath, type DiscoveredFile } from "./discover";
 import { fingerprintOf } from "./fingerprint";
 import { sha256File } from "./hash";
 import { DiskFile } from "./random-access";
@@ -48,7 +48,7 @@ export async function scanFile(
   const findings: Finding[] = [];
   let file: DiskFile;
   try {
-    file = await DiskFile.open(entry.absPath);
+    file = await DiskFile.open(fsPath(entry));
   } catch (e) {
     return {
       target: { uri: entry.uri, kind: "unknown", bytes: entry.size, sha256: "" },
@@ -59,7 +59,7 @@ export async function scanFile(
     const head = await file.read(0, HEAD_BYTES);
     const kind = await sniffKind(head, file);
     // Hash while the scanners read: both stream, and the OS cache serves the second reader.
-    const hashing = sha256File(entry.absPath);
+    const hashing = sha256File(fsPath(entry));
     const annotations: { protection?: Protection; signature?: SignatureInfo } = {};
     const ctx: ScanContext = {
       settings,

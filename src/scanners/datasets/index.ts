@@ -7,9 +7,11 @@ import type { ProjectContext, ScanContext, ScanFile, Scanner } from "../../core/
 import { parseNpyHeader } from "./loaders/npy";
 import { DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
 import { DatasetDocument, PiiCollector } from "./document";
+import { NoImageDecodedError } from "./loaders/images";
 import { datasetRules } from "./rules";
 import { datasetThresholds } from "./thresholds";
 import { toUri } from "../../core/discover";
+import { maskDraft, maskingContext } from "./masking";
 
 /** Options under `scanners.datasets` in the config file. */
 interface DatasetScannerOptions {
@@ -50,7 +52,8 @@ export const datasetScanner: Scanner = {
   id: "datasets",
   kinds: ["csv", "jsonl", "parquet", "numpy", "image"],
   ruleIds: datasetRules.map((r) => r.id),
-  async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
+  async scan(file: ScanFile, unmasked: ScanContext): Promise<void> {
+    const ctx = maskingContext(unmasked);
     // Images are read as folders, in scanProject.
     if (file.kind === "image") return;
     if (file.kind === "numpy" && !isFeatureNpy(file.head)) return;
@@ -92,12 +95,25 @@ export const datasetScanner: Scanner = {
     }
     ctx.runRules(datasetRules, new DatasetDocument(file.uri, table, thresholds, pii, (stage, f) => ctx.progress(stage === "neighbours" ? 0.5 + f / 2 : 0.5)));
   },
-  async scanProject(ctx: ProjectContext): Promise<void> {
+  async scanProject(unmasked: ProjectContext): Promise<void> {
+    const ctx: ProjectContext = { ...unmasked, report: (ruleId, draft) => unmasked.report(ruleId, { ...maskDraft(draft), location: draft.location }) };
     const images = ctx.targets.filter((t) => t.kind === "image").map((t) => ({ absPath: t.absPath, uri: t.uri }));
     if (images.length === 0) return;
     const thresholds = datasetThresholds();
     for (const [root, files] of groupImageFolders(images)) {
-      const { table, failed } = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
+      let loaded;
+      try {
+        loaded = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
+      } catch (e) {
+        if (!(e instanceof DatasetLoadError)) throw e;
+        // No image decoded: each file still gets its own parse error, never silence.
+        const failed = e instanceof NoImageDecodedError ? e.failed : files.map((f) => ({ uri: f.uri, reason: e.message }));
+        for (const f of failed) {
+          ctx.report("aigis/parse-error", { message: `${f.uri} could not be decoded as an image: ${f.reason}.`, location: { uri: f.uri }, evidence: { reason: f.reason }, fingerprintKey: "image-decode" });
+        }
+        continue;
+      }
+      const { table, failed } = loaded;
       const doc = new DatasetDocument(toUri(ctx.cwd, root), table, thresholds, undefined);
       for (const f of failed) {
         ctx.report("aigis/parse-error", { message: `${f.uri} could not be decoded as an image: ${f.reason}.`, location: { uri: f.uri }, evidence: { reason: f.reason }, fingerprintKey: "image-decode" });
