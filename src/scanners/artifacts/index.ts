@@ -11,7 +11,7 @@ import { BufferFile, type RandomAccessFile } from "../../core/random-access";
 import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { listTar, TarError } from "./archive/tar";
-import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
+import { listZip, peekZipEntry, readZipEntry, readZipEntryBounded, ZipError, type ZipEntry } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
 import { formatLists } from "./formats/lists";
 import { parseNpyHeader } from "./formats/numpy";
@@ -236,6 +236,12 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   const names = listing.entries.map((e) => e.localName ?? e.name);
   const keras = names.includes("config.json") && (names.includes("metadata.json") || names.some((n) => n.endsWith(".weights.h5")));
   const kerasDoc: KerasDocument = { container: "keras-zip", config: undefined, pythonMembers: [] };
+  // Local header offsets that more than one entry points at, and what was decoded and scanned there.
+  const offsetCounts = new Map<number, number>();
+  for (const e of listing.entries) offsetCounts.set(e.localHeaderOffset, (offsetCounts.get(e.localHeaderOffset) ?? 0) + 1);
+  const sharedOffsets = new Set([...offsetCounts].filter(([, n]) => n > 1).map(([o]) => o));
+  const sharedData = new Map<number, { bytes: Buffer; overflow: boolean }>();
+  const decodedAt = new Map<number, Set<string>>();
   for (const entry of listing.entries) {
     const isSymlink = (entry.unixMode & 0o170000) === 0o120000;
     const displayName = entry.name;
@@ -278,20 +284,53 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
         doc.expansionLimitHit.push({ member: entry.name, limit: cap });
         continue;
       }
-      let bytes: Buffer;
-      try {
-        bytes = await readZipEntry(file, entry, cap);
-      } catch (e) {
-        if (e instanceof ZipError && /larger than|buffer|too large/i.test(e.message)) {
-          doc.expansionLimitHit.push({ member: entry.name, limit: cap });
-          continue;
-        }
-        throw e;
+      // A streamed entry found only through its local header keeps its sizes and CRC in the data descriptor.
+      const sizesKnown = !((entry.flags & 0x08) !== 0 && entry.source === "local");
+      // Several central entries may point at one member's data: it is decoded once, and scanned
+      // again only when another name would be read differently (e.g. `.pkl` forces a pickle read).
+      const scanMode = `${named}:${hinted ?? ""}:${isConfig}`;
+      const seenModes = decodedAt.get(entry.localHeaderOffset);
+      if (seenModes?.has(scanMode)) {
+        anomalies.push({ kind: "shared-data", message: `member ${JSON.stringify(entry.name)} points at the same data (offset ${entry.localHeaderOffset}) as an earlier member, which was read once`, member: entry.name, offset: entry.localHeaderOffset });
+        continue;
       }
-      w.expanded += bytes.length;
+      // Loaders read a member up to its declared size (Python's zipfile cuts there, PyTorch's
+      // reader allocates it): inflate that much and one byte more, to see if it lies.
+      const limit = sizesKnown ? Math.min(cap, entry.uncompressedSize + 1) : cap;
+      let bytes: Buffer;
+      let overflow = false;
+      const cached = sharedData.get(entry.localHeaderOffset);
+      if (cached) ({ bytes, overflow } = cached);
+      else {
+        try {
+          ({ data: bytes, overflow } = await readZipEntryBounded(file, entry, limit));
+        } catch (e) {
+          if (e instanceof DecompressLimitError || (e instanceof ZipError && /larger than|buffer|too large/i.test(e.message))) {
+            doc.expansionLimitHit.push({ member: entry.name, limit });
+            continue;
+          }
+          throw e;
+        }
+        if (sharedOffsets.has(entry.localHeaderOffset)) sharedData.set(entry.localHeaderOffset, { bytes, overflow });
+        w.expanded += bytes.length;
+      }
+      (seenModes ?? decodedAt.set(entry.localHeaderOffset, new Set()).get(entry.localHeaderOffset)!).add(scanMode);
+      if (sizesKnown && bytes.length > entry.uncompressedSize) {
+        anomalies.push({
+          kind: "size-mismatch",
+          message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds more; only the declared bytes, which loaders read, were scanned`,
+          member: entry.name,
+          offset: entry.localHeaderOffset,
+        });
+        bytes = bytes.subarray(0, entry.uncompressedSize);
+      } else if (overflow) {
+        doc.expansionLimitHit.push({ member: entry.name, limit });
+        continue;
+      } else if (sizesKnown && entry.method !== 0 && bytes.length < entry.uncompressedSize) {
+        anomalies.push({ kind: "size-mismatch", message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds ${bytes.length}`, member: entry.name, offset: entry.localHeaderOffset });
+      }
       const actualCrc = crc32(bytes) >>> 0;
-      // A streamed entry found only through its local header keeps its CRC in the data descriptor.
-      const crcKnown = !((entry.flags & 0x08) !== 0 && entry.source === "local");
+      const crcKnown = sizesKnown;
       if (crcKnown && bytes.length === entry.uncompressedSize && actualCrc !== entry.crc32 >>> 0) {
         anomalies.push({ kind: "crc-mismatch", message: `member ${JSON.stringify(entry.name)} has CRC-32 ${actualCrc.toString(16).padStart(8, "0")} but its header says ${entry.crc32.toString(16).padStart(8, "0")} (edited after writing)`, member: entry.name, offset: entry.localHeaderOffset });
       }

@@ -1032,7 +1032,9 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   if (head.length < 2) return false;
   const first = head[0]!;
   if (OPCODE_BY_BYTE[first] === undefined) return false;
-  if (first === OP.PROTO && !(head[1]! >= 2 && head[1]! <= 5)) return false;
+  // A PROTO header is evidence enough (a truncated or damaged pickle is then a parse error, not
+  // unknown data); its absence proves nothing, since PROTO is optional.
+  if (first === OP.PROTO) return head[1]! >= 2 && head[1]! <= 5;
   const probe = analysePickles(head, 0, { maxMemoEntries: 100_000, maxStackDepth: 100_000, maxEvents: 100 });
   // One opcode and STOP (`N.`) is a pickle to Python, but as often two bytes of text: ask for more.
   if (probe.pickles > 0) return probe.end === head.length || probe.end > 2;
