@@ -39,7 +39,7 @@ export function resolveLimits(overrides: AigisConfig["limits"] | undefined): Lim
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) continue;
-    (limits as unknown as Record<string, number>)[key] = ["maxCompressionRatio", "maxArchiveDepth", "maxArchiveEntries", "workerHeapMb"].includes(key) ? Number(value) : parseSize(value);
+    (limits as unknown as Record<string, number>)[key] = ["maxCompressionRatio", "maxArchiveDepth", "maxArchiveEntries", "workerHeapMb", "maxScanSeconds"].includes(key) ? Number(value) : parseSize(value);
   }
   return limits;
 }

@@ -22,11 +22,15 @@ export async function scanAll(
   registry: Registry,
   jobs: number,
   onProgress?: (done: number, total: number) => void,
+  options: { workerScript?: string } = {},
 ): Promise<FileResult[]> {
   const results: FileResult[] = new Array(files.length);
   let done = 0;
   const workers = Math.min(jobs, files.length);
-  if (workers <= 1 || !existsSync(WORKER_SCRIPT)) {
+  const script = options.workerScript ?? WORKER_SCRIPT;
+  // Even one file goes to a worker when there is one: only a worker can be stopped when a
+  // hostile file makes a parser spin (maxScanSeconds).
+  if (workers < 1 || !existsSync(script)) {
     for (let i = 0; i < files.length; i++) {
       results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress?.(done + f, files.length));
       onProgress?.(++done, files.length);
@@ -40,13 +44,16 @@ export async function scanAll(
     new Promise<void>((resolve) => {
       let worker = spawn();
       let current = -1;
+      let deadline: NodeJS.Timeout | undefined;
       function spawn(): Worker {
-        const w = new Worker(WORKER_SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
+        const w = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
         w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
           if (msg.progress !== undefined) {
             onProgress?.(done + msg.progress, files.length);
             return;
           }
+          clearTimeout(deadline);
+          if (results[msg.id] !== undefined) return;
           results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry);
           onProgress?.(++done, files.length);
           feed();
@@ -65,11 +72,25 @@ export async function scanAll(
       function feed(): void {
         if (next >= order.length) {
           current = -1;
+          clearTimeout(deadline);
           void worker.terminate().then(() => resolve());
           return;
         }
         current = order[next++]!;
-        worker.postMessage({ id: current, file: files[current], settings });
+        const id = current;
+        worker.postMessage({ id, file: files[id], settings });
+        clearTimeout(deadline);
+        // A parser that loops on hostile input never answers: stop its worker, report the file, go on.
+        deadline = setTimeout(() => {
+          if (results[id] !== undefined) return;
+          results[id] = timedOut(files[id]!, settings.limits.maxScanSeconds, registry);
+          onProgress?.(++done, files.length);
+          const stuck = worker;
+          stuck.removeAllListeners();
+          void stuck.terminate();
+          worker = spawn();
+          feed();
+        }, Math.min(2 ** 31 - 1, settings.limits.maxScanSeconds * 1000));
       }
       feed();
     });
@@ -85,6 +106,19 @@ function crashed(file: DiscoveredFile, reason: string, registry: Registry): File
         message: `Scanning ${file.uri} stopped its worker: ${reason}.`,
         evidence: { reason },
         fingerprintKey: "worker-crash",
+      }),
+    ],
+  };
+}
+
+function timedOut(file: DiscoveredFile, seconds: number, registry: Registry): FileResult {
+  return {
+    target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "" },
+    findings: [
+      makeFinding(registry, "aigis/limit-exceeded", file.uri, {
+        message: `Scanning ${file.uri} took longer than the time limit of ${seconds} seconds and was stopped; the file was not fully checked (raise limits.maxScanSeconds to allow more).`,
+        evidence: { limit: "maxScanSeconds", value: seconds },
+        fingerprintKey: "max-scan-seconds",
       }),
     ],
   };

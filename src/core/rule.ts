@@ -38,6 +38,8 @@ export interface Limits {
   maxCompressionRatio: number;
   /** Heap limit of each scanning worker thread, in MiB. */
   workerHeapMb: number;
+  /** Seconds one file may take in its worker thread before the worker is stopped (aigis/limit-exceeded). */
+  maxScanSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxArchiveTotalBytes: 8 * 1024 ** 3,
   maxCompressionRatio: 200,
   workerHeapMb: 4096,
+  maxScanSeconds: 600,
 };
 
 /** Hints later scanners need; accepted by the CLI and config now so the contract is stable. */

@@ -2,6 +2,7 @@
 // HTML report, as tables, for wikis and tickets.
 
 import type { Finding } from "../types";
+import { markdownCode, markdownText } from "./safe-text";
 import { SEVERITIES } from "../types";
 import { locationText, type Evidence } from "../compliance/evidence";
 
@@ -13,7 +14,7 @@ function cell(s: unknown): string {
 
 function refs(fs: Finding[]): string {
   if (fs.length === 0) return "";
-  const shown = fs.slice(0, 5).map((f) => `${f.severity} ${f.ruleId} \`${cell(locationText(f))}\``);
+  const shown = fs.slice(0, 5).map((f) => `${f.severity} ${f.ruleId} ${cell(markdownCode(locationText(f)))}`);
   return shown.join("<br>") + (fs.length > 5 ? `<br>…and ${fs.length - 5} more` : "");
 }
 
@@ -40,7 +41,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
   if (e.acceptedRisks.length === 0) out.push("No finding is suppressed.", "");
   else {
     out.push("| Finding | Where | Justification | Expires | Author |", "|---|---|---|---|---|");
-    for (const a of e.acceptedRisks) out.push(`| ${a.severity} ${a.ruleId} | \`${cell(a.where)}\` | ${cell(a.justification)} | ${a.expires ?? "no expiry"} | ${cell(a.author ?? "")} |`);
+    for (const a of e.acceptedRisks) out.push(`| ${a.severity} ${a.ruleId} | ${cell(markdownCode(a.where))} | ${cell(markdownText(a.justification))} | ${a.expires ?? "no expiry"} | ${cell(a.author ?? "")} |`);
     out.push("");
   }
   if (r.probes.length > 0) {
@@ -53,7 +54,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
     }
   }
   out.push("## Scanned artifacts", "", "| Artifact | Kind | Bytes | SHA-256 |", "|---|---|---:|---|");
-  for (const t of r.targets) out.push(`| \`${cell(t.uri)}\` | ${t.kind} | ${t.bytes} | \`${t.sha256}\` |`);
+  for (const t of r.targets) out.push(`| ${cell(markdownCode(t.uri))} | ${t.kind} | ${t.bytes} | \`${t.sha256}\` |`);
   out.push("");
   out.push("## Scope and run", "");
   const scope: Array<[string, string | undefined]> = [

@@ -22,7 +22,7 @@ import { parseSavedModel } from "./formats/savedmodel";
 import { buildPickleDocument } from "./pickle/document";
 import { analysePickles, looksLikePickle } from "./pickle/machine";
 import { pickleRules } from "./pickle/rules";
-import { archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
+import { archiveBomb, archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
 import { ggufTemplateInjection } from "./rules/gguf";
 import { kerasRules } from "./rules/keras";
 import { onnxRules } from "./rules/onnx";
@@ -41,6 +41,46 @@ interface Walk {
   limits: Limits;
   /** Bytes decompressed so far across the whole file, against maxArchiveTotalBytes. */
   expanded: number;
+  /** Bomb evidence from every archive and stream in the file, nested ones included: judged once. */
+  bomb: ArchiveDocument | undefined;
+  /** Members not opened because they sit deeper than maxArchiveDepth: reported once, counted. */
+  tooDeep: Array<{ member: string | undefined; label: string }>;
+}
+
+const PER_ARCHIVE_RULES = archiveRules.filter((r) => r !== archiveBomb);
+
+/** Runs the per-archive rules and adds the archive's bomb evidence to the file's (names made full with `prefix`). */
+function archiveDone(w: Walk, doc: ArchiveDocument, prefix: string | undefined, where: Partial<FindingLocation>): void {
+  w.ctx.runRules(PER_ARCHIVE_RULES, doc, where);
+  const bomb = (w.bomb ??= { ...newArchiveDoc(w, doc.format), declaredTotals: [], entryLimitArchives: 0 });
+  let total = 0;
+  for (const m of doc.members) {
+    total += m.uncompressedSize;
+    bomb.members.push(prefix ? { ...m, name: join(prefix, m.name) } : m);
+  }
+  bomb.declaredTotals!.push(prefix ? { member: prefix, total } : { total });
+  if (doc.entryLimitHit) bomb.entryLimitArchives! += 1;
+  for (const e of doc.expansionLimitHit) bomb.expansionLimitHit.push(prefix && e.member ? { ...e, member: join(prefix, e.member) } : e);
+}
+
+/** The file's one archive-bomb verdict and one depth notice, after the whole walk. */
+function walkDone(w: Walk): void {
+  if (w.bomb) w.ctx.runRules([archiveBomb], w.bomb);
+  if (w.tooDeep.length > 0) {
+    const examples = w.tooDeep.slice(0, 5).map((d) => d.label);
+    const shown = examples.join(", ");
+    const only = w.tooDeep.length === 1 ? w.tooDeep[0]!.member : undefined;
+    // One cause, one finding: a 42.zip-style nest used to give one notice per member.
+    w.ctx.report("aigis/limit-exceeded", {
+      location: at(only),
+      message:
+        w.tooDeep.length === 1
+          ? `${shown.charAt(0).toUpperCase()}${shown.slice(1)} is nested deeper than the archive depth limit of ${w.limits.maxArchiveDepth} and was not opened.`
+          : `${w.tooDeep.length} members are nested deeper than the archive depth limit of ${w.limits.maxArchiveDepth} and were not opened (${shown}${w.tooDeep.length > 5 ? ", ..." : ""}).`,
+      evidence: { limit: "maxArchiveDepth", value: w.limits.maxArchiveDepth, members: w.tooDeep.length, examples },
+      fingerprintKey: "maxArchiveDepth",
+    });
+  }
 }
 
 const join = (prefix: string | undefined, name: string): string => (prefix ? `${prefix}!/${name}` : name);
@@ -216,7 +256,7 @@ async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | unde
     return;
   }
   if (depth >= w.limits.maxArchiveDepth && kind !== "pickle" && kind !== "numpy") {
-    limitExceeded(w, member, `Member ${member} (${kind}) is nested deeper than the archive depth limit of ${w.limits.maxArchiveDepth} and was not opened.`, "maxArchiveDepth", w.limits.maxArchiveDepth);
+    w.tooDeep.push({ member, label: `member ${member} (${kind})` });
     return;
   }
   await scanKind(w, file, kind, member, depth + 1, name);
@@ -349,7 +389,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     }
   }
   doc.anomalies = anomalies;
-  w.ctx.runRules(archiveRules, doc, at(prefix));
+  archiveDone(w, doc, prefix, at(prefix));
   if (keras) w.ctx.runRules(kerasRules, kerasDoc, at(prefix));
 }
 
@@ -378,7 +418,7 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     const bytes = await file.read(entry.dataOffset, entry.size);
     await scanMemberBytes(w, bytes, hinted, named, member, depth, entry.name);
   }
-  w.ctx.runRules(archiveRules, doc, at(prefix));
+  archiveDone(w, doc, prefix, at(prefix));
 }
 
 async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression, member: string | undefined, depth: number, name: string): Promise<void> {
@@ -392,7 +432,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
     if (e instanceof DecompressLimitError) {
       const doc = newArchiveDoc(w, kind);
       doc.expansionLimitHit.push({ ...(member ? { member } : {}), limit: cap });
-      w.ctx.runRules(archiveRules, doc, at(member));
+      archiveDone(w, doc, undefined, at(member));
       return;
     }
     return parseError(w, member, kind, (e as Error).message);
@@ -401,7 +441,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   if (input.length > 0 && out.length >= 1024 * 1024 && out.length / input.length > w.limits.maxCompressionRatio) {
     const doc = newArchiveDoc(w, kind);
     doc.members.push({ name: member ?? name, type: "file", compressedSize: input.length, uncompressedSize: out.length, offset: 0 });
-    w.ctx.runRules(archiveRules, doc, at(member));
+    archiveDone(w, doc, undefined, at(member));
   }
   // joblib and plain pickle.dump through gzip/bz2/lzma: the stream is a pickle (or anything else aigis reads).
   const head = out.subarray(0, PEEK_BYTES);
@@ -412,7 +452,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   }
   if (CONTAINER_KINDS.has(inner)) {
     if (depth >= w.limits.maxArchiveDepth) {
-      limitExceeded(w, member, `${member ? `Member ${member}` : "The file"} nests ${inner} deeper than the archive depth limit of ${w.limits.maxArchiveDepth}.`, "maxArchiveDepth", w.limits.maxArchiveDepth);
+      w.tooDeep.push({ member, label: `${member ? `member ${member}` : "the file"} (${inner} inside)` });
       return;
     }
     await scanKind(w, new BufferFile(out), inner, member, depth + 1, name);
@@ -461,7 +501,8 @@ export const artifactScanner: Scanner = {
   kinds: ["pickle", "pytorch-zip", "zip", "tar", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
   ruleIds: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection].map((r) => r.id),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
-    const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
+    const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0, bomb: undefined, tooDeep: [] };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
+    walkDone(w);
   },
 };
