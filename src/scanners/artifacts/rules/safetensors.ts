@@ -51,10 +51,26 @@ export function safetensorsProblems(doc: SafetensorsDocument): Array<{ problem: 
   return problems;
 }
 
+/** Problems reported one by one per file; the rest are counted in one finding. */
+const MAX_LISTED_PROBLEMS = 100;
+
 export const safetensorsMalformed: RuleModule<SafetensorsDocument> = {
   id: "artifact/safetensors-malformed",
   check(doc, ctx) {
-    for (const p of safetensorsProblems(doc)) {
+    const problems = safetensorsProblems(doc);
+    // A hostile header can break the format once per tensor (200k overlapping tensors): the
+    // first problems are listed one by one, the rest counted in one finding.
+    const shown = problems.slice(0, MAX_LISTED_PROBLEMS);
+    if (problems.length > shown.length) {
+      const rest = problems.length - shown.length;
+      ctx.report({
+        message: `safetensors header: ${rest} more problems like the ${shown.length} listed (${problems.length} in all).`,
+        location: { offset: 8 },
+        evidence: { problems: problems.length, listed: shown.length, headerLength: doc.headerLength, fileSize: doc.fileSize },
+        fingerprintKey: "more-problems",
+      });
+    }
+    for (const p of shown) {
       ctx.report({
         message: `safetensors ${p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header"}: ${p.problem}.`,
         location: { offset: p.tensor ? 8 : 0 },
