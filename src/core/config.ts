@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import yaml from "js-yaml";
+import { parseYamlData } from "./yaml";
 import type { Severity } from "../types";
 import { formatAjvErrors, schemaValidator } from "./catalog";
 import { UsageError } from "./errors";
@@ -46,7 +46,7 @@ export function resolveLimits(overrides: AigisConfig["limits"] | undefined): Lim
 
 function parseConfigText(text: string, path: string): unknown {
   try {
-    return path.endsWith(".json") ? JSON.parse(text) : yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    return path.endsWith(".json") ? JSON.parse(text) : parseYamlData(text);
   } catch (e) {
     throw new UsageError(`config ${path}: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import yaml from "js-yaml";
+import { parse as parseYaml } from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
 const CLI = join(ROOT, "dist", "bin", "aigis.js");
@@ -16,7 +16,7 @@ interface Step {
   env?: Record<string, string>;
   with?: Record<string, string>;
 }
-const action = yaml.load(readFileSync(join(ROOT, "action.yml"), "utf8")) as { runs: { using: string; steps: Step[] }; inputs: Record<string, { default?: string }> };
+const action = parseYaml(readFileSync(join(ROOT, "action.yml"), "utf8")) as { runs: { using: string; steps: Step[] }; inputs: Record<string, { default?: string }> };
 
 describe("action.yml", () => {
   it("is a composite action that scans, uploads SARIF with the category, then gates", () => {

@@ -8,6 +8,7 @@ import type { Limits, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { crc32 } from "node:zlib";
 import { CatalogError, formatAjvErrors, schemaValidator } from "../../core/catalog";
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
+import { describeParseFailure } from "../../core/parse-failure";
 import { sniffKind } from "../../core/sniff";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { listTar, TarError } from "./archive/tar";
@@ -481,7 +482,7 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   try {
     text = readH5ModelConfig(bytes);
   } catch (e) {
-    parseError(w, member, "HDF5", e instanceof Error ? e.message : String(e));
+    parseError(w, member, "HDF5", describeParseFailure(e, "its structure is malformed (an object header, B-tree, heap or attribute does not decode)"));
     // Still judge any model config visible in the raw bytes: an unreadable file must not hide a Lambda layer.
     for (const config of findConfigsInBytes(bytes)) w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
     return;

@@ -65,7 +65,7 @@ export const datasetScanner: Scanner = {
       table = await loadDataset(
         file.absPath,
         hintsFor(ctx.settings),
-        { maxInMemoryBytes: ctx.settings.limits.maxInMemoryBytes, ...(maxRows !== undefined ? { maxRows } : {}) },
+        { maxInMemoryBytes: ctx.settings.limits.maxInMemoryBytes, maxSeconds: ctx.settings.limits.maxScanSeconds, ...(maxRows !== undefined ? { maxRows } : {}) },
         // Reading is the first half of a long dataset scan, neighbour search the second.
         { onRecord: pii.visit, onProgress: (f) => ctx.progress(f / 2) },
       );
