@@ -47,7 +47,11 @@ export async function scanAll(
       let deadline: NodeJS.Timeout | undefined;
       function spawn(): Worker {
         const w = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
-        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
+        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number; started?: boolean }) => {
+          if (msg.started) {
+            armDeadline(msg.id);
+            return;
+          }
           if (msg.progress !== undefined) {
             onProgress?.(done + msg.progress, files.length);
             return;
@@ -79,6 +83,9 @@ export async function scanAll(
         current = order[next++]!;
         const id = current;
         worker.postMessage({ id, file: files[id], settings });
+        clearTimeout(deadline);
+      }
+      function armDeadline(id: number): void {
         clearTimeout(deadline);
         // A parser that loops on hostile input never answers: stop its worker, report the file, go on.
         deadline = setTimeout(() => {
