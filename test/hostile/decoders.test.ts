@@ -112,6 +112,15 @@ describe("zip members: bounded by declared size and by bytes produced", () => {
     expect(size?.message).toMatch(/declares \d+ bytes but holds more/);
   });
 
+  it("a member of plain zeros that declares 100 bytes and inflates to 64 MiB: a size finding, though nothing in it is read further", async () => {
+    const zeros = Buffer.alloc(64 * MiB);
+    const zip = buildZip([{ name: "w.bin", method: 8, data: deflateRawSync(zeros, { level: 1 }), crc: crc32(zeros.subarray(0, 100)), size: 100 }]);
+    const dir = tempDir();
+    writeFileSync(join(dir, "z.zip"), zip);
+    const report = await scanPaths([dir], dir);
+    expect(report.findings.map((f) => [f.ruleId, (f.evidence as { anomaly?: string }).anomaly])).toEqual([["artifact/zip-inconsistent", "size-mismatch"]]);
+  });
+
   it("a highly compressible member is still peeked at and scanned (the peek used to give up on it)", async () => {
     const content = Buffer.concat([evil, Buffer.alloc(16 * MiB)]);
     const zip = buildZip([{ name: "blob", method: 8, data: deflateRawSync(content), crc: crc32(content), size: content.length }]);

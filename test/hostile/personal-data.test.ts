@@ -43,7 +43,7 @@ describe("personal data in names and labels", () => {
 });
 
 describe("personal-data detection is linear", () => {
-  it("a 4 MiB cell of e-mail addresses takes about as long per byte as a 256 KiB one", () => {
+  it("an 8 MiB cell of e-mail addresses takes about as long per byte as a 1 MiB one", () => {
     const d = new PiiDetector([]);
     const cell = (bytes: number): string => {
       const parts: string[] = [];
@@ -61,11 +61,12 @@ describe("personal-data detection is linear", () => {
       expect(hits.length).toBeGreaterThan(1000);
       return Number(process.hrtime.bigint() - t) / 1e6;
     };
-    const small = cell(256 * 1024);
-    const big = cell(4 * 1024 * 1024);
+    const small = cell(1024 * 1024);
+    const big = cell(8 * 1024 * 1024);
     time(small); // warm up the regular expressions
-    const ratio = time(big) / Math.max(1, time(small));
-    // 16x the bytes: linear is about 16x; the quadratic blanking was about 256x.
-    expect(ratio).toBeLessThan(64);
+    // Best of two, so a garbage collection or a busy machine does not decide the ratio.
+    const ratio = Math.min(time(big), time(big)) / Math.max(1, Math.min(time(small), time(small)));
+    // 8x the bytes: linear is about 8x; the quadratic blanking was about 64x.
+    expect(ratio).toBeLessThan(24);
   });
 });

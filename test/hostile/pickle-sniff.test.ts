@@ -55,6 +55,9 @@ describe("pickle sniffing by what the unpickler accepts", () => {
     expect(await kindOf(Buffer.from("a,b\n1,2\n3,4\n"))).toBe("csv");
     expect(await kindOf(Buffer.from("hello world, this is text\n"))).toBe("text");
     expect(await kindOf(Buffer.from("Version: 1\nname: x\n"))).toBe("yaml");
+    // "id,text" reads as INST; its second line runs past the 64 KiB head: not a pickle cut short.
+    const csv = Buffer.from(`id,text\n1,"${"user@example.com ".repeat(8000)}"\n2,hello\n`);
+    expect(await kindOf(csv)).not.toBe("pickle");
     // Unknown opcode after a valid start, stack underflow, a memo entry never set.
     expect(looksLikePickle(Buffer.from([0x88, 0xff, 0x2e]), 3)).toBe(false);
     expect(looksLikePickle(Buffer.from("0."), 2)).toBe(false);

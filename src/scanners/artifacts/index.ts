@@ -283,6 +283,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   const sharedOffsets = new Set([...offsetCounts].filter(([, n]) => n > 1).map(([o]) => o));
   const sharedData = new Map<number, { bytes: Buffer; overflow: boolean }>();
   const decodedAt = new Map<number, Set<string>>();
+  const sizeReported = new Set<number>();
   for (const entry of listing.entries) {
     const isSymlink = (entry.unixMode & 0o170000) === 0o120000;
     const displayName = entry.name;
@@ -316,6 +317,11 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       if (!named && !isConfig && entry.method !== 12 && entry.method !== 14) {
         const peek = await peekZipEntry(file, entry, PEEK_BYTES).catch(() => undefined);
         if (!peek) continue;
+        // Even a member aigis would not read further must not hold more than it declares.
+        if (!((entry.flags & 0x08) !== 0 && entry.source === "local") && peek.length > entry.uncompressedSize) {
+          anomalies.push({ kind: "size-mismatch", message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds more; only the declared bytes, which loaders read, were scanned`, member: entry.name, offset: entry.localHeaderOffset });
+          sizeReported.add(entry.localHeaderOffset);
+        }
         hinted = await sniffMember(peek, entry.uncompressedSize);
         if (!hinted) continue;
       }
@@ -357,7 +363,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       }
       (seenModes ?? decodedAt.set(entry.localHeaderOffset, new Set()).get(entry.localHeaderOffset)!).add(scanMode);
       if (sizesKnown && bytes.length > entry.uncompressedSize) {
-        anomalies.push({
+        if (!sizeReported.has(entry.localHeaderOffset)) anomalies.push({
           kind: "size-mismatch",
           message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds more; only the declared bytes, which loaders read, were scanned`,
           member: entry.name,

@@ -1041,8 +1041,11 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   if (probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
   // A call is what runs code; two lines of text read as GLOBAL ("config\nvalue\n") call nothing.
   if (head.length >= totalSize) return probe.calls.length > 0;
-  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation,
-  // but not one that needs more bytes than the file has (random data read as a length).
+  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation
+  // after at least one whole opcode (a CSV whose first line reads as INST "id,text" and whose
+  // second line runs past the head is not cut mid-pickle), but not one that needs more bytes
+  // than the file has (random data read as a length).
+  if (probe.error.offset === 0) return false;
   const m = /^truncated: (\d+) bytes needed at offset (\d+)/.exec(probe.error.message);
   return !m || Number(m[1]) + Number(m[2]) <= totalSize;
 }
