@@ -1,5 +1,7 @@
 // Scans many files on all cores with worker threads; falls back to the main thread when
-// there is one file, one job, or no compiled worker script (e.g. under ts-jest).
+// there is one file, one job, no compiled worker script (e.g. under ts-jest), or a registry
+// that cannot be rebuilt in a thread (a scanner given as an object rather than a module path):
+// a worker always runs the caller's registry, never a different one.
 
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -7,8 +9,10 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DiscoveredFile } from "./discover";
 import type { Registry } from "./registry";
-import type { ScanSettings } from "./rule";
-import { makeFinding, scanFile, type FileResult } from "./scan-file";
+import type { ScanSettings } from "../types";
+import { ioErrorFinding, scanFile, type FileResult } from "./scan-file";
+import { runRule } from "./findings";
+import { limitExceeded, parseError, placeOf } from "./notices";
 
 const WORKER_SCRIPT = join(__dirname, "worker.js");
 
@@ -27,10 +31,11 @@ export async function scanAll(
   const results: FileResult[] = new Array(files.length);
   let done = 0;
   const workers = Math.min(jobs, files.length);
+  const spec = registry.spec;
   const script = options.workerScript ?? WORKER_SCRIPT;
   // Even one file goes to a worker when there is one: only a worker can be stopped when a
-  // hostile file makes a parser spin (maxScanSeconds).
-  if (workers < 1 || !existsSync(script)) {
+  // hostile file makes a parser spin (limits.maxScanSeconds).
+  if (workers < 1 || !spec || !existsSync(script)) {
     for (let i = 0; i < files.length; i++) {
       results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress?.(done + f, files.length));
       onProgress?.(++done, files.length);
@@ -46,7 +51,7 @@ export async function scanAll(
       let current = -1;
       let deadline: NodeJS.Timeout | undefined;
       function spawn(): Worker {
-        const w = new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
+        const w = new Worker(script, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
         w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number; started?: boolean }) => {
           if (msg.started) {
             armDeadline(msg.id);
@@ -58,14 +63,14 @@ export async function scanAll(
           }
           clearTimeout(deadline);
           if (results[msg.id] !== undefined) return;
-          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry);
+          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings);
           onProgress?.(++done, files.length);
           feed();
         });
         // A worker that dies (out of memory on a hostile file, a native fault) costs that file only.
         w.on("error", (e) => {
           if (current >= 0 && results[current] === undefined) {
-            results[current] = crashed(files[current]!, e.message, registry);
+            results[current] = crashed(files[current]!, e.message, registry, settings);
             onProgress?.(++done, files.length);
           }
           worker = spawn();
@@ -81,8 +86,7 @@ export async function scanAll(
           return;
         }
         current = order[next++]!;
-        const id = current;
-        worker.postMessage({ id, file: files[id], settings });
+        worker.postMessage({ id: current, file: files[current], settings });
         clearTimeout(deadline);
       }
       function armDeadline(id: number): void {
@@ -90,7 +94,7 @@ export async function scanAll(
         // A parser that loops on hostile input never answers: stop its worker, report the file, go on.
         deadline = setTimeout(() => {
           if (results[id] !== undefined) return;
-          results[id] = timedOut(files[id]!, settings.limits.maxScanSeconds, registry);
+          results[id] = timedOut(files[id]!, registry, settings);
           onProgress?.(++done, files.length);
           const stuck = worker;
           stuck.removeAllListeners();
@@ -105,28 +109,20 @@ export async function scanAll(
   return results;
 }
 
-function crashed(file: DiscoveredFile, reason: string, registry: Registry): FileResult {
-  return {
-    target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "" },
-    findings: [
-      makeFinding(registry, "aigis/parse-error", file.uri, {
-        message: `Scanning ${file.uri} stopped its worker: ${reason}.`,
-        evidence: { reason },
-        fingerprintKey: "worker-crash",
-      }),
-    ],
-  };
+function crashed(file: DiscoveredFile, reason: string, registry: Registry, settings: ScanSettings): FileResult {
+  const findings: FileResult["findings"] = [];
+  if (reason.startsWith("registry:")) findings.push(...ioErrorFinding(registry, settings, file.uri, reason, "worker"));
+  else {
+    const doc = { format: "file", reason: `scanning it stopped its worker: ${reason}`, key: "worker-crash", where: placeOf(file.uri, undefined) };
+    runRule(parseError, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });
+  }
+  return { target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "", assessment: { assessed: [], skipped: [] } }, findings };
 }
 
-function timedOut(file: DiscoveredFile, seconds: number, registry: Registry): FileResult {
-  return {
-    target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "" },
-    findings: [
-      makeFinding(registry, "aigis/limit-exceeded", file.uri, {
-        message: `Scanning ${file.uri} took longer than the time limit of ${seconds} seconds and was stopped; the file was not fully checked (raise limits.maxScanSeconds to allow more).`,
-        evidence: { limit: "maxScanSeconds", value: seconds },
-        fingerprintKey: "max-scan-seconds",
-      }),
-    ],
-  };
+function timedOut(file: DiscoveredFile, registry: Registry, settings: ScanSettings): FileResult {
+  const findings: FileResult["findings"] = [];
+  const seconds = settings.limits.maxScanSeconds;
+  const doc = { what: `Scanning ${file.uri} took longer than ${seconds} seconds and was stopped; raise limits.maxScanSeconds to allow more`, limit: "maxScanSeconds", value: seconds, key: "max-scan-seconds", where: placeOf(file.uri, undefined) };
+  runRule(limitExceeded, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });
+  return { target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "", assessment: { assessed: [], skipped: [] } }, findings };
 }

@@ -3,8 +3,7 @@
 // the dataset scanner reports passes through here, so its message, column and evidence carry
 // such values only masked, whichever rule wrote them and whatever the output format.
 
-import type { FindingDraft } from "../../types";
-import type { RuleModule, ScanContext } from "../../core/rule";
+import type { FindingDraft, Rule } from "../../types";
 import { maskPersonalData, PiiDetector } from "./analysis/pii";
 
 /** No decoy context: in a name or message, a number introduced as an order number is masked too. */
@@ -24,22 +23,19 @@ function maskValue(value: unknown, depth: number): unknown {
 }
 
 export function maskDraft(draft: FindingDraft): FindingDraft {
-  const out: FindingDraft = { ...draft, message: maskText(draft.message) };
+  const out: FindingDraft = { ...draft };
+  if (draft.data) out.data = Object.fromEntries(Object.entries(draft.data).map(([k, v]) => [k, typeof v === "string" ? maskText(v) : v]));
   if (draft.location?.column !== undefined) out.location = { ...draft.location, column: maskText(draft.location.column) };
   if (draft.evidence) out.evidence = maskValue(draft.evidence, 0) as Record<string, unknown>;
   return out;
 }
 
-/** A scan context whose reports (and rules' reports) are masked before they become findings. */
-export function maskingContext(ctx: ScanContext): ScanContext {
-  const masked: ScanContext = {
-    ...ctx,
-    report: (ruleId, draft) => ctx.report(ruleId, maskDraft(draft)),
-    runRules<Doc>(rules: ReadonlyArray<RuleModule<Doc>>, doc: Doc, base?: FindingDraft["location"]) {
-      for (const rule of rules) {
-        rule.check(doc, { report: (draft) => masked.report(rule.id, { ...draft, location: { ...base, ...draft.location } }) });
-      }
+/** The rule with every report it makes masked before it becomes a finding (message data, column, evidence). */
+export function maskingRule<Doc>(rule: Rule<Doc>): Rule<Doc> {
+  return {
+    meta: rule.meta,
+    check(doc, ctx) {
+      rule.check(doc, { settings: ctx.settings, report: (draft) => ctx.report(maskDraft(draft)) });
     },
   };
-  return masked;
 }

@@ -1,4 +1,5 @@
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import { formatLists } from "../formats/lists";
 import type { SafetensorsDocument } from "../formats/safetensors";
 
@@ -54,17 +55,23 @@ export function safetensorsProblems(doc: SafetensorsDocument): Array<{ problem: 
 /** Problems reported one by one per file; the rest are counted in one finding. */
 const MAX_LISTED_PROBLEMS = 100;
 
-export const safetensorsMalformed: RuleModule<SafetensorsDocument> = {
-  id: "artifact/safetensors-malformed",
+export const safetensorsMalformed: Rule<SafetensorsDocument> = {
+  meta: {
+    id: "artifact/safetensors-malformed",
+    appliesTo: { kinds: ["safetensors", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "safetensors {{value}}: {{problem}}.",
+    },
+  },
   check(doc, ctx) {
     const problems = safetensorsProblems(doc);
     // A hostile header can break the format once per tensor (200k overlapping tensors): the
     // first problems are listed one by one, the rest counted in one finding.
     const shown = problems.slice(0, MAX_LISTED_PROBLEMS);
     if (problems.length > shown.length) {
-      const rest = problems.length - shown.length;
       ctx.report({
-        message: `safetensors header: ${rest} more problems like the ${shown.length} listed (${problems.length} in all).`,
+        messageId: "found",
+        data: { value: "header", problem: `${problems.length - shown.length} more problems like the ${shown.length} listed (${problems.length} in all)` },
         location: { offset: 8 },
         evidence: { problems: problems.length, listed: shown.length, headerLength: doc.headerLength, fileSize: doc.fileSize },
         fingerprintKey: "more-problems",
@@ -72,7 +79,7 @@ export const safetensorsMalformed: RuleModule<SafetensorsDocument> = {
     }
     for (const p of shown) {
       ctx.report({
-        message: `safetensors ${p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header"}: ${p.problem}.`,
+        messageId: "found", data: { value: p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header", problem: p.problem },
         location: { offset: p.tensor ? 8 : 0 },
         evidence: { problem: p.problem, ...(p.tensor ? { tensor: p.tensor } : {}), headerLength: doc.headerLength, fileSize: doc.fileSize },
         fingerprintKey: `${p.tensor ?? ""}:${p.problem.replace(/\d+/g, "N")}`,
