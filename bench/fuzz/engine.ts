@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join, relative } from "node:path";
 import { BufferFile } from "../../src/core/random-access";
+import { builtinRegistry } from "../../src/core/registry";
 import { runScan } from "../../src/core/run";
 import { sniffKind, HEAD_BYTES } from "../../src/core/sniff";
 import type { Report } from "../../src/types";
@@ -45,9 +46,10 @@ export async function collectSeeds(fixturesDir: string, perKind = 3): Promise<Se
   };
   walk(fixturesDir);
   const byKind = new Map<string, Seed[]>();
+  const detectors = builtinRegistry().detectors;
   for (const path of files) {
     const bytes = readFileSync(path);
-    const kind = await sniffKind(bytes.subarray(0, HEAD_BYTES), new BufferFile(bytes));
+    const kind = await sniffKind(bytes.subarray(0, HEAD_BYTES), new BufferFile(bytes), detectors);
     const list = byKind.get(kind) ?? [];
     list.push({ path, kind, bytes });
     byKind.set(kind, list);

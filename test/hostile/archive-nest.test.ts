@@ -34,7 +34,7 @@ describe("nested archive bombs", () => {
     const report = await scanPaths([dir], dir);
     const notices = report.findings.filter((f) => f.ruleId === "aigis/limit-exceeded");
     expect(notices).toHaveLength(1);
-    expect(notices[0]!.message).toMatch(/^16 members are nested deeper than the archive depth limit of 3/);
+    expect(notices[0]!.message).toMatch(/^16 members are nested deeper than the archive depth limit and were not opened .*the maxArchiveDepth limit \(3\) stopped the read/);
     expect(report.findings).toHaveLength(1);
   });
 

@@ -15,7 +15,7 @@ describe("malformed Parquet", () => {
     const report = await scanPaths([dir], dir);
     expect(Date.now() - started).toBeLessThan(parquetStallMs(IRIS.length) + 20_000);
     const errors = report.findings.filter((f) => f.ruleId === "aigis/parse-error");
-    expect(errors.map((f) => f.message)).toEqual([expect.stringMatching(/^cut\.parquet could not be read as a dataset: Parquet could not be read: the reader made no progress for \d+ s/)]);
+    expect(errors.map((f) => f.message)).toEqual([expect.stringMatching(/^cut\.parquet could not be read as parquet dataset: Parquet could not be read: the reader made no progress for \d+ s/)]);
   }, 90_000);
 
   it("internal reader errors become what is broken in the file", async () => {

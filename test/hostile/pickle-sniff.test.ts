@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { builtinRegistry } from "../../src/core/registry";
 import { sniffKind } from "../../src/core/sniff";
 import { BufferFile } from "../../src/core/random-access";
 import { looksLikePickle } from "../../src/scanners/artifacts/pickle/machine";
@@ -21,7 +22,7 @@ const cases: Array<[string, Buffer]> = [
 ];
 
 async function kindOf(bytes: Buffer): Promise<string> {
-  return sniffKind(bytes.subarray(0, 64 * 1024), new BufferFile(bytes));
+  return sniffKind(bytes.subarray(0, 64 * 1024), new BufferFile(bytes), builtinRegistry().detectors);
 }
 
 describe("pickle sniffing by what the unpickler accepts", () => {
