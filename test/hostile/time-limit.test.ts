@@ -3,14 +3,15 @@
 import { existsSync, openSync, closeSync, ftruncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { discover } from "../../src/core/discover";
-import { scanAll } from "../../src/core/pool";
-import { createRegistry } from "../../src/core/registry";
+import type { scanAll as ScanAll } from "../../src/core/pool";
+import type { builtinRegistry as BuiltinRegistry } from "../../src/core/registry";
 import { buildSettings } from "../../src/core/run";
-import { SCANNERS } from "../../src/scanners";
 import { osSystemCall, tempDir } from "./helpers";
 
-// The pool's workers run compiled code: `npm test` builds dist/ before jest runs.
-const WORKER = join(__dirname, "../../dist/src/core/worker.js");
+// The pool's workers run compiled code, and load the scanners by module path: the pool and
+// registry come from dist/ too (`npm test` builds it before jest runs).
+const DIST = join(__dirname, "../../dist/src");
+const WORKER = join(DIST, "core/worker.js");
 
 (existsSync(WORKER) ? describe : describe.skip)("per-file time limit", () => {
   it("stops a scan past maxScanSeconds with aigis/limit-exceeded and goes on with the next file", async () => {
@@ -23,11 +24,15 @@ const WORKER = join(__dirname, "../../dist/src/core/worker.js");
     const settings = buildSettings({ paths: [dir], cwd: dir, config: { limits: { maxScanSeconds: 2 } } });
     const { files } = await discover([dir], { cwd: dir, maxFileSize: settings.limits.maxFileSize });
     const started = Date.now();
-    const results = await scanAll(files, settings, createRegistry(SCANNERS), 1, undefined, { workerScript: WORKER });
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { scanAll } = require(join(DIST, "core/pool")) as { scanAll: typeof ScanAll };
+    const { builtinRegistry } = require(join(DIST, "core/registry")) as { builtinRegistry: typeof BuiltinRegistry };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const results = await scanAll(files, settings, builtinRegistry(), 1, undefined, { workerScript: WORKER });
     expect(Date.now() - started).toBeLessThan(30_000);
     const huge = results.find((r) => r.target.uri === "a-huge.bin")!;
     expect(huge.findings.map((f) => [f.ruleId, f.evidence?.["limit"]])).toEqual([["aigis/limit-exceeded", "maxScanSeconds"]]);
-    expect(huge.findings[0]!.message).toMatch(/took longer than the time limit of 2 seconds/);
+    expect(huge.findings[0]!.message).toMatch(/took longer than 2 seconds and was stopped/);
     const evil = results.find((r) => r.target.uri === "b-evil.pkl")!;
     expect(evil.findings.map((f) => f.ruleId)).toContain("artifact/pickle-code-execution");
   }, 60_000);
