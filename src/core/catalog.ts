@@ -163,6 +163,9 @@ function readCatalog(dir: string): Catalog {
     for (const c of rule.controls) {
       if (!controls.has(c)) throw new CatalogError(`rule ${rule.id} maps to unknown control ${c}`);
     }
+    for (const c of Object.keys(rule.rationale ?? {})) {
+      if (!rule.controls.includes(c)) throw new CatalogError(`rule ${rule.id} gives a rationale for ${c}, which it does not map to`);
+    }
   }
   return { rules, frameworks, controls };
 }

@@ -53,7 +53,6 @@ export class RegistryError extends CatalogError {
 function loadModule<T>(path: string, pick: (m: Record<string, unknown>) => T | undefined, what: string): T {
   let mod: Record<string, unknown>;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(path) as Record<string, unknown>;
   } catch (e) {
     throw new RegistryError(`cannot load ${what} module ${path}: ${(e as Error).message}`);
@@ -203,7 +202,6 @@ export function registryFromSpec(spec: RegistrySpec): Registry {
 }
 
 function builtinPlugins(): { BUILTIN_SCANNER_MODULES: ReadonlyArray<string>; BUILTIN_PACK_MODULES: ReadonlyArray<string> } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require("../plugins") as { BUILTIN_SCANNER_MODULES: ReadonlyArray<string>; BUILTIN_PACK_MODULES: ReadonlyArray<string> };
 }
 

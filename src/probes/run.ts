@@ -85,9 +85,6 @@ async function fileTarget(cwd: string, path: string, kind: TargetKind): Promise<
   return { uri: toUri(cwd, abs), kind, bytes: statSync(abs).size, sha256: await sha256File(abs) };
 }
 
-function pct(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
-}
 
 export async function runProbe(options: ProbeOptions): Promise<Report> {
   const startTime = new Date();

@@ -149,6 +149,8 @@ export interface CatalogRule {
   remediation: string;
   controls: string[];
   tags: string[];
+  /** Per mapped control, why a finding of this rule can fail it (reviewed with the mapping). */
+  rationale?: Record<string, string>;
   /** Set when findings of this rule may carry their own severity; says why (e.g. "critical when the role grants every verb"). */
   severityOverride?: string;
 }
