@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import yaml from "js-yaml";
+import { parseYamlData } from "./yaml";
 import type { Severity } from "../types";
 import { formatAjvErrors, schemaValidator } from "./catalog";
 import { UsageError } from "./errors";
@@ -41,14 +41,14 @@ export function resolveLimits(overrides: AigisConfig["limits"] | undefined): Lim
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) continue;
-    (limits as unknown as Record<string, number>)[key] = ["maxCompressionRatio", "maxArchiveDepth", "maxArchiveEntries", "workerHeapMb"].includes(key) ? Number(value) : parseSize(value);
+    (limits as unknown as Record<string, number>)[key] = ["maxCompressionRatio", "maxArchiveDepth", "maxArchiveEntries", "workerHeapMb", "maxScanSeconds"].includes(key) ? Number(value) : parseSize(value);
   }
   return limits;
 }
 
 function parseConfigText(text: string, path: string): unknown {
   try {
-    return path.endsWith(".json") ? JSON.parse(text) : yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    return path.endsWith(".json") ? JSON.parse(text) : parseYamlData(text);
   } catch (e) {
     throw new UsageError(`config ${path}: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -12,7 +12,7 @@ import type { Registry } from "./registry";
 import type { ScanSettings } from "../types";
 import { ioErrorFinding, scanFile, type FileResult } from "./scan-file";
 import { runRule } from "./findings";
-import { parseError, placeOf } from "./notices";
+import { limitExceeded, parseError, placeOf } from "./notices";
 
 const WORKER_SCRIPT = join(__dirname, "worker.js");
 
@@ -29,6 +29,7 @@ export async function scanAll(
   registry: Registry,
   jobs: number,
   progress?: ScanProgress,
+  options: { workerScript?: string } = {},
 ): Promise<FileResult[]> {
   const results: FileResult[] = new Array(files.length);
   let done = 0;
@@ -53,7 +54,10 @@ export async function scanAll(
   };
   const workers = Math.min(jobs, files.length);
   const spec = registry.spec;
-  if (workers <= 1 || !spec || !existsSync(WORKER_SCRIPT)) {
+  const script = options.workerScript ?? WORKER_SCRIPT;
+  // Even one file goes to a worker when there is one: only a worker can be stopped when a
+  // hostile file makes a parser spin (limits.maxScanSeconds).
+  if (workers < 1 || !spec || !existsSync(script)) {
     for (let i = 0; i < files.length; i++) {
       results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress(i, f));
       onProgress(i, "done");
@@ -67,13 +71,20 @@ export async function scanAll(
     new Promise<void>((resolve) => {
       let worker = spawn();
       let current = -1;
+      let deadline: NodeJS.Timeout | undefined;
       function spawn(): Worker {
-        const w = new Worker(WORKER_SCRIPT, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
-        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
+        const w = new Worker(script, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
+        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number; started?: boolean }) => {
+          if (msg.started) {
+            armDeadline(msg.id);
+            return;
+          }
           if (msg.progress !== undefined) {
             onProgress(msg.id, msg.progress);
             return;
           }
+          clearTimeout(deadline);
+          if (results[msg.id] !== undefined) return;
           results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings);
           onProgress(msg.id, "done");
           feed();
@@ -92,11 +103,27 @@ export async function scanAll(
       function feed(): void {
         if (next >= order.length) {
           current = -1;
+          clearTimeout(deadline);
           void worker.terminate().then(() => resolve());
           return;
         }
         current = order[next++]!;
         worker.postMessage({ id: current, file: files[current], settings });
+        clearTimeout(deadline);
+      }
+      function armDeadline(id: number): void {
+        clearTimeout(deadline);
+        // A parser that loops on hostile input never answers: stop its worker, report the file, go on.
+        deadline = setTimeout(() => {
+          if (results[id] !== undefined) return;
+          results[id] = timedOut(files[id]!, registry, settings);
+          onProgress?.(++done, files.length);
+          const stuck = worker;
+          stuck.removeAllListeners();
+          void stuck.terminate();
+          worker = spawn();
+          feed();
+        }, Math.min(2 ** 31 - 1, settings.limits.maxScanSeconds * 1000));
       }
       feed();
     });
@@ -111,5 +138,13 @@ function crashed(file: DiscoveredFile, reason: string, registry: Registry, setti
     const doc = { format: "file", reason: `scanning it stopped its worker: ${reason}`, key: "worker-crash", where: placeOf(file.uri, undefined) };
     runRule(parseError, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });
   }
+  return { target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "", assessment: { assessed: [], skipped: [] } }, findings };
+}
+
+function timedOut(file: DiscoveredFile, registry: Registry, settings: ScanSettings): FileResult {
+  const findings: FileResult["findings"] = [];
+  const seconds = settings.limits.maxScanSeconds;
+  const doc = { what: `Scanning ${file.uri} took longer than ${seconds} seconds and was stopped; raise limits.maxScanSeconds to allow more`, limit: "maxScanSeconds", value: seconds, key: "max-scan-seconds", where: placeOf(file.uri, undefined) };
+  runRule(limitExceeded, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });
   return { target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "", assessment: { assessed: [], skipped: [] } }, findings };
 }

@@ -21,7 +21,7 @@ export class DiskFile implements RandomAccessFile {
     readonly size: number,
   ) {}
 
-  static async open(path: string): Promise<DiskFile> {
+  static async open(path: string | Buffer): Promise<DiskFile> {
     const handle = await open(path, "r");
     try {
       const st = await handle.stat();

@@ -30,6 +30,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxArchiveTotalBytes: 8 * 1024 ** 3,
   maxCompressionRatio: 200,
   workerHeapMb: 4096,
+  maxScanSeconds: 600,
 };
 
 export type SeverityOverride = import("../types").Severity | "off";

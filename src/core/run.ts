@@ -198,7 +198,8 @@ export async function runScan(options: ScanOptions, given?: Registry): Promise<S
   const results = await scanAll(discovered.files, settings, registry, jobs, options.onProgress);
   const targets: Array<Target & { absPath: string }> = results.map((r, i) => ({ ...r.target, absPath: discovered.files[i]!.absPath }));
   for (const r of results) {
-    findings.push(...r.findings);
+    // One push per finding: spreading a file's findings as call arguments overflows the stack past ~120k.
+    for (const f of r.findings) findings.push(f);
     facts.merge(r.target.uri, r.target.assessment);
   }
 

@@ -2,7 +2,7 @@
 // Runs in the main thread or in a worker; returns plain data either way.
 
 import type { Finding, ScanContext, ScanFile, ScannerPlugin, ScanSettings, Target, TargetAnnotation, TargetKind } from "../types";
-import type { DiscoveredFile } from "./discover";
+import { fsPath, type DiscoveredFile } from "./discover";
 import { FactBook, makeFinding, noticesFor, runRule, type RuleRunTarget } from "./findings";
 import { sha256File } from "./hash";
 import { ioError, placeOf } from "./notices";
@@ -50,7 +50,7 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
   const findings: Finding[] = [];
   let file: DiskFile;
   try {
-    file = await DiskFile.open(entry.absPath);
+    file = await DiskFile.open(fsPath(entry));
   } catch (e) {
     return { target: { uri: entry.uri, kind: "unknown", bytes: entry.size, sha256: "" }, findings: ioErrorFinding(registry, settings, entry.uri, (e as Error).message, "open") };
   }
@@ -64,7 +64,7 @@ export async function scanFile(entry: DiscoveredFile, settings: ScanSettings, re
     // much of the file has been hashed, so the bar moves inside any long file.
     let scannerReported = false;
     const size = Math.max(1, file.size);
-    const hashing = sha256File(entry.absPath, (bytes) => {
+    const hashing = sha256File(fsPath(entry), (bytes) => {
       if (!scannerReported) onFileProgress?.(Math.min(0.99, bytes / size));
     });
     const annotations: TargetAnnotation = {};

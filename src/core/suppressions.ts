@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import yaml from "js-yaml";
+import { parseYamlData } from "./yaml";
 import picomatch from "picomatch";
 import type { Finding, FindingSuppression } from "../types";
 import { formatAjvErrors, schemaValidator } from "./catalog";
@@ -58,8 +58,8 @@ function entryLines(text: string): number[] {
 export function parseSuppressions(text: string, uri: string): SuppressionSet {
   let data: unknown;
   try {
-    // JSON_SCHEMA keeps dates as strings (no implicit timestamp type).
-    data = yaml.load(text, { schema: yaml.JSON_SCHEMA }) ?? { suppressions: [] };
+    // The core schema keeps dates as strings (no implicit timestamp type).
+    data = parseYamlData(text) ?? { suppressions: [] };
   } catch (e) {
     throw new UsageError(`suppressions ${uri}: ${(e as Error).message.split("\n")[0]}`);
   }

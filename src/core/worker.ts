@@ -19,6 +19,8 @@ parentPort?.on("message", (msg: { id: number; file: DiscoveredFile; settings: Sc
     parentPort?.postMessage({ id: msg.id, error: loadError ?? "registry: not loaded" });
     return;
   }
+  // The time limit runs from here, not from when the pool posted: starting a worker takes time too.
+  parentPort?.postMessage({ id: msg.id, started: true });
   // Progress within a long file, at most a hundred messages per file.
   let sent = -1;
   const progress = (fraction: number): void => {

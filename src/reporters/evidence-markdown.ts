@@ -1,6 +1,7 @@
 // The evidence report as markdown (`aigis report --format markdown`): the same sections as the
 // HTML report, as tables, for wikis and tickets.
 
+import { markdownCode, markdownText } from "./safe-text";
 import { SEVERITIES } from "../types";
 import type { Evidence } from "../compliance/evidence";
 import { buildInventory, countingFindings, frameworkSummaries, groupFindings, inventoryToPrint, topRisks } from "../compliance/workpaper";
@@ -33,7 +34,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
     for (const g of risks) out.push(`1. ${g.severity} \`${g.ruleId}\`: ${g.count} finding${g.count === 1 ? "" : "s"} in ${g.artifactCount} artifact${g.artifactCount === 1 ? "" : "s"}`);
     out.push("");
   }
-  for (const p of r.probes) if (p.backdoor?.suspected) out.push(`> **Backdoor suspected** in \`${cell(p.model)}\`${p.backdoor.targetLabel !== undefined ? `: target class ${p.backdoor.targetLabel}` : ""} (${p.backdoor.method}, score ${p.backdoor.score.toFixed(2)}).`, "");
+  for (const p of r.probes) if (p.backdoor?.suspected) out.push(`> **Backdoor suspected** in ${cell(markdownCode(p.model))}${p.backdoor.targetLabel !== undefined ? `: target class ${p.backdoor.targetLabel}` : ""} (${p.backdoor.method}, score ${p.backdoor.score.toFixed(2)}).`, "");
   out.push("## Controls", "");
   for (const a of e.assessments) {
     out.push(`### ${frameworkLabel(a.framework.name, a.framework.version)}`, "");
@@ -52,10 +53,10 @@ export function toEvidenceMarkdown(e: Evidence): string {
   for (const g of groups) {
     out.push(`### ${g.severity} \`${g.ruleId}\`: ${g.count} finding${g.count === 1 ? "" : "s"} in ${g.artifactCount} artifact${g.artifactCount === 1 ? "" : "s"}`, "");
     for (const a of g.artifacts) {
-      out.push(`- \`${cell(a.uri)}\` (${a.count})`);
+      out.push(`- ${cell(markdownCode(a.uri))} (${a.count})`);
       for (const s of a.subgroups) {
-        if (s.label) out.push(`  - ${s.count > s.examples.length ? `${s.count} findings in ${s.label}, first ${s.examples.length} shown` : s.label}`);
-        for (const f of s.examples) out.push(`${s.label ? "    " : "  "}- ${cell(f.message)}`);
+        if (s.label) out.push(`  - ${markdownText(s.count > s.examples.length ? `${s.count} findings in ${s.label}, first ${s.examples.length} shown` : s.label)}`);
+        for (const f of s.examples) out.push(`${s.label ? "    " : "  "}- ${cell(markdownText(f.message))}`);
       }
       if (a.moreSubgroups > 0) out.push(`  - and ${a.moreSubgroupFindings} findings in ${a.moreSubgroups} more places (JSON report)`);
     }
@@ -66,7 +67,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
   if (e.acceptedRisks.length === 0) out.push("No finding is suppressed.", "");
   else {
     out.push("| Finding | Where | Justification | Expires | Author |", "|---|---|---|---|---|");
-    for (const a of e.acceptedRisks) out.push(`| ${a.severity} ${a.ruleId} | \`${cell(a.where)}\` | ${cell(a.justification)} | ${a.expires ?? "no expiry"} | ${cell(a.author ?? "")} |`);
+    for (const a of e.acceptedRisks) out.push(`| ${a.severity} ${a.ruleId} | ${cell(markdownCode(a.where))} | ${cell(markdownText(a.justification))} | ${a.expires ?? "no expiry"} | ${cell(a.author ?? "")} |`);
     out.push("");
   }
   if (r.probes.length > 0) {
@@ -83,7 +84,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
   out.push("## Inventory of artifacts", "");
   if (printed.size < inventory.entries.length) out.push(`${inventory.entries.length} artifacts in scope; ${printed.size} listed (those with findings first). The CycloneDX bill of materials lists every one.`, "");
   out.push("| Artifact | Kind | Bytes | SHA-256 | Protection | Signature |", "|---|---|---:|---|---|---|");
-  for (const t of inventory.entries) if (printed.has(t)) out.push(`| \`${cell(t.uri)}\`${t.files !== undefined ? ` (${t.files} files, manifest digest)` : ""} | ${t.kind} | ${t.bytes} | \`${t.sha256}\` | ${t.protection ? cell(`${t.protection.state}${t.protection.scheme ? ` (${t.protection.scheme})` : ""}`) : "not determined"} | ${t.signature ? cell(t.signature.status) : "none recorded"} |`);
+  for (const t of inventory.entries) if (printed.has(t)) out.push(`| ${cell(markdownCode(t.uri))}${t.files !== undefined ? ` (${t.files} files, manifest digest)` : ""} | ${t.kind} | ${t.bytes} | \`${t.sha256}\` | ${t.protection ? cell(`${t.protection.state}${t.protection.scheme ? ` (${t.protection.scheme})` : ""}`) : "not determined"} | ${t.signature ? cell(t.signature.status) : "none recorded"} |`);
   if (inventory.others.length > 0) out.push("", `Other files without findings: ${inventory.others.map((o) => `${o.files} ${o.kind}`).join(", ")}.`);
   out.push("");
   out.push("## Scope and run", "");

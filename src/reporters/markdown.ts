@@ -2,6 +2,7 @@
 
 import type { Finding, Report } from "../types";
 import { SEVERITIES } from "../types";
+import { markdownCode, markdownText } from "./safe-text";
 import { ruleDocsUri } from "./sarif";
 
 const MAX_ROWS = 100;
@@ -14,11 +15,11 @@ function cell(s: string): string {
 }
 
 function where(f: Finding): string {
-  let w = `\`${f.location.uri}\``;
-  if (f.location.member !== undefined) w += ` → \`${f.location.member}\``;
+  let w = markdownCode(f.location.uri);
+  if (f.location.member !== undefined) w += ` → ${markdownCode(f.location.member)}`;
   if (f.location.line !== undefined) w += `:${f.location.line}`;
   if (f.location.row !== undefined) w += ` row ${f.location.row}`;
-  if (f.location.column !== undefined) w += ` col \`${f.location.column}\``;
+  if (f.location.column !== undefined) w += ` col ${markdownCode(f.location.column)}`;
   if (f.location.offset !== undefined) w += ` @${f.location.offset}`;
   return w;
 }
@@ -40,8 +41,8 @@ export function toMarkdown(report: Report): string {
     let size = out.join("\n").length;
     let shown = 0;
     for (const f of report.findings.slice(0, MAX_ROWS)) {
-      const state = f.suppression ? ` _(suppressed: ${f.suppression.justification})_` : f.baselineState === "absent" ? " _(absent since the baseline)_" : "";
-      const row = `| ${ICON[f.severity]} ${f.severity} | [${f.ruleId}](${ruleDocsUri(f.ruleId)}) | ${cell(where(f))} | ${cell(f.message + state)} | ${f.controls.slice(0, 4).join(", ")}${f.controls.length > 4 ? ", …" : ""} |`;
+      const state = f.suppression ? ` _(suppressed: ${markdownText(f.suppression.justification)})_` : f.baselineState === "absent" ? " _(absent since the baseline)_" : "";
+      const row = `| ${ICON[f.severity]} ${f.severity} | [${f.ruleId}](${ruleDocsUri(f.ruleId)}) | ${cell(where(f))} | ${cell(markdownText(f.message) + state)} | ${f.controls.slice(0, 4).join(", ")}${f.controls.length > 4 ? ", …" : ""} |`;
       if (size + row.length > MAX_CHARS) break;
       out.push(row);
       size += row.length + 1;
@@ -51,7 +52,7 @@ export function toMarkdown(report: Report): string {
     out.push("");
   }
   for (const p of report.probes) {
-    out.push(`### Probe: \`${p.model}\` (${p.format})`);
+    out.push(`### Probe: ${markdownCode(p.model)} (${p.format})`);
     out.push("", `Clean accuracy ${p.cleanAccuracy.toFixed(3)} on ${p.samples} samples.`, "");
     if (p.attacks.length > 0) {
       out.push("| Attack | Norm | eps | Robust accuracy | Attack success |", "|---|---|---:|---:|---:|");

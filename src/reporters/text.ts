@@ -2,6 +2,7 @@
 
 import type { Finding, Report, Severity } from "../types";
 import { SEVERITIES } from "../types";
+import { visibleControls } from "./safe-text";
 
 export interface TextOptions {
   color: boolean;
@@ -28,21 +29,27 @@ export function toText(report: Report, options: TextOptions): string {
   const c = (code: string, s: string): string => (options.color ? `${code}${s}${RESET}` : s);
   const lines: string[] = [];
   const byFile = new Map<string, Finding[]>();
-  for (const f of report.findings) byFile.set(f.location.uri, [...(byFile.get(f.location.uri) ?? []), f]);
+  for (const f of report.findings) {
+    // push, not a spread copy: copying the group per finding is quadratic (200k findings in one file).
+    const group = byFile.get(f.location.uri);
+    if (group) group.push(f);
+    else byFile.set(f.location.uri, [f]);
+  }
   const kindOf = new Map(report.targets.map((t) => [t.uri, t.kind]));
   for (const [uri, findings] of byFile) {
     const kind = kindOf.get(uri);
-    lines.push(c(BOLD, uri) + (kind ? c(DIM, ` (${kind})`) : ""));
+    // Names and messages come from scanned files: their control characters are shown, never sent raw.
+    lines.push(c(BOLD, visibleControls(uri)) + (kind ? c(DIM, ` (${kind})`) : ""));
     for (const f of findings) {
-      const w = where(f);
-      const state = f.suppression ? ` (suppressed: ${f.suppression.justification})` : f.baselineState === "absent" ? " (absent: fixed since the baseline)" : f.baselineState === "new" ? " (new)" : "";
+      const w = visibleControls(where(f));
+      const state = f.suppression ? ` (suppressed: ${visibleControls(f.suppression.justification)})` : f.baselineState === "absent" ? " (absent: fixed since the baseline)" : f.baselineState === "new" ? " (new)" : "";
       lines.push(`  ${c(COLORS[f.severity], f.severity.toUpperCase().padEnd(8))} ${f.ruleId}${w ? c(DIM, ` [${w}]`) : ""}${state ? c(DIM, state) : ""}`);
-      lines.push(`           ${f.message}`);
+      lines.push(`           ${visibleControls(f.message)}`);
     }
     lines.push("");
   }
   for (const p of report.probes) {
-    lines.push(c(BOLD, `probe ${p.model}`) + c(DIM, ` (${p.format}, ${p.samples} samples)`));
+    lines.push(c(BOLD, `probe ${visibleControls(p.model)}`) + c(DIM, ` (${p.format}, ${p.samples} samples)`));
     lines.push(`  clean accuracy ${p.cleanAccuracy.toFixed(3)}`);
     for (const a of p.attacks) {
       lines.push(`  ${a.name} ${a.norm} eps=${a.eps}: robust accuracy ${a.robustAccuracy.toFixed(3)}, attack success ${a.attackSuccessRate.toFixed(3)}`);

@@ -90,6 +90,8 @@ export interface Limits {
   maxCompressionRatio: number;
   /** Heap limit of each scanning worker thread, in MiB. */
   workerHeapMb: number;
+  /** Seconds one file may take in its worker thread before the worker is stopped (aigis/limit-exceeded). */
+  maxScanSeconds: number;
 }
 
 /** Hints the user gives on the command line or in the config. */

@@ -6,13 +6,14 @@
 import type { FindingLocation, Limits, RandomAccessFile, ScanContext, ScanFile, ScannerPlugin, TargetKind } from "../../types";
 import { crc32 } from "node:zlib";
 import { loadRulesData, schemaJson } from "../../core/catalog";
+import { describeParseFailure } from "../../core/parse-failure";
 import { BufferFile } from "../../core/random-access";
 import { ARTIFACT_DETECTORS, ARTIFACT_FORMATS } from "./detect";
 import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { decodeFolder, listSevenZip, SevenZipError, SevenZipLimitError, type SevenZipEntry } from "./archive/sevenzip";
 import { listTar, TarError } from "./archive/tar";
-import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
+import { listZip, peekZipEntry, readZipEntry, readZipEntryBounded, ZipError, type ZipEntry } from "./archive/zip";
 import { findConfigsInBytes, readH5ModelConfig, type KerasDocument } from "./formats/keras";
 import { formatLists } from "./formats/lists";
 import { parseNpyHeader } from "./formats/numpy";
@@ -24,7 +25,7 @@ import { parseSavedModel } from "./formats/savedmodel";
 import { buildPickleDocument } from "./pickle/document";
 import { analysePickles, DEFAULT_PICKLE_LIMITS, looksLikePickle } from "./pickle/machine";
 import { pickleRules } from "./pickle/rules";
-import { archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
+import { archiveBomb, archiveRules, type ArchiveDocument, type StructureAnomaly } from "./rules/archive";
 import { ggufTemplateInjection } from "./rules/gguf";
 import { kerasRules } from "./rules/keras";
 import { onnxRules } from "./rules/onnx";
@@ -43,6 +44,48 @@ interface Walk {
   limits: Limits;
   /** Bytes decompressed so far across the whole file, against maxArchiveTotalBytes. */
   expanded: number;
+  /** Bomb evidence from every archive and stream in the file, nested ones included: judged once. */
+  bomb: ArchiveDocument | undefined;
+  /** Members not opened because they sit deeper than maxArchiveDepth: reported once, counted. */
+  tooDeep: Array<{ member: string | undefined; label: string }>;
+}
+
+const PER_ARCHIVE_RULES = archiveRules.filter((r) => r !== archiveBomb);
+
+/** Runs the per-archive rules and adds the archive's bomb evidence to the file's (names made full with `prefix`). */
+function archiveDone(w: Walk, doc: ArchiveDocument, prefix: string | undefined, where: Partial<FindingLocation>): void {
+  w.ctx.runRules(PER_ARCHIVE_RULES, doc, where);
+  const bomb = (w.bomb ??= { ...newArchiveDoc(w, doc.format), declaredTotals: [], entryLimitArchives: 0 });
+  let total = 0;
+  for (const m of doc.members) {
+    total += m.uncompressedSize;
+    bomb.members.push(prefix ? { ...m, name: join(prefix, m.name) } : m);
+  }
+  bomb.declaredTotals!.push(prefix ? { member: prefix, total } : { total });
+  if (doc.entryLimitHit) bomb.entryLimitArchives! += 1;
+  for (const e of doc.expansionLimitHit) bomb.expansionLimitHit.push(prefix && e.member ? { ...e, member: join(prefix, e.member) } : e);
+}
+
+/** The file's one archive-bomb verdict and one depth notice, after the whole walk. */
+function walkDone(w: Walk): void {
+  if (w.bomb) w.ctx.runRules([archiveBomb], w.bomb);
+  if (w.tooDeep.length > 0) {
+    const examples = w.tooDeep.slice(0, 5).map((d) => d.label);
+    const shown = examples.join(", ");
+    const only = w.tooDeep.length === 1 ? w.tooDeep[0]!.member : undefined;
+    // One cause, one finding: a 42.zip-style nest used to give one notice per member.
+    w.ctx.limitExceeded({
+      what:
+        w.tooDeep.length === 1
+          ? `${shown.charAt(0).toUpperCase()}${shown.slice(1)} is nested deeper than the archive depth limit and was not opened`
+          : `${w.tooDeep.length} members are nested deeper than the archive depth limit and were not opened (${shown}${w.tooDeep.length > 5 ? ", ..." : ""})`,
+      limit: "maxArchiveDepth",
+      value: w.limits.maxArchiveDepth,
+      location: at(only),
+      detail: { members: w.tooDeep.length, examples },
+      key: "maxArchiveDepth",
+    });
+  }
 }
 
 const join = (prefix: string | undefined, name: string): string => (prefix ? `${prefix}!/${name}` : name);
@@ -230,7 +273,7 @@ async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | unde
     return;
   }
   if (depth >= w.limits.maxArchiveDepth && kind !== "pickle" && kind !== "numpy") {
-    limitExceeded(w, member, `Member ${member} (${kind}) is nested deeper than the archive depth limit of ${w.limits.maxArchiveDepth} and was not opened.`, "maxArchiveDepth", w.limits.maxArchiveDepth);
+    w.tooDeep.push({ member, label: `member ${member} (${kind})` });
     return;
   }
   await scanKind(w, file, kind, member, depth + 1, name);
@@ -251,6 +294,13 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
   const keras = names.includes("config.json") && (names.includes("metadata.json") || names.some((n) => n.endsWith(".weights.h5")));
   const kerasDoc: KerasDocument = { container: "keras-zip", config: undefined, pythonMembers: [] };
   const encrypted: Array<{ name: string; scheme: "AES" | "ZipCrypto" }> = [];
+  // Local header offsets that more than one entry points at, and what was decoded and scanned there.
+  const offsetCounts = new Map<number, number>();
+  for (const e of listing.entries) offsetCounts.set(e.localHeaderOffset, (offsetCounts.get(e.localHeaderOffset) ?? 0) + 1);
+  const sharedOffsets = new Set([...offsetCounts].filter(([, n]) => n > 1).map(([o]) => o));
+  const sharedData = new Map<number, { bytes: Buffer; overflow: boolean }>();
+  const decodedAt = new Map<number, Set<string>>();
+  const sizeReported = new Set<number>();
   for (const entry of listing.entries) {
     const isSymlink = (entry.unixMode & 0o170000) === 0o120000;
     const displayName = entry.name;
@@ -290,6 +340,11 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       if (!named && !isConfig && entry.method !== 12 && entry.method !== 14) {
         const peek = await peekZipEntry(file, entry, PEEK_BYTES).catch(() => undefined);
         if (!peek) continue;
+        // Even a member aigis would not read further must not hold more than it declares.
+        if (!((entry.flags & 0x08) !== 0 && entry.source === "local") && peek.length > entry.uncompressedSize) {
+          anomalies.push({ kind: "size-mismatch", message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds more; only the declared bytes, which loaders read, were scanned`, member: entry.name, offset: entry.localHeaderOffset });
+          sizeReported.add(entry.localHeaderOffset);
+        }
         hinted = await sniffMember(w, peek, entry.uncompressedSize);
         if (!hinted) continue;
       }
@@ -299,20 +354,53 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
         doc.expansionLimitHit.push({ member: entry.name, limit: cap });
         continue;
       }
-      let bytes: Buffer;
-      try {
-        bytes = await readZipEntry(file, entry, cap);
-      } catch (e) {
-        if (e instanceof ZipError && /larger than|buffer|too large/i.test(e.message)) {
-          doc.expansionLimitHit.push({ member: entry.name, limit: cap });
-          continue;
-        }
-        throw e;
+      // A streamed entry found only through its local header keeps its sizes and CRC in the data descriptor.
+      const sizesKnown = !((entry.flags & 0x08) !== 0 && entry.source === "local");
+      // Several central entries may point at one member's data: it is decoded once, and scanned
+      // again only when another name would be read differently (e.g. `.pkl` forces a pickle read).
+      const scanMode = `${named}:${hinted ?? ""}:${isConfig}`;
+      const seenModes = decodedAt.get(entry.localHeaderOffset);
+      if (seenModes?.has(scanMode)) {
+        anomalies.push({ kind: "shared-data", message: `member ${JSON.stringify(entry.name)} points at the same data (offset ${entry.localHeaderOffset}) as an earlier member, which was read once`, member: entry.name, offset: entry.localHeaderOffset });
+        continue;
       }
-      w.expanded += bytes.length;
+      // Loaders read a member up to its declared size (Python's zipfile cuts there, PyTorch's
+      // reader allocates it): inflate that much and one byte more, to see if it lies.
+      const limit = sizesKnown ? Math.min(cap, entry.uncompressedSize + 1) : cap;
+      let bytes: Buffer;
+      let overflow = false;
+      const cached = sharedData.get(entry.localHeaderOffset);
+      if (cached) ({ bytes, overflow } = cached);
+      else {
+        try {
+          ({ data: bytes, overflow } = await readZipEntryBounded(file, entry, limit));
+        } catch (e) {
+          if (e instanceof DecompressLimitError || (e instanceof ZipError && /larger than|buffer|too large/i.test(e.message))) {
+            doc.expansionLimitHit.push({ member: entry.name, limit });
+            continue;
+          }
+          throw e;
+        }
+        if (sharedOffsets.has(entry.localHeaderOffset)) sharedData.set(entry.localHeaderOffset, { bytes, overflow });
+        w.expanded += bytes.length;
+      }
+      (seenModes ?? decodedAt.set(entry.localHeaderOffset, new Set()).get(entry.localHeaderOffset)!).add(scanMode);
+      if (sizesKnown && bytes.length > entry.uncompressedSize) {
+        if (!sizeReported.has(entry.localHeaderOffset)) anomalies.push({
+          kind: "size-mismatch",
+          message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds more; only the declared bytes, which loaders read, were scanned`,
+          member: entry.name,
+          offset: entry.localHeaderOffset,
+        });
+        bytes = bytes.subarray(0, entry.uncompressedSize);
+      } else if (overflow) {
+        doc.expansionLimitHit.push({ member: entry.name, limit });
+        continue;
+      } else if (sizesKnown && entry.method !== 0 && bytes.length < entry.uncompressedSize) {
+        anomalies.push({ kind: "size-mismatch", message: `member ${JSON.stringify(entry.name)} declares ${entry.uncompressedSize} bytes but holds ${bytes.length}`, member: entry.name, offset: entry.localHeaderOffset });
+      }
       const actualCrc = crc32(bytes) >>> 0;
-      // A streamed entry found only through its local header keeps its CRC in the data descriptor.
-      const crcKnown = !((entry.flags & 0x08) !== 0 && entry.source === "local");
+      const crcKnown = sizesKnown;
       if (crcKnown && bytes.length === entry.uncompressedSize && actualCrc !== entry.crc32 >>> 0) {
         anomalies.push({ kind: "crc-mismatch", message: `member ${JSON.stringify(entry.name)} has CRC-32 ${actualCrc.toString(16).padStart(8, "0")} but its header says ${entry.crc32.toString(16).padStart(8, "0")} (edited after writing)`, member: entry.name, offset: entry.localHeaderOffset });
       }
@@ -331,7 +419,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
     }
   }
   doc.anomalies = anomalies;
-  w.ctx.runRules(archiveRules, doc, at(prefix));
+  archiveDone(w, doc, prefix, at(prefix));
   if (encrypted.length > 0) {
     const files = listing.entries.filter((e) => !e.name.endsWith("/")).length;
     const schemes = [...new Set(encrypted.map((e) => e.scheme))].join(" and ");
@@ -390,7 +478,7 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     const bytes = await file.read(entry.dataOffset, entry.size);
     await scanMemberBytes(w, bytes, hinted, named, member, depth, entry.name);
   }
-  w.ctx.runRules(archiveRules, doc, at(prefix));
+  archiveDone(w, doc, prefix, at(prefix));
 }
 
 /**
@@ -486,7 +574,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
     if (e instanceof DecompressLimitError) {
       const doc = newArchiveDoc(w, kind);
       doc.expansionLimitHit.push({ ...(member ? { member } : {}), limit: cap });
-      w.ctx.runRules(archiveRules, doc, at(member));
+      archiveDone(w, doc, undefined, at(member));
       return;
     }
     return parseError(w, member, kind, (e as Error).message);
@@ -495,7 +583,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   if (input.length > 0 && out.length >= 1024 * 1024 && out.length / input.length > w.limits.maxCompressionRatio) {
     const doc = newArchiveDoc(w, kind);
     doc.members.push({ name: member ?? name, type: "file", compressedSize: input.length, uncompressedSize: out.length, offset: 0 });
-    w.ctx.runRules(archiveRules, doc, at(member));
+    archiveDone(w, doc, undefined, at(member));
   }
   // joblib and plain pickle.dump through gzip/bz2/lzma: the stream is a pickle (or anything else aigis reads).
   const head = out.subarray(0, PEEK_BYTES);
@@ -506,7 +594,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   }
   if (CONTAINER_KINDS.has(inner)) {
     if (depth >= w.limits.maxArchiveDepth) {
-      limitExceeded(w, member, `${member ? `Member ${member}` : "The file"} nests ${inner} deeper than the archive depth limit of ${w.limits.maxArchiveDepth}.`, "maxArchiveDepth", w.limits.maxArchiveDepth);
+      w.tooDeep.push({ member, label: `${member ? `member ${member}` : "the file"} (${inner} inside)` });
       return;
     }
     await scanKind(w, new BufferFile(out), inner, member, depth + 1, name);
@@ -535,7 +623,7 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   try {
     text = readH5ModelConfig(bytes);
   } catch (e) {
-    parseError(w, member, "HDF5", e instanceof Error ? e.message : String(e));
+    parseError(w, member, "HDF5", describeParseFailure(e, "its structure is malformed (an object header, B-tree, heap or attribute does not decode)"));
     // Still judge any model config visible in the raw bytes: an unreadable file must not hide a Lambda layer.
     for (const config of findConfigsInBytes(bytes)) w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
     return;
@@ -584,8 +672,9 @@ export const artifactScanner: ScannerPlugin = {
   optionsSchema: schemaJson("artifact-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     if (file.kind === "unknown" || file.kind === "text") return reportUnreadableModel(file, ctx);
-    const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
+    const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0, bomb: undefined, tooDeep: [] };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
+    walkDone(w);
   },
 };
 

@@ -2,6 +2,8 @@
 // image sets into a typed table, then looks for poisoning signatures (label flips, conflicting
 // duplicates, backdoor triggers in pixels, values and text) and personal data.
 
+import { NoImageDecodedError } from "./loaders/images";
+import { maskingRule } from "./masking";
 import type { ProjectContext, ScanContext, ScanFile, ScannerPlugin } from "../../types";
 import { schemaJson } from "../../core/catalog";
 import { DATASET_DETECTORS, DATASET_FORMATS } from "./detect";
@@ -48,6 +50,9 @@ function isFeatureNpy(head: Buffer): boolean {
   }
 }
 
+/** Every dataset rule's reports pass through the masking step: names and labels may be personal data. */
+const MASKED_RULES = datasetRules.map((r) => maskingRule(r));
+
 export const datasetScanner: ScannerPlugin = {
   id: "datasets",
   kinds: ["csv", "jsonl", "parquet", "numpy", "image"],
@@ -67,7 +72,7 @@ export const datasetScanner: ScannerPlugin = {
       table = await loadDataset(
         file.absPath,
         hintsFor(ctx.settings),
-        { maxInMemoryBytes: ctx.settings.limits.maxInMemoryBytes, ...(maxRows !== undefined ? { maxRows } : {}) },
+        { maxInMemoryBytes: ctx.settings.limits.maxInMemoryBytes, maxSeconds: ctx.settings.limits.maxScanSeconds, ...(maxRows !== undefined ? { maxRows } : {}) },
         // Reading is the first half of a long dataset scan, neighbour search the second.
         { onRecord: pii.visit, onProgress: (f) => ctx.progress(f / 2) },
       );
@@ -94,14 +99,24 @@ export const datasetScanner: ScannerPlugin = {
         key: "dataset-rows",
       });
     }
-    ctx.runRules(datasetRules, new DatasetDocument(file.uri, table, thresholds, pii, (stage, f) => ctx.progress(stage === "neighbours" ? 0.5 + f / 2 : 0.5)));
+    ctx.runRules(MASKED_RULES, new DatasetDocument(file.uri, table, thresholds, pii, (stage, f) => ctx.progress(stage === "neighbours" ? 0.5 + f / 2 : 0.5)));
   },
   async scanProject(ctx: ProjectContext): Promise<void> {
     const images = ctx.targets.filter((t) => t.kind === "image").map((t) => ({ absPath: t.absPath, uri: t.uri }));
     if (images.length === 0) return;
     const thresholds = datasetThresholds();
     for (const [root, files] of groupImageFolders(images)) {
-      const { table, failed } = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
+      let loaded;
+      try {
+        loaded = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
+      } catch (e) {
+        if (!(e instanceof DatasetLoadError)) throw e;
+        // No image decoded: each file still gets its own parse error, never silence.
+        const failed = e instanceof NoImageDecodedError ? e.failed : files.map((f) => ({ uri: f.uri, reason: e.message }));
+        for (const f of failed) ctx.notices(f.uri).parseError({ format: "image", reason: f.reason, key: "image-decode" });
+        continue;
+      }
+      const { table, failed } = loaded;
       const doc = new DatasetDocument(toUri(ctx.cwd, root), table, thresholds, undefined);
       for (const f of failed) ctx.notices(f.uri).parseError({ format: "image", reason: f.reason, key: "image-decode" });
       const first = table.rowUris![0]!;
@@ -115,7 +130,7 @@ export const datasetScanner: ScannerPlugin = {
         });
       }
       // Facts land on the folder's first image; findings carry the image they are about.
-      ctx.runRules(datasetRules, doc, first);
+      ctx.runRules(MASKED_RULES, doc, first);
     }
   },
 };

@@ -2,7 +2,7 @@
 // on which line of the source file a statement, binding or RBAC rule starts.
 
 import { NodeBudgetError, parseStrictJson } from "./json";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node as YamlNode } from "yaml";
 
 export interface SObject {
   type: "object";
@@ -76,10 +76,13 @@ export function parseYamlSource(text: string): ParsedSource {
       const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       errors.push({ line: pos.line, column: pos.col, message: (e.message.split("\n")[0] ?? e.code).replace(/ at line \d+, column \d+:?$/, "") });
     }
+    // Aliases resolved in one pass over the document: Alias.resolve searches the whole document
+    // on every call, which made a 1 KB merge-key bomb cost 17-22 s before the budget refused it.
+    const targets = aliasTargets(doc);
     const convert = (node: unknown, fallbackLine: number, depth: number): SNode => {
       if (--budget < 0 || depth > 200) throw new NodeBudgetError(`more than ${NODE_BUDGET} YAML nodes or nesting deeper than 200`);
       if (isAlias(node)) {
-        const target = node.resolve(doc);
+        const target = targets.get(node);
         return target ? convert(target, lineOf(node, fallbackLine), depth + 1) : { type: "scalar", line: fallbackLine, value: null };
       }
       if (isMap(node)) {
@@ -110,6 +113,17 @@ export function parseYamlSource(text: string): ParsedSource {
     if (doc.contents !== null && doc.contents !== undefined) documents.push(convert(doc.contents, 1, 0));
   }
   return { format: "yaml", documents, errors };
+}
+
+/** Each alias's node: the last node anchored with its name before it, in document order (YAML 1.2, 7.1). */
+function aliasTargets(doc: Document): Map<unknown, unknown> {
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<unknown, unknown>();
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) targets.set(node, anchors.get(node.source));
+    else if (node && typeof node === "object" && "anchor" in node && typeof node.anchor === "string") anchors.set(node.anchor, node);
+  });
+  return targets;
 }
 
 /** Tagged collections (`!If [...]`, `!Join [...]`) are CloudFormation expressions; kept as an object naming the function. */

@@ -4,6 +4,7 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import Bunzip from "seek-bzip";
 import { lzma, xz } from "@napi-rs/lzma";
+import { xzLayout } from "./xz-size";
 
 export type Compression = "gzip" | "zlib" | "bzip2" | "xz" | "lzma";
 
@@ -127,11 +128,14 @@ export function decompress(kind: Compression, input: Uint8Array, maxBytes: numbe
       return out.subarray(0, pos);
     }
     case "xz": {
-      // The index states the output size up front, so a bomb is refused before decoding.
-      const size = xzUncompressedSize(input);
-      if (size === undefined) throw new Error("xz stream index is unreadable");
-      if (size > maxBytes) throw limitError(kind, maxBytes);
-      return xz.decompressSync(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+      // Sized from the LZMA2 chunk headers, which the decoder enforces, not from the index,
+      // which an attacker writes; every concatenated stream counts and is decoded.
+      const layout = xzLayout(input);
+      if (layout.decodedBytes > maxBytes) throw limitError(kind, maxBytes);
+      const parts = layout.streams.map((s) => xz.decompressSync(Buffer.from(input.buffer, input.byteOffset + s.start, s.end - s.start)));
+      const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      if (out.length > maxBytes) throw limitError(kind, maxBytes);
+      return out;
     }
     case "lzma": {
       const view = Buffer.from(input.buffer, input.byteOffset, input.byteLength);

@@ -3,7 +3,8 @@
 // flags (e.g. the "encrypted" bit) that stricter readers trip on. Members are read in
 // memory and never extracted.
 
-import { constants, inflateRawSync } from "node:zlib";
+import { inflateRawBounded } from "./bounded-inflate";
+import { inflateRawSync } from "node:zlib";
 import type { RandomAccessFile } from "../../../core/random-access";
 import { decompress } from "./decompress";
 
@@ -286,6 +287,30 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
   }
 }
 
+/**
+ * A member's data decoded up to `limit` bytes, bounded by the bytes the decoder produces (never
+ * by a declared size): `overflow` says the data holds more. Deflate stops at the limit;
+ * bzip2 and lzma, which aigis decodes whole, throw DecompressLimitError past it.
+ */
+export async function readZipEntryBounded(file: RandomAccessFile, entry: ZipEntry, limit: number): Promise<{ data: Buffer; overflow: boolean }> {
+  if (entry.method !== 8) {
+    const data = await readZipEntry(file, entry, limit);
+    return { data, overflow: false };
+  }
+  const h = await file.read(entry.localHeaderOffset, 30);
+  if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
+  const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  // Deflate never grows data by more than 5 bytes per 64 KiB stored block: input past that bound cannot fit in `limit`.
+  const wanted = Math.min(entry.compressedSize, limit + Math.ceil(limit / 65535) * 5 + 64);
+  const raw = await file.read(dataStart, wanted);
+  if (raw.length < wanted) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`);
+  try {
+    return await inflateRawBounded(raw, limit, { prefix: wanted < entry.compressedSize });
+  } catch (e) {
+    throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+  }
+}
+
 /** Zip method 14 data (version, properties size, properties, raw LZMA) as an lzma-alone stream of unknown size. */
 function zipLzmaToAlone(raw: Buffer): Buffer {
   if (raw.length < 4) throw new ZipError("lzma member header is truncated");
@@ -305,9 +330,11 @@ export async function peekZipEntry(file: RandomAccessFile, entry: ZipEntry, leng
     return (await readZipEntry(file, entry, Math.max(length, 64 * 1024 * 1024))).subarray(0, length);
   }
   if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`);
+  // Highly compressible data needs little input for the peek; stop at `length` output bytes
+  // rather than refusing a member that inflates far (refusing it skipped it unscanned).
   const raw = await file.read(dataStart, Math.min(entry.compressedSize, length * 4 + 1024));
   try {
-    return inflateRawSync(raw, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: Math.max(length, 1024) * 64 }).subarray(0, length);
+    return (await inflateRawBounded(raw, length, { prefix: true })).data;
   } catch (e) {
     throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
   }

@@ -1187,19 +1187,36 @@ class Machine {
 }
 
 /** True when `buf` starts like a pickle: a PROTO opcode, or a protocol 0/1 opcode stream that reaches STOP. */
+/**
+ * Whether `head` (the first bytes of a file of `totalSize` bytes) is a pickle, judged as
+ * `pickle.loads` judges it: by running the opcodes, not by a leading PROTO byte. PROTO is
+ * optional at every protocol, so a pickle may start with any opcode (NEWTRUE, BININT2,
+ * SHORT_BINUNICODE, ...) and still load. Accepted:
+ * - a clean run of opcodes to a STOP;
+ * - a head cut from a larger file mid-pickle, when the cut needs no more bytes than the file has;
+ * - a whole file that ends mid-pickle after a call: the unpickler runs it
+ *   before it notices the truncation, so a truncated pickle is as dangerous as a whole one.
+ * Anything the unpickler would reject (unknown opcode, stack underflow, missing memo entry,
+ * bad literal) is not a pickle.
+ */
 export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   if (head.length < 2) return false;
-  if (head[0] === OP.PROTO) return head[1]! <= 5 && head[1]! >= 2;
-  // Protocol 0/1 pickles have no header: parse the head and require a clean run of opcodes.
   const first = head[0]!;
-  const starters = new Set([OP.MARK, OP.GLOBAL, OP.EMPTY_LIST, OP.EMPTY_DICT, OP.EMPTY_TUPLE, OP.INST, OP.NONE, OP.BININT, OP.BININT1, OP.STRING, OP.UNICODE, OP.BINUNICODE, OP.SHORT_BINSTRING, OP.BINSTRING, OP.INT, OP.LONG, OP.FLOAT]);
-  if (!starters.has(first)) return false;
+  if (OPCODE_BY_BYTE[first] === undefined) return false;
+  // A PROTO header is evidence enough (a truncated or damaged pickle is then a parse error, not
+  // unknown data); its absence proves nothing, since PROTO is optional.
+  if (first === OP.PROTO) return head[1]! >= 2 && head[1]! <= 5;
   const probe = analysePickles(head, 0, { maxMemoEntries: 100_000, maxStackDepth: 100_000, maxEvents: 100 });
+  // One opcode and STOP (`N.`) is a pickle to Python, but as often two bytes of text: ask for more.
   if (probe.pickles > 0) return probe.end === head.length || probe.end > 2;
-  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation.
-  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation,
-  // but not one that needs more bytes than the file has (random data read as a length).
-  if (head.length >= totalSize || probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
+  if (probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
+  // A call is what runs code; two lines of text read as GLOBAL ("config\nvalue\n") call nothing.
+  if (head.length >= totalSize) return probe.calls.length > 0;
+  // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation
+  // after at least one whole opcode (a CSV whose first line reads as INST "id,text" and whose
+  // second line runs past the head is not cut mid-pickle), but not one that needs more bytes
+  // than the file has (random data read as a length).
+  if (probe.error.offset === 0) return false;
   const m = /^truncated: (\d+) bytes needed at offset (\d+)/.exec(probe.error.message);
   return !m || Number(m[1]) + Number(m[2]) <= totalSize;
 }

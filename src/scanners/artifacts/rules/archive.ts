@@ -30,6 +30,13 @@ export interface ArchiveDocument {
   entryLimitHit: boolean;
   /** A member or stream that expanded past the decompression limit while being read. */
   expansionLimitHit: Array<{ member?: string; limit: number }>;
+  /**
+   * Declared content per archive when this document gathers every archive nested in one file
+   * (the bomb check runs once per file); without it, the members' sizes are summed.
+   */
+  declaredTotals?: Array<{ member?: string; total: number }>;
+  /** Archives (nested ones included) whose listing stopped at maxArchiveEntries, when gathered. */
+  entryLimitArchives?: number;
   limits: Pick<Limits, "maxArchiveEntries" | "maxArchiveTotalBytes" | "maxCompressionRatio">;
 }
 
@@ -105,55 +112,91 @@ export const archiveSymlink: Rule<ArchiveDocument> = {
   },
 };
 
+/**
+ * One finding per file, whatever the nesting: a 42.zip-style bomb has thousands of members
+ * over the ratio at every level, and one finding per member buried the report (8,611 for one
+ * file). A single cause keeps its specific message; several are counted in one message.
+ */
 export const archiveBomb: Rule<ArchiveDocument> = {
   meta: {
     id: "artifact/archive-bomb",
     appliesTo: { kinds: ARCHIVE_KINDS },
     messages: {
-      found: "The {{format}} member {{name}} expands {{ratio}} times ({{compressedSize}} to {{uncompressedSize}} bytes), above the ratio limit of {{maxCompressionRatio}}.",
-      found2: "The {{format}} archive declares {{total}} bytes of content, above the limit of {{maxArchiveTotalBytes}} bytes.",
-      found3: "The {{format}} archive has more than {{maxArchiveEntries}} entries; only the first {{maxArchiveEntries}} were checked.",
-      found4: "{{value}} expands past {{limit}} bytes and was not read to the end.",
+      // The walk words each cause (one member's ratio, a declared total, an expansion stop, or the counts of several).
+      text: "{{text}}",
     },
   },
   check(doc, ctx) {
     const { maxCompressionRatio, maxArchiveTotalBytes, maxArchiveEntries } = doc.limits;
-    let total = 0;
+    const ratios: Array<{ m: ArchiveMember; ratio: number }> = [];
+    let sum = 0;
     for (const m of doc.members) {
-      total += m.uncompressedSize;
+      sum += m.uncompressedSize;
       if (m.compressedSize === undefined || m.uncompressedSize < MIN_BOMB_MEMBER_BYTES) continue;
       const ratio = m.uncompressedSize / Math.max(1, m.compressedSize);
-      if (ratio > maxCompressionRatio) {
+      if (ratio > maxCompressionRatio) ratios.push({ m, ratio });
+    }
+    const totals = (doc.declaredTotals ?? [{ total: sum }]).filter((t) => t.total > maxArchiveTotalBytes);
+    const entryArchives = doc.entryLimitArchives ?? (doc.entryLimitHit ? 1 : 0);
+    const causes = ratios.length + totals.length + entryArchives + doc.expansionLimitHit.length;
+    if (causes === 0) return;
+    if (causes === 1) {
+      const r = ratios[0];
+      const t = totals[0];
+      const e = doc.expansionLimitHit[0];
+      if (r) {
         ctx.report({
-          messageId: "found", data: { format: doc.format, name: JSON.stringify(m.name), ratio: Math.round(ratio), compressedSize: m.compressedSize, uncompressedSize: m.uncompressedSize, maxCompressionRatio },
-          location: { member: m.name, offset: m.offset },
-          evidence: { name: m.name, ratio: Math.round(ratio), compressedSize: m.compressedSize, uncompressedSize: m.uncompressedSize, limit: maxCompressionRatio },
-          fingerprintKey: `ratio:${m.name}`,
+          messageId: "text",
+          data: { text: `The ${doc.format} member ${JSON.stringify(r.m.name)} expands ${Math.round(r.ratio)} times (${r.m.compressedSize} to ${r.m.uncompressedSize} bytes), above the ratio limit of ${maxCompressionRatio}.` },
+          location: { member: r.m.name, offset: r.m.offset },
+          evidence: { name: r.m.name, ratio: Math.round(r.ratio), compressedSize: r.m.compressedSize, uncompressedSize: r.m.uncompressedSize, limit: maxCompressionRatio },
+          fingerprintKey: `ratio:${r.m.name}`,
+        });
+      } else if (t) {
+        ctx.report({
+          messageId: "text",
+          data: { text: `The ${t.member ? `${doc.format} member ${JSON.stringify(t.member)}` : `${doc.format} archive`} declares ${t.total} bytes of content, above the limit of ${maxArchiveTotalBytes} bytes.` },
+          evidence: { totalBytes: t.total, limit: maxArchiveTotalBytes },
+          fingerprintKey: "total",
+        });
+      } else if (e) {
+        ctx.report({
+          messageId: "text",
+          data: { text: `${e.member ? `The ${doc.format} member ${JSON.stringify(e.member)}` : `The ${doc.format} stream`} expands past ${e.limit} bytes and was not read to the end.` },
+          location: e.member ? { member: e.member } : {},
+          evidence: { limit: e.limit, ...(e.member ? { name: e.member } : {}) },
+          fingerprintKey: `expansion:${e.member ?? ""}`,
+        });
+      } else {
+        ctx.report({
+          messageId: "text",
+          data: { text: `The ${doc.format} archive has more than ${maxArchiveEntries} entries; only the first ${maxArchiveEntries} were checked.` },
+          evidence: { limit: maxArchiveEntries },
+          fingerprintKey: "entries",
         });
       }
+      return;
     }
-    if (total > maxArchiveTotalBytes) {
-      ctx.report({
-        messageId: "found2", data: { format: doc.format, total, maxArchiveTotalBytes },
-        evidence: { totalBytes: total, limit: maxArchiveTotalBytes },
-        fingerprintKey: "total",
-      });
-    }
-    if (doc.entryLimitHit) {
-      ctx.report({
-        messageId: "found3", data: { format: doc.format, maxArchiveEntries },
-        evidence: { limit: maxArchiveEntries },
-        fingerprintKey: "entries",
-      });
-    }
-    for (const e of doc.expansionLimitHit) {
-      ctx.report({
-        messageId: "found4", data: { value: e.member ? `The ${doc.format} member ${JSON.stringify(e.member)}` : `The ${doc.format} stream`, limit: e.limit },
-        location: e.member ? { member: e.member } : {},
-        evidence: { limit: e.limit, ...(e.member ? { name: e.member } : {}) },
-        fingerprintKey: `expansion:${e.member ?? ""}`,
-      });
-    }
+    ratios.sort((a, b) => b.ratio - a.ratio);
+    const parts: string[] = [];
+    if (ratios.length > 0) parts.push(`${ratios.length} member${ratios.length === 1 ? "" : "s"} expand above the ratio limit of ${maxCompressionRatio} (most: ${JSON.stringify(ratios[0]!.m.name)}, ${Math.round(ratios[0]!.ratio)} times)`);
+    if (doc.expansionLimitHit.length > 0) parts.push(`${doc.expansionLimitHit.length} member${doc.expansionLimitHit.length === 1 ? "" : "s"} or stream${doc.expansionLimitHit.length === 1 ? "" : "s"} expand past the decompression limit and were not read to the end`);
+    if (totals.length > 0) parts.push(`${totals.length} archive${totals.length === 1 ? "" : "s"} declare more than ${maxArchiveTotalBytes} bytes (most: ${Math.max(...totals.map((t) => t.total))})`);
+    if (entryArchives > 0) parts.push(`${entryArchives} archive${entryArchives === 1 ? "" : "s"} hold more than ${maxArchiveEntries} entries`);
+    ctx.report({
+      messageId: "text",
+      data: { text: `The ${doc.format} file is an archive bomb: ${parts.join("; ")}.` },
+      evidence: {
+        membersOverRatio: ratios.length,
+        expansionStopped: doc.expansionLimitHit.length,
+        archivesOverTotal: totals.length,
+        archivesOverEntries: entryArchives,
+        largestRatio: ratios[0] ? Math.round(ratios[0].ratio) : undefined,
+        examples: [...ratios.slice(0, 5).map((r) => r.m.name), ...doc.expansionLimitHit.slice(0, 5).flatMap((e) => (e.member ? [e.member] : []))],
+        limits: { maxCompressionRatio, maxArchiveTotalBytes, maxArchiveEntries },
+      },
+      fingerprintKey: "bomb",
+    });
   },
 };
 

@@ -52,6 +52,9 @@ export function safetensorsProblems(doc: SafetensorsDocument): Array<{ problem: 
   return problems;
 }
 
+/** Problems reported one by one per file; the rest are counted in one finding. */
+const MAX_LISTED_PROBLEMS = 100;
+
 export const safetensorsMalformed: Rule<SafetensorsDocument> = {
   meta: {
     id: "artifact/safetensors-malformed",
@@ -61,7 +64,20 @@ export const safetensorsMalformed: Rule<SafetensorsDocument> = {
     },
   },
   check(doc, ctx) {
-    for (const p of safetensorsProblems(doc)) {
+    const problems = safetensorsProblems(doc);
+    // A hostile header can break the format once per tensor (200k overlapping tensors): the
+    // first problems are listed one by one, the rest counted in one finding.
+    const shown = problems.slice(0, MAX_LISTED_PROBLEMS);
+    if (problems.length > shown.length) {
+      ctx.report({
+        messageId: "found",
+        data: { value: "header", problem: `${problems.length - shown.length} more problems like the ${shown.length} listed (${problems.length} in all)` },
+        location: { offset: 8 },
+        evidence: { problems: problems.length, listed: shown.length, headerLength: doc.headerLength, fileSize: doc.fileSize },
+        fingerprintKey: "more-problems",
+      });
+    }
+    for (const p of shown) {
       ctx.report({
         messageId: "found", data: { value: p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header", problem: p.problem },
         location: { offset: p.tensor ? 8 : 0 },

@@ -17,11 +17,27 @@ export interface DecodedImage {
 /** Largest image decoded, in megapixels (a hostile header must not exhaust memory). */
 const MAX_MEGAPIXELS = 50;
 
+/** Width and height from a PNG's IHDR chunk, which the format requires to come first. */
+export function pngDimensions(bytes: Buffer): { width: number; height: number } {
+  if (bytes.length < 24 || bytes.toString("latin1", 12, 16) !== "IHDR") throw new DatasetLoadError("PNG has no IHDR chunk where the format puts it");
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  // The PNG specification caps both at 2^31 - 1 and forbids zero.
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) throw new DatasetLoadError(`PNG declares an invalid size of ${width} x ${height} pixels`);
+  return { width, height };
+}
+
 export function decodeImage(bytes: Buffer): DecodedImage {
   if (bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    // The header's size is checked before pngjs allocates for it: pngjs trusts it, and a
+    // 68-byte file declaring 2147483647 x 1 aborts the process inside its inflate.
+    const { width, height } = pngDimensions(bytes);
+    if (width * height > MAX_MEGAPIXELS * 1e6) {
+      throw new DatasetLoadError(`image is too large: ${width} x ${height} pixels declared, limit ${MAX_MEGAPIXELS} megapixels`);
+    }
     const { PNG } = require("pngjs") as typeof import("pngjs"); // loaded on first use, not at start-up
     const png = PNG.sync.read(bytes);
-    if (png.width * png.height > MAX_MEGAPIXELS * 1e6) throw new DatasetLoadError("image is too large");
+    if (png.width !== width || png.height !== height) throw new DatasetLoadError("PNG header size changed while decoding");
     return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
   }
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
@@ -30,6 +46,13 @@ export function decodeImage(bytes: Buffer): DecodedImage {
     return { width: img.width, height: img.height, rgba: img.data };
   }
   throw new DatasetLoadError("not a PNG or JPEG image");
+}
+
+/** Not one image of a folder decoded; each file's own reason is kept. */
+export class NoImageDecodedError extends DatasetLoadError {
+  constructor(readonly failed: Array<{ uri: string; reason: string }>) {
+    super("no image in the folder could be decoded");
+  }
 }
 
 export interface ImageFile {
@@ -66,7 +89,7 @@ export async function loadImageFolder(files: ImageFile[], maxInMemoryBytes = 102
       failed.push({ uri: file.uri, reason: (e as Error).message });
     }
   }
-  if (decoded.length === 0) throw new DatasetLoadError("no image in the folder could be decoded");
+  if (decoded.length === 0) throw new NoImageDecodedError(failed);
   // The most common size wins; channels: 1 when every pixel is grey, 3 when alpha is opaque everywhere.
   const sizes = new Map<string, number>();
   for (const d of decoded) sizes.set(`${d.img.width}x${d.img.height}`, (sizes.get(`${d.img.width}x${d.img.height}`) ?? 0) + 1);
@@ -119,7 +142,10 @@ export function groupImageFolders(files: ImageFile[]): Map<string, ImageFile[]> 
   const byRoot = new Map<string, ImageFile[]>();
   for (const f of files) {
     const root = dirname(dirname(f.absPath));
-    byRoot.set(root, [...(byRoot.get(root) ?? []), f]);
+    // push, not a spread copy: copying the group per image is quadratic in the folder's size.
+    const group = byRoot.get(root);
+    if (group) group.push(f);
+    else byRoot.set(root, [f]);
   }
   const out = new Map<string, ImageFile[]>();
   for (const [root, group] of byRoot) {

@@ -72,6 +72,8 @@ export interface LoadLimits {
   maxInMemoryBytes: number;
   /** Stop after this many data rows (the table records that it was truncated). */
   maxRows?: number;
+  /** Longest a reader running in its own thread (Parquet) may go without progress, in seconds. */
+  maxSeconds?: number;
 }
 
 export interface LoadOptions {

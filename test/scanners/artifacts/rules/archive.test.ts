@@ -36,6 +36,11 @@ runRuleTests(archiveBomb, {
     { name: "total size", doc: doc([file("a", 40 << 20, 40 << 20), file("b", 40 << 20, 40 << 20)]), findings: [{ message: "declares 83886080 bytes" }] },
     { name: "entry count", doc: doc([], { entryLimitHit: true }), findings: [{ message: "more than 100 entries" }] },
     { name: "stream expansion", doc: doc([], { format: "gzip", expansionLimitHit: [{ limit: 1000 }] }), findings: [{ message: "gzip stream expands past 1000 bytes" }] },
+    {
+      name: "several causes in one file are one finding with counts",
+      doc: doc([file("a!/z1", 8 << 20, 8000), file("a!/z2", 16 << 20, 8000)], { expansionLimitHit: [{ member: "b", limit: 1000 }] }),
+      findings: [{ message: 'archive bomb: 2 members expand above the ratio limit of 200 (most: "a!/z2", 2097 times); 1 member or stream expand past', evidence: { membersOverRatio: 2, expansionStopped: 1 } }],
+    },
   ],
 });
 

@@ -1,0 +1,13 @@
+// The one YAML library aigis uses (`yaml`): it keeps source positions for the policy scanner
+// and bounds alias expansion (maxAliasCount), so a billion-laughs or merge-key bomb in a
+// config or suppressions file is refused instead of expanded.
+
+import { parse } from "yaml";
+
+/**
+ * YAML 1.2 core schema: dates stay strings (no implicit timestamps), duplicate keys are errors,
+ * and at most 100 alias expansions are made before the document is refused.
+ */
+export function parseYamlData(text: string): unknown {
+  return parse(text, { maxAliasCount: 100, uniqueKeys: true, merge: false });
+}
