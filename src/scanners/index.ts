@@ -3,6 +3,6 @@ import type { Scanner } from "../core/rule";
 import { artifactScanner } from "./artifacts";
 import { datasetScanner } from "./datasets";
 import { policyScanner } from "./policies";
-import { protectionScanner } from "./protection";
+import { protectionScanner, signatureFileScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, policyScanner, datasetScanner];
+export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, signatureFileScanner, policyScanner, datasetScanner];

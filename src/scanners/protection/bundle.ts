@@ -4,7 +4,7 @@
 // certificates; the transparency log is not consulted.
 
 import { createHash, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
-import { buildChain, type SignatureVerdict } from "./cms";
+import { buildChain, unanchoredVerdict, type SignatureVerdict } from "./cms";
 import { certDates, commonName, keyStrength, type TrustStore } from "./x509";
 
 export interface BundleFile {
@@ -107,8 +107,16 @@ function statementFiles(payload: Buffer): { files: BundleFile[]; ignorePaths: st
   return { files, ignorePaths, unsupported };
 }
 
-/** Verifies a model signing bundle's DSSE signature and reads the file digests it signs. */
+/** Verifies a model signing bundle's DSSE signature and reads the file digests it signs; malformed input is an invalid verdict, never a throw. */
 export function verifyBundle(text: string, trust: TrustStore, options: BundleOptions): BundleVerdict {
+  try {
+    return verifyBundleUnchecked(text, trust, options);
+  } catch (e) {
+    return { status: "invalid", reasons: [`the bundle could not be read: ${(e as Error).message}`], ignorePaths: [] };
+  }
+}
+
+function verifyBundleUnchecked(text: string, trust: TrustStore, options: BundleOptions): BundleVerdict {
   let bundle: Record<string, unknown>;
   let envelope: Envelope;
   let material: ReturnType<typeof materialOf>;
@@ -127,6 +135,7 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
   const expired: string[] = [];
   const weak: string[] = [];
   const verdict: Partial<BundleVerdict> = { signatureAlgorithm: "DSSE" };
+  let noKeyToCheck = false;
 
   if (material.certificates.length > 0) {
     const leaf = material.certificates[0]!;
@@ -136,8 +145,8 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
     if (strength.weakReason) weak.push(strength.weakReason);
     if (!envelope.signatures.some((s) => verifyWith(leaf.publicKey, data, s))) invalid.push("the DSSE signature does not verify with the bundle's certificate");
     const { chain, anchored, problem } = buildChain(leaf, material.certificates.slice(1), trust);
-    if (!anchored) untrusted.push(trust.certificates.length === 0 ? "no trust anchor certificate was given" : problem ?? "no chain to a trust anchor");
-    else verdict.anchor = commonName(chain[chain.length - 1]!.subject);
+    if (!anchored && trust.certificates.length > 0) untrusted.push(problem ?? "no chain to a trust anchor");
+    else if (anchored) verdict.anchor = commonName(chain[chain.length - 1]!.subject);
     // Sigstore certificates live minutes: judge them at the log's integration time when recorded.
     const at = material.integratedTime ?? options.now;
     for (const c of chain) {
@@ -153,7 +162,8 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
       verdict.signer = `public key ${keyHint(signedBy).slice(0, 16)}`;
       if (strength.weakReason) weak.push(strength.weakReason);
     } else if (keys.length === 0) {
-      untrusted.push("no trusted public key or certificate was given to check the bundle");
+      noKeyToCheck = true;
+      if (material.hint) verdict.signer = `public key ${material.hint.slice(0, 16)}`;
     } else if (material.hint && keys.some((k) => keyHint(k) === material.hint)) {
       invalid.push("the DSSE signature does not verify with the trusted key the bundle names (payload or signature modified)");
     } else {
@@ -175,9 +185,16 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
       invalid.push(`the statement could not be read: ${(e as Error).message}`);
     }
   }
+  const extra = { ...(files ? { files } : {}), ignorePaths };
+  if (trust.certificates.length === 0 && trust.publicKeys.length === 0) {
+    const what = noKeyToCheck
+      ? "the bundle carries no certificate and no public key was given, so its DSSE signature could not be checked"
+      : `the DSSE signature verifies with the certificate of ${verdict.signer} (${verdict.key}) over ${files?.length ?? 0} file digests`;
+    return { ...unanchoredVerdict(verdict, { invalid, untrusted, expired, weak }, what), ...extra };
+  }
   const status: SignatureVerdict["status"] = invalid.length ? "invalid" : untrusted.length ? "untrusted" : expired.length ? "expired" : weak.length ? "weak" : "valid";
   const reasons = [...invalid, ...untrusted, ...expired, ...weak];
   if (status === "valid") reasons.push(`DSSE signature by ${verdict.signer} (${verdict.key}) verified over ${files?.length ?? 0} file digests`);
-  return { ...verdict, status, reasons, ...(files ? { files } : {}), ignorePaths };
+  return { ...verdict, status, reasons, ...extra };
 }
 

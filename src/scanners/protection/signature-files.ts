@@ -1,0 +1,66 @@
+// Signature files themselves (detached CMS / PKCS#7, Sigstore and model signing bundles,
+// SHA256SUMS manifests) are protection artifacts: their structure is checked here, file by
+// file, and what they cover is verified across files by the project pass (project.ts).
+// Without this, a scanned `.p7s` would be reported as a format no scanner reads.
+
+import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
+import type { TargetKind } from "../../types";
+import { parseSignedData, signatureDer } from "./cms";
+import { parseSha256Manifest } from "./manifest";
+
+export const SIGNATURE_FILE_KINDS: ReadonlyArray<TargetKind> = ["cms-signature", "sigstore-bundle", "checksum-manifest"];
+
+/** Largest signature file whose structure is checked here (the project pass has the same bound). */
+export const MAX_SIGNATURE_FILE_BYTES = 16 * 1024 * 1024;
+
+const asObject = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/** Why a signature file's structure is broken, or undefined when it reads. */
+export function signatureFileProblem(kind: TargetKind, bytes: Buffer): { format: string; reason: string } | undefined {
+  if (kind === "cms-signature") {
+    try {
+      parseSignedData(signatureDer(bytes));
+      return undefined;
+    } catch (e) {
+      return { format: "CMS SignedData", reason: (e as Error).message };
+    }
+  }
+  if (kind === "sigstore-bundle") {
+    let doc: Record<string, unknown> | undefined;
+    try {
+      doc = asObject(JSON.parse(bytes.toString("utf8")));
+    } catch (e) {
+      return { format: "Sigstore bundle", reason: (e as Error).message };
+    }
+    if (!doc || (!asObject(doc.dsseEnvelope) && !asObject(doc.messageSignature))) return { format: "Sigstore bundle", reason: "neither dsseEnvelope nor messageSignature is present" };
+    if (!asObject(doc.verificationMaterial)) return { format: "Sigstore bundle", reason: "verificationMaterial is missing" };
+    return undefined;
+  }
+  const { entries, malformed } = parseSha256Manifest(bytes.toString("utf8"));
+  if (entries.length === 0) return { format: "SHA256SUMS manifest", reason: "no checksum line" };
+  if (malformed.length > 0) return { format: "SHA256SUMS manifest", reason: `line ${malformed[0]} is not a checksum line` };
+  return undefined;
+}
+
+export const signatureFileScanner: Scanner = {
+  id: "signature-files",
+  kinds: SIGNATURE_FILE_KINDS,
+  ruleIds: [],
+  async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
+    if (file.size > MAX_SIGNATURE_FILE_BYTES) {
+      ctx.report("aigis/limit-exceeded", {
+        message: `${file.uri} is ${file.size} bytes, more than the ${MAX_SIGNATURE_FILE_BYTES} bytes read for a signature file; its structure was not checked.`,
+        evidence: { limit: "signatureBytes", value: MAX_SIGNATURE_FILE_BYTES },
+        fingerprintKey: "signature-file-size",
+      });
+      return;
+    }
+    const problem = signatureFileProblem(file.kind, await file.file.read(0, file.size));
+    if (!problem) return;
+    ctx.report("aigis/parse-error", {
+      message: `${file.uri} could not be read as a ${problem.format}: ${problem.reason}.`,
+      evidence: { format: problem.format, reason: problem.reason },
+      fingerprintKey: `signature-file:${file.kind}`,
+    });
+  },
+};
