@@ -232,7 +232,7 @@ export async function verifyDetachedCms(signatureBytes: Buffer, contentPath: str
       verdicts.push(await verifySigner(signer, sd, contentPath, trust, options));
     } catch (e) {
       // The content could not be read: an I/O problem, not a verdict on the signature.
-      if ((e as NodeJS.ErrnoException).code !== undefined && !(e instanceof CmsParseError)) throw e;
+      if ((e as NodeJS.ErrnoException).syscall !== undefined) throw e;
       // Malformed ASN.1 deep inside a certificate or attribute (a flipped bit) is a broken signature.
       verdicts.push({ status: "invalid", reasons: [`the signature could not be parsed: ${(e as Error).message}`] });
     }
