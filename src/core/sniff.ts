@@ -8,6 +8,7 @@ import { looksLikePickle } from "../scanners/artifacts/pickle/machine";
 import { compressionOf } from "../scanners/artifacts/archive/decompress";
 import { constants as zlibConstants, inflateSync } from "node:zlib";
 import { cmsContentType, openPgpMessage } from "../scanners/protection/formats";
+import { detectPolicyKind, MAX_POLICY_DETECT_BYTES } from "../scanners/policies/detect";
 
 export const HEAD_BYTES = 64 * 1024;
 
@@ -285,6 +286,15 @@ function inflatesCleanly(head: Buffer): boolean {
   }
 }
 
+/** A head that may open a YAML stream whose policy objects come later (a Helm render starts with `---` and comments). */
+const YAMLISH = /^\s*(apiVersion|kind|Resources|AWSTemplateFormatVersion|bindings)\s*:/m;
+
+async function policyByStructure(head: Buffer, file: RandomAccessFile): Promise<TargetKind | undefined> {
+  if (file.size > MAX_POLICY_DETECT_BYTES) return undefined;
+  const bytes = head.length >= file.size ? head : await file.read(0, file.size);
+  return detectPolicyKind(bytes.toString("utf8"));
+}
+
 export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<TargetKind> {
   const size = file.size;
   if (size === 0) return "unknown";
@@ -325,6 +335,11 @@ export async function sniffKind(head: Buffer, file: RandomAccessFile): Promise<T
   if (compression === "zlib" && inflatesCleanly(head)) return "zlib";
   if (compression === "lzma") return "lzma";
   if (isOpenPgpBinary(head)) return "openpgp";
-  if (isLikelyText(head)) return sniffText(head, size);
+  if (isLikelyText(head)) {
+    const kind = sniffText(head, size);
+    // JSON and YAML are judged by structure over the whole file (bounded), not by the head alone.
+    if (kind === "json" || kind === "yaml" || (kind === "text" && head.length < size && YAMLISH.test(head.toString("utf8")))) return (await policyByStructure(head, file)) ?? kind;
+    return kind;
+  }
   return "unknown";
 }

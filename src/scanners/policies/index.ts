@@ -2,15 +2,15 @@
 // CloudFormation templates and Terraform plans), GCS IAM policies, Kubernetes RBAC.
 // Finds who can read, replace or poison what, and points at the statement's line.
 
-import type { TargetKind } from "../../types";
+import type { PolicyKind } from "./detect";
 import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { extractAwsPolicies, type AwsDocument } from "./aws/model";
 import { extractGcsBindings, type GcsDocument } from "./gcs/model";
 import { extractRbac, type RbacDocument } from "./k8s/model";
 import { awsRules, gcsRules, k8sRules } from "./rules";
-import { NodeBudgetError, parseSource, type ParsedSource } from "./source";
+import { field, NodeBudgetError, parseSource, str, type ParsedSource } from "./source";
 
-export type PolicyKind = Extract<TargetKind, "iam-policy" | "gcs-iam-policy" | "k8s-rbac">;
+export type { PolicyKind };
 
 export interface PolicyDocuments {
   parsed: ParsedSource;
@@ -22,8 +22,12 @@ export interface PolicyDocuments {
 /** Parses a policy file's text and extracts the documents its kind's rules read. */
 export function readPolicyText(text: string, kind: PolicyKind): PolicyDocuments {
   const parsed = parseSource(text);
-  if (kind === "iam-policy") return { parsed, aws: extractAwsPolicies(parsed.documents, parsed.errors.length === 0) };
-  if (kind === "gcs-iam-policy") return { parsed, gcs: extractGcsBindings(parsed.documents) };
+  // A Terraform plan may hold AWS and Google resources side by side: read both.
+  const terraform = parsed.documents.some((d) => str(field(d, "terraform_version")) !== undefined);
+  const aws = (): AwsDocument => extractAwsPolicies(parsed.documents, parsed.errors.length === 0);
+  const gcs = (): GcsDocument => extractGcsBindings(parsed.documents);
+  if (kind === "iam-policy") return { parsed, aws: aws(), ...(terraform ? { gcs: gcs() } : {}) };
+  if (kind === "gcs-iam-policy") return { parsed, gcs: gcs(), ...(terraform ? { aws: aws() } : {}) };
   return { parsed, rbac: extractRbac(parsed.documents) };
 }
 

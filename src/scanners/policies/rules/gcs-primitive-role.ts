@@ -1,7 +1,7 @@
 // Primitive project roles (owner, editor) granted on a bucket.
 import type { RuleModule } from "../../../core/rule";
 import { listed } from "../aws/analysis";
-import { gcsData, type GcsDocument } from "../gcs/model";
+import { bindingLabel, gcsData, type GcsDocument } from "../gcs/model";
 import { maskIdentity } from "../mask";
 
 export const gcsPrimitiveRole: RuleModule<GcsDocument> = {
@@ -12,7 +12,7 @@ export const gcsPrimitiveRole: RuleModule<GcsDocument> = {
       if (!primitive.has(b.role) || b.members.length === 0) continue;
       const members = b.members.map((m) => maskIdentity(m.member));
       ctx.report({
-        message: `Binding ${b.index + 1} gives ${listed(members, 3)} the primitive role ${b.role}, which carries broad project-wide permissions rather than access to this bucket's data; use roles/storage.objectViewer for readers and roles/storage.objectAdmin for the one writer.`,
+        message: `${bindingLabel(b)} gives ${listed(members, 3)} the primitive role ${b.role}, which carries broad project-wide permissions rather than access to this bucket's data; use roles/storage.objectViewer for readers and roles/storage.objectAdmin for the one writer.`,
         location: { line: b.line },
         evidence: { role: b.role, members, binding: b.index },
         fingerprintKey: `${b.role}:${members.join(",")}`,

@@ -1,6 +1,6 @@
 // GCS IAM bindings that include allUsers or allAuthenticatedUsers.
 import type { RuleModule } from "../../../core/rule";
-import { gcsData, type GcsDocument } from "../gcs/model";
+import { bindingLabel, gcsData, type GcsDocument } from "../gcs/model";
 
 const WHO: Record<string, string> = {
   allusers: "anyone on the internet, without signing in",
@@ -19,11 +19,11 @@ export const gcsPublicMember: RuleModule<GcsDocument> = {
         const writes = writeRoles.has(b.role);
         const who = WHO[m.member.toLowerCase()] ?? m.member;
         ctx.report({
-          message: `Binding ${b.index + 1} gives ${m.member} the role ${b.role}, so ${who} can ${writes ? "write objects into the bucket, planting models or poisoned data" : "read the bucket's objects"}${b.condition ? " (an IAM condition does not make the member less public)" : ""}; grant the role to named users, groups or service accounts, and share single files through signed URLs.`,
+          message: `${bindingLabel(b)} gives ${m.member} the role ${b.role}, so ${who} can ${writes ? "write objects into the bucket, planting models or poisoned data" : "read the bucket's objects"}${b.condition ? " (an IAM condition does not make the member less public)" : ""}; grant the role to named users, groups or service accounts, and share single files through signed URLs.`,
           location: { line: m.line },
           ...(writes ? { severity: "critical" as const } : {}),
           evidence: { role: b.role, member: m.member, binding: b.index, ...(b.condition ? { condition: b.condition } : {}) },
-          fingerprintKey: `${b.role}:${m.member}`,
+          fingerprintKey: `${b.resource ? `${b.resource}:` : ""}${b.role}:${m.member}`,
         });
       }
     }
