@@ -3,11 +3,13 @@
 // Finds who can read, replace or poison what, and points at the statement's line.
 
 import type { PolicyKind } from "./detect";
-import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
+import { readFile } from "node:fs/promises";
+import type { ProjectContext, ScanContext, ScanFile, Scanner } from "../../core/rule";
 import { extractAwsPolicies, type AwsDocument } from "./aws/model";
 import { extractGcsBindings, type GcsDocument } from "./gcs/model";
 import { extractRbac, type RbacDocument } from "./k8s/model";
-import { awsRules, gcsRules, k8sRules } from "./rules";
+import { joinBindings, type LocatedRbacObject } from "./k8s/join";
+import { awsRules, gcsRules, k8sJoinRules, k8sRules } from "./rules";
 import { field, NodeBudgetError, parseSource, str, type ParsedSource } from "./source";
 
 export type { PolicyKind };
@@ -40,7 +42,7 @@ const FORMAT_NAME: Record<PolicyKind, string> = {
 export const policyScanner: Scanner = {
   id: "policies",
   kinds: ["iam-policy", "gcs-iam-policy", "k8s-rbac"],
-  ruleIds: [...awsRules, ...gcsRules, ...k8sRules].map((r) => r.id),
+  ruleIds: [...awsRules, ...gcsRules, ...k8sRules, ...k8sJoinRules].map((r) => r.id),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const kind = file.kind as PolicyKind;
     const { maxInMemoryBytes } = ctx.settings.limits;
@@ -82,4 +84,34 @@ export const policyScanner: Scanner = {
     if (docs.gcs) ctx.runRules(gcsRules, docs.gcs);
     if (docs.rbac) ctx.runRules(k8sRules, docs.rbac);
   },
+  async scanProject(ctx: ProjectContext): Promise<void> {
+    await joinRbacAcrossFiles(ctx);
+  },
 };
+
+/**
+ * Bindings judged with the roles they reference anywhere in the scan. Each RBAC file is read
+ * again here (the per-file pass runs in worker threads and keeps no documents); files over the
+ * in-memory limit or that did not parse were reported by that pass.
+ */
+export async function joinRbacAcrossFiles(ctx: ProjectContext): Promise<void> {
+  const objects: LocatedRbacObject[] = [];
+  for (const t of ctx.targets) {
+    if (t.kind !== "k8s-rbac" || t.bytes > ctx.settings.limits.maxInMemoryBytes) continue;
+    let text: string;
+    try {
+      text = await readFile(t.absPath, "utf8");
+    } catch {
+      continue;
+    }
+    try {
+      for (const o of readPolicyText(text, "k8s-rbac").rbac?.objects ?? []) objects.push({ ...o, uri: t.uri });
+    } catch (e) {
+      if (!(e instanceof NodeBudgetError)) throw e;
+    }
+  }
+  const doc = joinBindings(objects);
+  for (const rule of k8sJoinRules) {
+    rule.check(doc, { report: (draft) => ctx.report(rule.id, { ...draft, location: { uri: draft.location?.uri ?? "", ...draft.location } }) });
+  }
+}
