@@ -48,6 +48,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--text-column <name>", "datasets: the free-text column")
     .option("--labels <file>", "datasets: labels file for .npy features")
     .option("--trust-anchor <pem>", "signatures: trusted root certificate (repeatable)", collect)
+    .option("--tlog-key <pem>", "signatures: transparency-log (Rekor) public key to verify Sigstore bundles offline (repeatable)", collect)
     .option("-q, --quiet", "no progress bar and no text summary on stdout; files are still written")
     .addHelpText("after", EXAMPLES);
   const outputs = trackOutputs(cmd);
@@ -61,6 +62,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(opts.textColumn ? { textColumn: opts.textColumn as string } : {}),
       ...(opts.labels ? { labels: opts.labels as string } : {}),
       ...(opts.trustAnchor ? { trustAnchors: opts.trustAnchor as string[] } : {}),
+      ...(opts.tlogKey ? { transparencyLogKeys: opts.tlogKey as string[] } : {}),
     };
     let jobs: number | undefined;
     if (opts.jobs !== undefined) {

@@ -17,7 +17,8 @@ import type { EncryptionDoc, FileModeDoc, IntegrityDoc, IntegrityEntry, Signatur
 import { parseSha256Manifest } from "./manifest";
 import { encryptionRules, fileModeRules, integrityRules, signatureRules } from "./rules";
 import { categoryOf, filesWithPersonalData, globMatcher, holdsPersonalData, protectionData, protectionOptions, selectorMatch, type ProtectionData, type ProtectionOptions } from "./settings";
-import { loadTrustAnchors, TrustAnchorError, type TrustStore } from "./x509";
+import { tlogKey, type TlogKey } from "./tlog";
+import { loadLogKeys, loadTrustAnchors, TrustAnchorError, type TrustStore } from "./x509";
 
 type ProjectTarget = Target & { absPath: string };
 
@@ -30,6 +31,16 @@ export function runProjectRules<Doc>(rules: ReadonlyArray<RuleModule<Doc>>, doc:
     rule.check(doc, {
       report: (draft) => ctx.report(rule.id, { ...draft, location: { ...draft.location, uri: draft.location?.uri ?? fallbackUri } }),
     });
+  }
+}
+
+/** Transparency-log keys from --tlog-key and scanners.protection.transparencyLogKeys. */
+export function logKeysFor(ctx: { settings: ProjectContext["settings"]; cwd: string }, options: ProtectionOptions): TlogKey[] {
+  try {
+    return loadLogKeys([...(ctx.settings.hints.transparencyLogKeys ?? []), ...(options.transparencyLogKeys ?? [])], ctx.cwd).map(tlogKey);
+  } catch (e) {
+    if (e instanceof TrustAnchorError) throw new UsageError(e.message.replace(/^trust anchor/, "transparency-log key"));
+    throw e;
   }
 }
 
@@ -84,6 +95,7 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   const data = protectionData();
   const options = protectionOptions(ctx.settings);
   const trust = trustStoreFor(ctx, options);
+  const logs = logKeysFor(ctx, options);
   const now = new Date();
   const byUri = new Map(ctx.targets.map((t) => [t.uri, t] as const));
   const annotations = new Annotations();
@@ -125,7 +137,7 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   }
 
   async function applyBundle(b: SignatureFile, text: string): Promise<void> {
-    const verdict = verifyBundle(text, trust, { now, weak: data.weakSignature });
+    const verdict = verifyBundle(text, trust, { now, weak: data.weakSignature, logs });
     const overFile = b.covers.kind === "file";
     const root = overFile ? parentOf(b.covers.uri) : b.covers.uri;
     const subject = overFile ? b.covers.uri : root === "." ? "the model folder" : `model folder ${root}/`;

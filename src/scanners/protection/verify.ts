@@ -9,12 +9,15 @@ import type { SignatureStatus } from "../../types";
 import { isModelSigningBundle, verifyBundle } from "./bundle";
 import { verifyDetachedCms } from "./cms";
 import { protectionData } from "./settings";
-import { loadTrustAnchors, TrustAnchorError } from "./x509";
+import { tlogKey, type TlogKey } from "./tlog";
+import { loadLogKeys, loadTrustAnchors, TrustAnchorError } from "./x509";
 
 export interface VerifyRequest {
   artifact: string;
   signature: string;
   trustAnchors: string[];
+  /** Transparency-log public keys (PEM) for Sigstore bundles. */
+  transparencyLogKeys?: string[];
   cwd: string;
   now?: Date;
 }
@@ -50,8 +53,10 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
   const signatureBytes = await readFile(signaturePath).catch(() => undefined);
   if (!signatureBytes) throw new UsageError(`signature not found: ${req.signature}`);
   let trust;
+  let logs: TlogKey[];
   try {
     trust = loadTrustAnchors(req.trustAnchors, req.cwd);
+    logs = loadLogKeys(req.transparencyLogKeys ?? [], req.cwd).map(tlogKey);
   } catch (e) {
     if (e instanceof TrustAnchorError) throw new UsageError(e.message);
     throw e;
@@ -67,7 +72,7 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
     json = undefined;
   }
   if (json !== undefined && isModelSigningBundle(json)) {
-    const verdict = verifyBundle(signatureBytes.toString("utf8"), trust, { now, weak: data.weakSignature });
+    const verdict = verifyBundle(signatureBytes.toString("utf8"), trust, { now, weak: data.weakSignature, logs });
     const result: VerifyResult = { ...base, type: "model-signing-bundle", status: verdict.status, reasons: [...verdict.reasons], ...(verdict.signer ? { signer: verdict.signer } : {}) };
     if (!verdict.files) return result;
     const root = artifactStat.isDirectory() ? artifactPath : resolve(artifactPath, "..");

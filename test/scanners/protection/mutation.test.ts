@@ -8,7 +8,8 @@ import { verifyBundle } from "../../../src/scanners/protection/bundle";
 import { verifyDetachedCms } from "../../../src/scanners/protection/cms";
 import { protectionData } from "../../../src/scanners/protection/settings";
 import { verifyArtifact } from "../../../src/scanners/protection/verify";
-import { loadTrustAnchors } from "../../../src/scanners/protection/x509";
+import { tlogKey } from "../../../src/scanners/protection/tlog";
+import { loadLogKeys, loadTrustAnchors } from "../../../src/scanners/protection/x509";
 import { runScan } from "../../../src/core/run";
 import { runCli } from "../../helpers/cli";
 import { FIXTURES, fixture, ROOT } from "./helpers";
@@ -55,6 +56,35 @@ describe("bit flips in model signing bundles", () => {
       const v = verifyBundle(m.bytes.toString("utf8"), trust, { now: new Date(), weak });
       expect(STATUSES).toContain(v.status);
     }
+  });
+});
+
+describe("bit flips in bundles with transparency-log entries", () => {
+  const logs = loadLogKeys([`${FIXTURES}/rekor/log.pub.pem`], ROOT).map(tlogKey);
+  const fulcio = loadTrustAnchors([`${FIXTURES}/rekor/fulcio-root.pem`], ROOT);
+  it("every mutant of the good bundle gets a verdict; none in the log evidence or signature is valid", () => {
+    const original = readFileSync(fixture("rekor", "good", "model.sigstore.json"), "utf8");
+    const doc = JSON.parse(original) as { verificationMaterial: { tlogEntries: Array<Record<string, unknown>> } };
+    const entry = doc.verificationMaterial.tlogEntries[0]!;
+    // Flip one character of each base64 field of the entry (past any padding-sensitive end).
+    const fields: Array<[string, (e: Record<string, any>) => { get: () => string; set: (v: string) => void }]> = [
+      ["canonicalizedBody", (e) => ({ get: () => e.canonicalizedBody, set: (v) => (e.canonicalizedBody = v) })],
+      ["signedEntryTimestamp", (e) => ({ get: () => e.inclusionPromise.signedEntryTimestamp, set: (v) => (e.inclusionPromise.signedEntryTimestamp = v) })],
+      ["rootHash", (e) => ({ get: () => e.inclusionProof.rootHash, set: (v) => (e.inclusionProof.rootHash = v) })],
+      ["hashes[0]", (e) => ({ get: () => e.inclusionProof.hashes[0], set: (v) => (e.inclusionProof.hashes[0] = v) })],
+      ["checkpoint", (e) => ({ get: () => e.inclusionProof.checkpoint.envelope, set: (v) => (e.inclusionProof.checkpoint.envelope = v) })],
+    ];
+    for (const [name, access] of fields) {
+      const copy = JSON.parse(JSON.stringify(doc)) as typeof doc;
+      const f = access(copy.verificationMaterial.tlogEntries[0]!);
+      const v0 = f.get();
+      const at = Math.floor(v0.length / 3);
+      f.set(`${v0.slice(0, at)}${v0[at] === "A" ? "B" : "A"}${v0.slice(at + 1)}`);
+      const v = verifyBundle(JSON.stringify(copy), fulcio, { now: new Date(), weak, logs });
+      expect([name, v.status]).toEqual([name, "invalid"]);
+    }
+    expect(entry).toBeDefined();
+    for (const m of mutants(Buffer.from(original), 7, FLIPS_PER_FILE)) expect(STATUSES).toContain(verifyBundle(m.bytes.toString("utf8"), fulcio, { now: new Date(), weak, logs }).status);
   });
 });
 
