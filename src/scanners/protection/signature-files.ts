@@ -3,12 +3,13 @@
 // file, and what they cover is verified across files by the project pass (project.ts).
 // Without this, a scanned `.p7s` would be reported as a format no scanner reads.
 
+import { createPublicKey, X509Certificate } from "node:crypto";
 import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
 import type { TargetKind } from "../../types";
 import { parseSignedData, signatureDer } from "./cms";
 import { parseSha256Manifest } from "./manifest";
 
-export const SIGNATURE_FILE_KINDS: ReadonlyArray<TargetKind> = ["cms-signature", "sigstore-bundle", "checksum-manifest"];
+export const SIGNATURE_FILE_KINDS: ReadonlyArray<TargetKind> = ["cms-signature", "sigstore-bundle", "checksum-manifest", "pem"];
 
 /** Largest signature file whose structure is checked here (the project pass has the same bound). */
 export const MAX_SIGNATURE_FILE_BYTES = 16 * 1024 * 1024;
@@ -36,9 +37,33 @@ export function signatureFileProblem(kind: TargetKind, bytes: Buffer): { format:
     if (!asObject(doc.verificationMaterial)) return { format: "Sigstore bundle", reason: "verificationMaterial is missing" };
     return undefined;
   }
+  if (kind === "pem") return pemProblem(bytes.toString("latin1"));
   const { entries, malformed } = parseSha256Manifest(bytes.toString("utf8"));
   if (entries.length === 0) return { format: "SHA256SUMS manifest", reason: "no checksum line" };
   if (malformed.length > 0) return { format: "SHA256SUMS manifest", reason: `line ${malformed[0]} is not a checksum line` };
+  return undefined;
+}
+
+/**
+ * PEM files around signing (certificates, public keys, trust anchors, armored OpenPGP
+ * signatures): every block must be complete base64, and certificates and public keys must
+ * parse. Private keys are not read.
+ */
+function pemProblem(text: string): { format: string; reason: string } | undefined {
+  const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g)];
+  if (blocks.length === 0) return { format: "PEM", reason: "no complete BEGIN / END block" };
+  for (const [block, label, body, end] of blocks) {
+    if (label !== end) return { format: "PEM", reason: `block ${label} ends with ${end}` };
+    if (label!.includes("PRIVATE KEY") || label!.startsWith("PGP")) continue;
+    const b64 = body!.split(/\r?\n/).filter((l) => l !== "" && !/^[A-Za-z-]+: /.test(l)).join("");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return { format: "PEM", reason: `block ${label} is not base64` };
+    try {
+      if (label === "CERTIFICATE" || label === "TRUSTED CERTIFICATE") new X509Certificate(block);
+      else if (label === "PUBLIC KEY") createPublicKey(block);
+    } catch (e) {
+      return { format: `PEM ${label!.toLowerCase()}`, reason: (e as Error).message };
+    }
+  }
   return undefined;
 }
 
