@@ -60,7 +60,7 @@ function envelopeOf(bundle: Record<string, unknown>): Envelope {
   return { payload: Buffer.from(env.payload, "base64"), payloadType: env.payloadType, signatures };
 }
 
-function materialOf(bundle: Record<string, unknown>): { certificates: X509Certificate[]; hint?: string; integratedTime?: Date; tlogEntries: unknown[] } {
+export function materialOf(bundle: Record<string, unknown>): { certificates: X509Certificate[]; hint?: string; integratedTime?: Date; tlogEntries: unknown[] } {
   const vm = asObject(bundle.verificationMaterial) ?? {};
   const certificates: X509Certificate[] = [];
   const raw = (v: unknown): string | undefined => (typeof asObject(v)?.rawBytes === "string" ? (asObject(v)!.rawBytes as string) : undefined);

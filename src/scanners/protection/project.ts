@@ -12,6 +12,7 @@ import type { ProjectContext, RuleModule } from "../../core/rule";
 import type { SignatureInfo, Target } from "../../types";
 import { signaturesBeside, type SignatureFile } from "./beside";
 import { verifyBundle } from "./bundle";
+import { isMessageSignatureBundle, verifyMessageBundle } from "./message-bundle";
 import { verifyDetachedCms, type SignatureVerdict } from "./cms";
 import type { EncryptionDoc, FileModeDoc, IntegrityDoc, IntegrityEntry, SignatureDoc } from "./documents";
 import { parseSha256Manifest } from "./manifest";
@@ -106,7 +107,8 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   // 1-2. Every signature covering a scanned artifact, found on disk beside it (NAME.p7s,
   //      NAME.sig, NAME.sigstore.json, FOLDER.sig...), whether or not it was scanned itself, so
   //      naming the model file gives the same verdict as scanning its folder.
-  const artifacts = ctx.targets.filter((t) => !isSignatureLike(t, data));
+  // Manifests are artifacts too: a signed SHA256SUMS (SHA256SUMS.p7s) extends to what it lists.
+  const artifacts = ctx.targets.filter((t) => !isSignatureLike(t, data) || t.kind === "checksum-manifest");
   const signatureFiles = await signaturesBeside(artifacts.map((t) => t.absPath), ctx.cwd, data);
   const byAbs = new Map(ctx.targets.map((t) => [t.absPath, t] as const));
   for (const sig of signatureFiles) {
@@ -137,6 +139,18 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   }
 
   async function applyBundle(b: SignatureFile, text: string): Promise<void> {
+    if (isMessageSignatureBundle(safeJson(text))) {
+      // A message signature covers exactly one file: NAME.sigstore.json beside NAME.
+      const artifact = b.covers.kind === "file" ? byAbs.get(b.covers.absPath) : undefined;
+      if (!artifact) return;
+      const verdict = await verifyMessageBundle(text, artifact.absPath, trust, { now, weak: data.weakSignature, logs });
+      const doc: SignatureDoc = { uri: artifact.uri, signatureUri: b.uri, via: "bundle", status: verdict.status, reasons: verdict.reasons, ...(verdict.signer ? { signer: verdict.signer } : {}) };
+      annotations.set(artifact.uri, toInfo(verdict, b.uri));
+      signedOrAttempted.add(artifact.uri);
+      if (verdict.status === "valid" || verdict.status === "weak") signed.add(artifact.uri);
+      runProjectRules(signatureRules, doc, ctx, artifact.uri);
+      return;
+    }
     const verdict = verifyBundle(text, trust, { now, weak: data.weakSignature, logs });
     const overFile = b.covers.kind === "file";
     const root = overFile ? parentOf(b.covers.uri) : b.covers.uri;
@@ -234,6 +248,14 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
       const doc: FileModeDoc = { uri: t.uri, kind: t.kind, mode, personalData, ...(category ? { category } : {}) };
       runProjectRules(fileModeRules, doc, ctx, t.uri);
     }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

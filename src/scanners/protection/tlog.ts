@@ -5,7 +5,7 @@
 // checkpoint (signed note) commits to that root and tree size under the same log key. Only an
 // integratedTime covered by a verified SET is a trusted signing time.
 // Not checked: consistency between checkpoints, witness co-signatures, RFC 3161 timestamps,
-// Rekor v2 (checkpoint-only) entries, and entry kinds other than dsse v0.0.1 and intoto.
+// Rekor v2 (checkpoint-only) entries, and entry kinds other than dsse, intoto and hashedrekord.
 
 import { createHash, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
 
@@ -106,7 +106,23 @@ export function verifyCheckpoint(envelope: string, log: TlogKey): { size?: numbe
 }
 
 /** The DSSE body (Rekor dsse v0.0.1 or intoto) agrees with the envelope and signer of the bundle. */
-function checkBody(body: Buffer, kind: string, envelope: { payload: Buffer; signatures: Buffer[] }, certificate: X509Certificate | undefined): string[] {
+/** What the bundle signs: a DSSE payload, or (message signatures) the SHA-256 of the file. */
+export interface SignedContent {
+  payload?: Buffer;
+  payloadSha256?: Buffer;
+  signatures: Buffer[];
+}
+
+function sameCertificate(pemB64: unknown, certificate: X509Certificate | undefined): boolean {
+  if (!certificate || typeof pemB64 !== "string") return true;
+  try {
+    return new X509Certificate(Buffer.from(pemB64, "base64").toString("utf8")).fingerprint256 === certificate.fingerprint256;
+  } catch {
+    return false;
+  }
+}
+
+function checkBody(body: Buffer, kind: string, envelope: SignedContent, certificate: X509Certificate | undefined): string[] {
   let doc: Record<string, unknown> | undefined;
   try {
     doc = asObject(JSON.parse(body.toString("utf8")));
@@ -116,9 +132,18 @@ function checkBody(body: Buffer, kind: string, envelope: { payload: Buffer; sign
   const spec = asObject(doc?.spec);
   if (!doc || !spec || doc.kind !== kind) return [`the log entry's body is not a ${kind} entry`];
   const problems: string[] = [];
+  const payloadHex = (envelope.payloadSha256 ?? (envelope.payload ? sha256(envelope.payload) : Buffer.alloc(0))).toString("hex");
+  if (kind === "hashedrekord") {
+    const hash = asObject(asObject(spec.data)?.hash);
+    if (hash?.algorithm !== "sha256" || hash.value !== payloadHex) problems.push("the logged artifact hash differs from the file's SHA-256");
+    const sig = asObject(spec.signature);
+    if (typeof sig?.content !== "string" || !envelope.signatures.some((s) => s.equals(Buffer.from(sig.content as string, "base64")))) problems.push("the logged signature differs from the bundle's message signature");
+    if (!sameCertificate(asObject(sig?.publicKey)?.content, certificate)) problems.push("the logged verifier is not the bundle's certificate");
+    return problems;
+  }
   if (kind === "dsse") {
     const payloadHash = asObject(spec.payloadHash);
-    if (payloadHash?.algorithm !== "sha256" || payloadHash.value !== sha256(envelope.payload).toString("hex")) problems.push("the logged payload hash differs from the bundle's DSSE payload");
+    if (payloadHash?.algorithm !== "sha256" || payloadHash.value !== payloadHex) problems.push("the logged payload hash differs from the bundle's DSSE payload");
     const logged = (Array.isArray(spec.signatures) ? spec.signatures : []).map(asObject);
     const sigs = new Set(envelope.signatures.map((s) => s.toString("base64")));
     const match = logged.find((s) => typeof s?.signature === "string" && sigs.has(Buffer.from(s.signature, "base64").toString("base64")));
@@ -137,13 +162,13 @@ function checkBody(body: Buffer, kind: string, envelope: { payload: Buffer; sign
     // intoto v0.0.2: spec.content.envelope.payload hash is logged as spec.content.payloadHash.
     const content = asObject(spec.content);
     const payloadHash = asObject(content?.payloadHash);
-    if (payloadHash?.algorithm !== "sha256" || payloadHash.value !== sha256(envelope.payload).toString("hex")) problems.push("the logged payload hash differs from the bundle's DSSE payload");
+    if (payloadHash?.algorithm !== "sha256" || payloadHash.value !== payloadHex) problems.push("the logged payload hash differs from the bundle's DSSE payload");
   }
   return problems;
 }
 
 /** Verifies every transparency-log entry of a bundle against the configured log keys. */
-export function verifyTlogEntries(entries: unknown[], envelope: { payload: Buffer; signatures: Buffer[] }, certificate: X509Certificate | undefined, logs: ReadonlyArray<TlogKey>): TlogVerdict {
+export function verifyTlogEntries(entries: unknown[], envelope: SignedContent, certificate: X509Certificate | undefined, logs: ReadonlyArray<TlogKey>): TlogVerdict {
   const out: TlogVerdict = { invalid: [], untrusted: [], verified: [] };
   for (const [i, raw] of entries.entries()) {
     const e = asObject(raw);
@@ -160,7 +185,7 @@ export function verifyTlogEntries(entries: unknown[], envelope: { payload: Buffe
       out.untrusted.push(`${what} comes from log ${keyId.toString("hex").slice(0, 16)}…, which is not a configured transparency-log key`);
       continue;
     }
-    if (kind !== "dsse" && kind !== "intoto") {
+    if (kind !== "dsse" && kind !== "intoto" && kind !== "hashedrekord") {
       out.untrusted.push(`${what} is of kind ${kind}, which aigis does not check against a DSSE envelope`);
       continue;
     }

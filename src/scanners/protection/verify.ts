@@ -8,6 +8,7 @@ import { sha256File } from "../../core/hash";
 import type { SignatureStatus } from "../../types";
 import { isModelSigningBundle, verifyBundle } from "./bundle";
 import { verifyDetachedCms } from "./cms";
+import { isMessageSignatureBundle, verifyMessageBundle } from "./message-bundle";
 import { protectionData } from "./settings";
 import { tlogKey, type TlogKey } from "./tlog";
 import { loadLogKeys, loadTrustAnchors, TrustAnchorError } from "./x509";
@@ -30,7 +31,7 @@ export interface FileCheck {
 export interface VerifyResult {
   artifact: string;
   signature: string;
-  type: "cms" | "model-signing-bundle";
+  type: "cms" | "model-signing-bundle" | "sigstore-message";
   status: Exclude<SignatureStatus, "missing">;
   reasons: string[];
   signer?: string;
@@ -70,6 +71,11 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
     json = signatureBytes[0] === 0x7b ? JSON.parse(signatureBytes.toString("utf8")) : undefined;
   } catch {
     json = undefined;
+  }
+  if (json !== undefined && isMessageSignatureBundle(json)) {
+    if (!artifactStat.isFile()) throw new UsageError(`${req.artifact} is a folder; a Sigstore message signature covers one file`);
+    const verdict = await verifyMessageBundle(signatureBytes.toString("utf8"), artifactPath, trust, { now, weak: data.weakSignature, logs });
+    return { ...base, type: "sigstore-message", status: verdict.status, reasons: verdict.reasons, ...(verdict.signer ? { signer: verdict.signer } : {}) };
   }
   if (json !== undefined && isModelSigningBundle(json)) {
     const verdict = verifyBundle(signatureBytes.toString("utf8"), trust, { now, weak: data.weakSignature, logs });

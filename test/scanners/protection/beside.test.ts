@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScan } from "../../../src/core/run";
 import type { Finding, Report } from "../../../src/types";
 import { runCli } from "../../helpers/cli";
 import { ANCHORS, FIXTURES, fixture, ROOT, scan, target } from "./helpers";
@@ -108,5 +109,25 @@ describe("signing never gates worse than not signing without trust anchors", () 
     const report = JSON.parse(run.stdout) as Report;
     expect(report.targets[0]!.signature?.status).toBe("untrusted");
     expect(report.findings.find((f) => f.ruleId === "protection/signature-untrusted")?.severity).toBe("high");
+  });
+});
+
+describe("a signed SHA256SUMS manifest", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "aigis-signed-manifest-"));
+    mkdirSync(join(dir, "release"));
+    copyFileSync(fixture("manifests", "ok", "SHA256SUMS"), join(dir, "release", "SHA256SUMS"));
+    for (const f of readdirSync(fixture("manifests", "ok"))) if (f !== "SHA256SUMS") copyFileSync(fixture("manifests", "ok", f), join(dir, "release", f));
+    // A real CMS signature, but over another file (the fixture model): the manifest's own .p7s must be
+    // looked up and found not to match, as the model's would be.
+    copyFileSync(fixture("signatures", "good", "model.npy.p7s"), join(dir, "release", "SHA256SUMS.p7s"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("its detached signature is looked up and judged like any other", async () => {
+    const { report } = await runScan({ paths: ["release/SHA256SUMS"], cwd: dir, jobs: 1, hints: { trustAnchors: ANCHORS.map((a) => join(ROOT, a)) } });
+    expect(report.targets[0]!.signature).toMatchObject({ status: "invalid", signatureUri: "release/SHA256SUMS.p7s" });
+    expect(report.findings.map((f) => f.ruleId)).toContain("protection/signature-invalid");
   });
 });

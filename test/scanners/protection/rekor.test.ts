@@ -1,7 +1,9 @@
 // Keyless-style Sigstore bundles verified fully offline (fixtures/protection/rekor, made by
 // make_rekor.sh with openssl keys and a real RFC 6962 Merkle tree): inclusion proof, signed
 // checkpoint, signed entry timestamp, certificate validity at the logged time.
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { verifyBundle } from "../../../src/scanners/protection/bundle";
 import { protectionData } from "../../../src/scanners/protection/settings";
 import { rootFromInclusionProof, tlogKey } from "../../../src/scanners/protection/tlog";
@@ -96,5 +98,37 @@ describe("through aigis scan and aigis verify", () => {
 
   it("an unreadable log key is a usage error", async () => {
     await expect(scan([`${R}/good`], { hints: { transparencyLogKeys: ["no/such/log.pem"] } })).rejects.toThrow(/transparency-log key/);
+  });
+});
+
+describe("message-signature bundles over one file (cosign sign-blob --bundle, sigstore sign)", () => {
+  const model = `${R}/message/model.onnx`;
+  const hints = { trustAnchors: [`${R}/fulcio-root.pem`], transparencyLogKeys: [`${R}/log.pub.pem`] };
+
+  it("NAME.sigstore.json beside the file: digest, signature, hashedrekord entry and logged time verify", async () => {
+    const report = await scan([model], { hints });
+    expect(target(report, model).signature).toMatchObject({ status: "valid", signatureUri: `${model}.sigstore.json`, signer: expect.stringMatching(/release-bot@example.com/) });
+    expect(target(report, model).signature?.reasons.join()).toMatch(/hashedrekord|inclusion proof to a signed checkpoint/);
+    expect(report.findings.filter((f) => f.ruleId.startsWith("protection/signature"))).toEqual([]);
+  });
+
+  it("without anchors it is unverified; with anchors but no log key, unverified too", async () => {
+    expect(target(await scan([model]), model).signature?.status).toBe("unverified");
+    expect(target(await scan([model], { hints: { trustAnchors: hints.trustAnchors } }), model).signature?.status).toBe("unverified");
+  });
+
+  it("a modified file is invalid, through aigis verify too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-msg-"));
+    try {
+      writeFileSync(join(dir, "model.onnx"), "changed after signing\n");
+      copyFileSync(fixture("rekor", "message", "model.onnx.sigstore.json"), join(dir, "model.onnx.sigstore.json"));
+      const r = await verifyArtifact({ artifact: "model.onnx", signature: "model.onnx.sigstore.json", trustAnchors: [join(ROOT, R, "fulcio-root.pem")], transparencyLogKeys: [join(ROOT, R, "log.pub.pem")], cwd: dir });
+      expect(r.status).toBe("invalid");
+      expect(r.reasons.join()).toMatch(/differs from the signed message digest/);
+      const ok = await verifyArtifact({ artifact: model, signature: `${model}.sigstore.json`, trustAnchors: hints.trustAnchors, transparencyLogKeys: hints.transparencyLogKeys, cwd: ROOT });
+      expect(ok).toMatchObject({ status: "valid", type: "sigstore-message" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
