@@ -3,7 +3,7 @@
 // decides the format; the gate (--fail-on) that turns findings into exit code 1.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, extname, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Report, Severity } from "../types";
 import { SEVERITIES } from "../types";
@@ -11,7 +11,7 @@ import { UsageError } from "../core/errors";
 import { severityAtLeast } from "../core/run";
 import { isActive } from "../core/suppressions";
 import type { Catalog } from "../core/catalog";
-import { EXTENSION_FORMATS, FORMATS, render, type Format } from "../reporters";
+import { FORMATS, formatOfPath, render, type Format } from "../reporters";
 import type { CliIO } from "./io";
 
 export interface OutputTarget {
@@ -38,8 +38,7 @@ export function resolveOutputs(seq: Array<{ format?: string; path?: string }>): 
   for (const entry of seq) {
     let format = entry.format;
     if (format === undefined) {
-      const ext = extname(entry.path ?? "").toLowerCase();
-      format = EXTENSION_FORMATS[ext];
+      format = formatOfPath(entry.path ?? "");
       if (!format) throw new UsageError(`cannot tell the format of --output ${entry.path} from its extension; add --format (${FORMATS.join(", ")})`);
     }
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}' (use ${FORMATS.join(", ")})`);

@@ -1,9 +1,9 @@
 // The evidence report as markdown (`aigis report --format markdown`): the same sections as the
 // HTML report, as tables, for wikis and tickets.
 
-import type { Finding } from "../types";
 import { SEVERITIES } from "../types";
-import { locationText, type Evidence } from "../compliance/evidence";
+import type { Evidence } from "../compliance/evidence";
+import { buildInventory, countingFindings, frameworkSummaries, groupFindings, inventoryToPrint, topRisks } from "../compliance/workpaper";
 
 const STATUS: Record<string, string> = { failed: "❌ failed", passed: "✅ passed", "not-assessed": "➖ not assessed" };
 
@@ -11,10 +11,8 @@ function cell(s: unknown): string {
   return String(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
-function refs(fs: Finding[]): string {
-  if (fs.length === 0) return "";
-  const shown = fs.slice(0, 5).map((f) => `${f.severity} ${f.ruleId} \`${cell(locationText(f))}\``);
-  return shown.join("<br>") + (fs.length > 5 ? `<br>…and ${fs.length - 5} more` : "");
+function frameworkLabel(name: string, version: string): string {
+  return name.includes(version) ? name : `${name} (${version})`;
 }
 
 export function toEvidenceMarkdown(e: Evidence): string {
@@ -24,16 +22,44 @@ export function toEvidenceMarkdown(e: Evidence): string {
   out.push(`aigis ${r.tool.version} · rules ${r.tool.rulesVersion ?? e.assessedWithRules} · generated ${e.generatedAt}`, "");
   out.push("## Summary", "");
   out.push(`${r.targets.length} artifacts scanned; ${SEVERITIES.map((s) => `${r.summary.bySeverity[s]} ${s}`).join(", ")}; ${e.acceptedRisks.length} accepted risks.`, "");
-  out.push("| Framework | Failed | Passed | Not assessed |", "|---|---:|---:|---:|");
-  for (const a of e.assessments) out.push(`| ${cell(a.framework.name)} | ${a.counts.failed} | ${a.counts.passed} | ${a.counts["not-assessed"]} |`);
+  const verdict = { "non-conformities": "non-conformities found", "no-failures-in-assessed": "no failures in the controls assessed", "not-assessed": "not assessed" } as const;
+  out.push("| Framework | Verdict | Failed | Passed | Not assessed |", "|---|---|---:|---:|---:|");
+  frameworkSummaries(e.assessments).forEach((v, i) => out.push(`| ${cell(frameworkLabel(v.name, e.assessments[i]!.framework.version))} | ${verdict[v.verdict]} | ${v.failed} | ${v.passed} | ${v.notAssessed} |`));
   out.push("");
+  const groups = groupFindings(countingFindings(r));
+  const risks = topRisks(groups);
+  if (risks.length > 0) {
+    out.push("**Top risks**", "");
+    for (const g of risks) out.push(`1. ${g.severity} \`${g.ruleId}\`: ${g.count} finding${g.count === 1 ? "" : "s"} in ${g.artifactCount} artifact${g.artifactCount === 1 ? "" : "s"}`);
+    out.push("");
+  }
+  for (const p of r.probes) if (p.backdoor?.suspected) out.push(`> **Backdoor suspected** in \`${cell(p.model)}\`${p.backdoor.targetLabel !== undefined ? `: target class ${p.backdoor.targetLabel}` : ""} (${p.backdoor.method}, score ${p.backdoor.score.toFixed(2)}).`, "");
   out.push("## Controls", "");
   for (const a of e.assessments) {
-    out.push(`### ${a.framework.name} (${a.framework.version})`, "");
-    out.push("| Control | Status | Findings | Accepted risks | Assessed by |", "|---|---|---|---|---|");
+    out.push(`### ${frameworkLabel(a.framework.name, a.framework.version)}`, "");
+    out.push("| Control | Status | Findings | Accepted risks | Basis |", "|---|---|---:|---:|---|");
     for (const c of a.controls) {
-      out.push(`| **${cell(c.control.id)}** ${cell(c.control.title)} | ${STATUS[c.status]} | ${c.findings.length}${c.findings.length ? `<br>${refs(c.findings)}` : ""} | ${c.accepted.length}${c.accepted.length ? `<br>${refs(c.accepted)}` : ""} | ${c.assessedBy.join(", ") || "—"} |`);
+      const byRule = new Map<string, number>();
+      for (const f of c.findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+      const failing = [...byRule.entries()].map(([id, n]) => `${id} (${n})`).join(", ");
+      const basis = c.assessedBy.length > 0 ? `assessed by ${c.assessedBy.length} rule${c.assessedBy.length === 1 ? "" : "s"} over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}` : `not assessed: ${c.notAssessedReason ?? (c.rules.length === 0 ? "no aigis rule maps to this control" : "no in-scope artifact for its rules")}`;
+      out.push(`| **${cell(c.control.id)}** ${cell(c.control.title)} | ${STATUS[c.status]} | ${c.findings.length} | ${c.accepted.length} | ${cell(failing ? `failed by ${failing}; ${basis}` : basis)} |`);
     }
+    out.push("");
+  }
+  out.push("## Findings by rule and artifact", "");
+  if (groups.length === 0) out.push("No findings that count.", "");
+  for (const g of groups) {
+    out.push(`### ${g.severity} \`${g.ruleId}\`: ${g.count} finding${g.count === 1 ? "" : "s"} in ${g.artifactCount} artifact${g.artifactCount === 1 ? "" : "s"}`, "");
+    for (const a of g.artifacts) {
+      out.push(`- \`${cell(a.uri)}\` (${a.count})`);
+      for (const s of a.subgroups) {
+        if (s.label) out.push(`  - ${s.count > s.examples.length ? `${s.count} findings in ${s.label}, first ${s.examples.length} shown` : s.label}`);
+        for (const f of s.examples) out.push(`${s.label ? "    " : "  "}- ${cell(f.message)}`);
+      }
+      if (a.moreSubgroups > 0) out.push(`  - and ${a.moreSubgroupFindings} findings in ${a.moreSubgroups} more places (JSON report)`);
+    }
+    if (g.moreArtifacts > 0) out.push(`- and ${g.moreArtifactFindings} findings in ${g.moreArtifacts} more artifacts (JSON report)`);
     out.push("");
   }
   out.push("## Accepted risks", "");
@@ -52,8 +78,13 @@ export function toEvidenceMarkdown(e: Evidence): string {
       out.push("");
     }
   }
-  out.push("## Scanned artifacts", "", "| Artifact | Kind | Bytes | SHA-256 |", "|---|---|---:|---|");
-  for (const t of r.targets) out.push(`| \`${cell(t.uri)}\` | ${t.kind} | ${t.bytes} | \`${t.sha256}\` |`);
+  const inventory = buildInventory(r.targets, countingFindings(r));
+  const printed = inventoryToPrint(inventory);
+  out.push("## Inventory of artifacts", "");
+  if (printed.size < inventory.entries.length) out.push(`${inventory.entries.length} artifacts in scope; ${printed.size} listed (those with findings first). The CycloneDX bill of materials lists every one.`, "");
+  out.push("| Artifact | Kind | Bytes | SHA-256 | Protection | Signature |", "|---|---|---:|---|---|---|");
+  for (const t of inventory.entries) if (printed.has(t)) out.push(`| \`${cell(t.uri)}\`${t.files !== undefined ? ` (${t.files} files, manifest digest)` : ""} | ${t.kind} | ${t.bytes} | \`${t.sha256}\` | ${t.protection ? cell(`${t.protection.state}${t.protection.scheme ? ` (${t.protection.scheme})` : ""}`) : "not determined"} | ${t.signature ? cell(t.signature.status) : "none recorded"} |`);
+  if (inventory.others.length > 0) out.push("", `Other files without findings: ${inventory.others.map((o) => `${o.files} ${o.kind}`).join(", ")}.`);
   out.push("");
   out.push("## Scope and run", "");
   const scope: Array<[string, string | undefined]> = [

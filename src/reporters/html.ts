@@ -5,13 +5,10 @@ import type { AttackResult, Finding, ProbeResult, Severity } from "../types";
 import { SEVERITIES } from "../types";
 import type { Catalog } from "../core/catalog";
 import type { ControlAssessment, ControlStatus } from "../compliance";
-import { locationText, type Evidence } from "../compliance/evidence";
+import type { Evidence } from "../compliance/evidence";
+import { buildInventory, countingFindings, inventoryToPrint, frameworkSummaries, groupFindings, inventoryClass, topRisks, type FrameworkVerdict, type Inventory, type InventoryClass, type InventoryEntry, type RuleFindings } from "../compliance/workpaper";
 import { ruleDocsUri } from "./sarif";
 
-/** Findings listed in full; beyond this the table notes how many more the JSON report has. */
-const MAX_FINDING_ROWS = 5_000;
-/** Controls drawn in the findings-by-control chart (the most affected first). */
-const MAX_CHART_CONTROLS = 25;
 
 const SEVERITY_COLOR: Record<Severity, string> = { critical: "#7f1d1d", high: "#dc2626", medium: "#d97706", low: "#2563eb", info: "#6b7280" };
 const STATUS_COLOR: Record<ControlStatus, string> = { failed: "#dc2626", passed: "#16a34a", "not-assessed": "#9ca3af" };
@@ -45,71 +42,6 @@ function badge(status: ControlStatus): string {
 
 function sevBadge(s: Severity): string {
   return `<span class="sev sev-${s}">${s}</span>`;
-}
-
-/** Horizontal stacked bars: one row per label, one segment per series. */
-function stackedBars(rows: Array<{ label: string; segments: Array<{ key: string; value: number; color: string }> }>, options: { title: string; legend: Array<{ key: string; color: string }>; unit: string }): string {
-  const labelWidth = 210;
-  const barWidth = 460;
-  const rowHeight = 22;
-  const top = 30;
-  const max = Math.max(1, ...rows.map((r) => r.segments.reduce((a, s) => a + s.value, 0)));
-  const height = top + rows.length * rowHeight + 30;
-  const parts: string[] = [];
-  parts.push(`<svg class="chart" role="img" aria-label="${esc(options.title)}" viewBox="0 0 ${labelWidth + barWidth + 60} ${height}" xmlns="http://www.w3.org/2000/svg">`);
-  parts.push(`<title>${esc(options.title)}</title>`);
-  let lx = labelWidth;
-  for (const l of options.legend) {
-    parts.push(`<rect x="${lx}" y="6" width="12" height="12" fill="${l.color}"/><text x="${lx + 16}" y="16" class="tick">${esc(l.key)}</text>`);
-    lx += 16 + l.key.length * 7 + 14;
-  }
-  rows.forEach((row, i) => {
-    const y = top + i * rowHeight;
-    parts.push(`<text x="${labelWidth - 8}" y="${y + 14}" class="tick" text-anchor="end">${esc(row.label.length > 30 ? `${row.label.slice(0, 29)}…` : row.label)}</text>`);
-    let x = labelWidth;
-    let total = 0;
-    for (const s of row.segments) {
-      if (s.value <= 0) continue;
-      const w = (s.value / max) * barWidth;
-      parts.push(`<rect x="${x.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${s.color}"><title>${esc(`${row.label}: ${s.value} ${s.key}`)}</title></rect>`);
-      x += w;
-      total += s.value;
-    }
-    parts.push(`<text x="${(x + 5).toFixed(1)}" y="${y + 14}" class="tick">${total}</text>`);
-  });
-  parts.push(`<text x="${labelWidth}" y="${height - 8}" class="tick">${esc(options.unit)}</text>`);
-  parts.push("</svg>");
-  return parts.join("");
-}
-
-function findingsByControlChart(e: Evidence): string {
-  const rows: Array<{ label: string; bySeverity: Record<Severity, number> }> = [];
-  for (const a of e.assessments) {
-    for (const c of a.controls) {
-      if (c.findings.length === 0) continue;
-      const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-      for (const f of c.findings) bySeverity[f.severity]++;
-      rows.push({ label: c.control.id, bySeverity });
-    }
-  }
-  if (rows.length === 0) return `<p class="muted">No findings count against any control.</p>`;
-  rows.sort((a, b) => SEVERITIES.reduce((acc, s) => acc + b.bySeverity[s], 0) - SEVERITIES.reduce((acc, s) => acc + a.bySeverity[s], 0) || a.label.localeCompare(b.label));
-  const shown = rows.slice(0, MAX_CHART_CONTROLS);
-  const svg = stackedBars(
-    shown.map((r) => ({ label: r.label, segments: SEVERITIES.map((s) => ({ key: s, value: r.bySeverity[s], color: SEVERITY_COLOR[s] })) })),
-    { title: "Findings by control and severity", legend: SEVERITIES.map((s) => ({ key: s, color: SEVERITY_COLOR[s] })), unit: "findings that count (suppressed and absent ones left out)" },
-  );
-  return svg + (rows.length > shown.length ? `<p class="muted">${rows.length - shown.length} more controls with findings are in the table below.</p>` : "");
-}
-
-function controlStatusChart(e: Evidence): string {
-  return stackedBars(
-    e.assessments.map((a) => ({
-      label: a.framework.id,
-      segments: (["failed", "passed", "not-assessed"] as ControlStatus[]).map((s) => ({ key: STATUS_LABEL[s], value: a.counts[s], color: STATUS_COLOR[s] })),
-    })),
-    { title: "Control status by framework", legend: (["failed", "passed", "not-assessed"] as ControlStatus[]).map((s) => ({ key: STATUS_LABEL[s], color: STATUS_COLOR[s] })), unit: "controls" },
-  );
 }
 
 /** Robust accuracy against eps, one line per attack and norm, starting from clean accuracy at eps 0. */
@@ -151,18 +83,80 @@ function robustnessChart(probe: ProbeResult, index: number): string {
   return parts.join("");
 }
 
-function findingRef(f: Finding): string {
-  return `<a href="#${anchor(f.fingerprint)}">${esc(f.ruleId)}</a> <span class="muted">${esc(locationText(f))}</span>`;
+/** A path that breaks only after its separators, never inside a name. */
+function pathHtml(p: string): string {
+  return `<span class="path">${esc(p).replace(/([/\\._-])/g, "$1<wbr>")}</span>`;
+}
+
+/** A SHA-256 as a monospace block of two 32-character lines, so it never wraps mid-way. */
+function hashHtml(hex: string): string {
+  if (!/^[0-9a-f]{64}$/.test(hex)) return `<span class="muted">${esc(hex || "not hashed")}</span>`;
+  return `<code class="hash" title="${hex}">${hex.slice(0, 32)}<br>${hex.slice(32)}</code>`;
+}
+
+function ruleAnchor(ruleId: string): string {
+  return `rule-${ruleId.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+}
+
+/** A framework's name with its version, without repeating a version the name already holds. */
+export function frameworkLabel(name: string, version: string): string {
+  return name.includes(version) ? name : `${name} (${version})`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Where inside the artifact: the part of the location that the artifact row does not already say. */
+function positionText(f: Finding): string {
+  const l = f.location;
+  const parts: string[] = [];
+  if (l.member !== undefined) parts.push(l.member);
+  if (l.row !== undefined) parts.push(`row ${l.row}`);
+  if (l.line !== undefined) parts.push(`line ${l.line}`);
+  if (l.offset !== undefined) parts.push(`byte ${l.offset}`);
+  return parts.join(", ");
+}
+
+const VERDICT_TEXT: Record<FrameworkVerdict, string> = {
+  "non-conformities": "Non-conformities found",
+  "no-failures-in-assessed": "No failures in the controls assessed",
+  "not-assessed": "Not assessed",
+};
+const VERDICT_STATUS: Record<FrameworkVerdict, ControlStatus> = { "non-conformities": "failed", "no-failures-in-assessed": "passed", "not-assessed": "not-assessed" };
+
+function notAssessedReason(c: ControlAssessment): string {
+  if (c.notAssessedReason) return esc(c.notAssessedReason);
+  if (c.rules.length === 0) return "no aigis rule maps to this control";
+  return `no in-scope artifact for ${c.rules.map((r) => `<code>${esc(r)}</code>`).join(", ")}`;
+}
+
+/** Rule ids compact enough for a table cell: listed when few, else counted by family ("policy/aws-… 11 rules"). */
+function rulesText(ids: ReadonlyArray<string>): string {
+  if (ids.length <= 4) return ids.map((r) => `<code>${esc(r)}</code>`).join(", ");
+  const families = new Map<string, number>();
+  for (const id of ids) {
+    const slash = id.indexOf("/");
+    const dash = id.indexOf("-", slash + 1);
+    const family = slash >= 0 && dash > slash && /^(aws|gcs|k8s|pickle|archive|keras|onnx|signature)$/.test(id.slice(slash + 1, dash)) ? `${id.slice(0, dash)}-…` : id.slice(0, slash + 1) + "…";
+    families.set(family, (families.get(family) ?? 0) + 1);
+  }
+  return [...families.entries()].map(([f, n]) => `<code>${esc(f)}</code>&nbsp;${n}`).join(", ") + ` <span class="muted">(${ids.length} rules)</span>`;
 }
 
 function controlRow(c: ControlAssessment): string {
-  const list = (fs: Finding[]): string => (fs.length === 0 ? "" : `<ul class="refs">${fs.slice(0, 20).map((f) => `<li>${sevBadge(f.severity)} ${findingRef(f)}</li>`).join("")}${fs.length > 20 ? `<li class="muted">…and ${fs.length - 20} more</li>` : ""}</ul>`);
-  const assessed = c.assessedBy.length > 0 ? `${c.assessedBy.map(esc).join(", ")}<br><span class="muted">over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}</span>` : `<span class="muted">${c.rules.length === 0 ? "no aigis rule maps to this control" : `no applicable artifact for ${c.rules.map(esc).join(", ")}`}</span>`;
-  return `<tr class="row-${c.status}"><td><strong>${esc(c.control.id)}</strong><br><span class="muted">${esc(c.control.title)}</span></td><td>${badge(c.status)}</td><td>${c.findings.length}${list(c.findings)}</td><td>${c.accepted.length}${list(c.accepted)}</td><td>${assessed}</td></tr>`;
+  const byRule = new Map<string, number>();
+  for (const f of c.findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+  const failing = [...byRule.entries()].sort((a, b) => b[1] - a[1]).map(([rule, n]) => `<a href="#${ruleAnchor(rule)}"><code>${esc(rule)}</code></a>&nbsp;${n}`);
+  const basis =
+    c.assessedBy.length > 0
+      ? `${failing.length ? `<div>Failed by ${failing.join(", ")}</div>` : ""}<div class="muted">Assessed by ${rulesText(c.assessedBy)} over ${plural(c.targetsAssessed, "artifact")}</div>`
+      : `${failing.length ? `<div>Failed by ${failing.join(", ")}</div>` : ""}<div class="muted">${c.status === "not-assessed" ? "Not assessed: " : "No rule assessed it: "}${notAssessedReason(c)}</div>`;
+  return `<tr class="row-${c.status}"><td><strong>${esc(c.control.id)}</strong> <span class="muted">${esc(c.control.title)}</span></td><td>${badge(c.status)}</td><td class="num">${c.findings.length}</td><td class="num">${c.accepted.length}</td><td>${basis}</td></tr>`;
 }
 
-function section(id: string, title: string, body: string): string {
-  return `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`;
+function section(id: string, title: string, body: string, extraClass = ""): string {
+  return `<section id="${id}"${extraClass ? ` class="${extraClass}"` : ""}><h2>${esc(title)}</h2>${body}</section>`;
 }
 
 function dl(items: Array<[string, string | undefined]>): string {
@@ -170,6 +164,108 @@ function dl(items: Array<[string, string | undefined]>): string {
     .filter((i): i is [string, string] => i[1] !== undefined && i[1] !== "")
     .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`)
     .join("")}</dl>`;
+}
+
+function ruleGroupHtml(g: RuleFindings, catalog: Catalog): string {
+  const meta = catalog.rules.get(g.ruleId);
+  const rows = g.artifacts.map((a) => {
+    const subs = a.subgroups
+      .map((s) => {
+        const head = s.label === "" ? (s.count > s.examples.length ? `<div class="muted">${plural(s.count, "finding")}, first ${s.examples.length} shown</div>` : "") : `<div class="sub">${s.count > s.examples.length ? `${s.count} findings in ${esc(s.label)}, first ${s.examples.length} shown` : `${esc(s.label)}`}</div>`;
+        const ex = s.examples.map((f) => `<li id="${anchor(f.fingerprint)}" title="fingerprint ${esc(f.fingerprint)}">${positionText(f) ? `<span class="pos">${esc(positionText(f))}</span> ` : ""}${esc(f.message)}${f.baselineState === "new" ? ` <span class="state">new</span>` : ""}</li>`).join("");
+        return `${head}<ul class="ex">${ex}</ul>`;
+      })
+      .join("");
+    const more = a.moreSubgroups > 0 ? `<div class="muted">and ${a.moreSubgroupFindings} findings in ${plural(a.moreSubgroups, "more place")}: see the JSON report</div>` : "";
+    return `<tr><td>${pathHtml(a.uri)}</td><td class="num">${sevBadge(a.severity)}<br>${a.count}</td><td>${subs}${more}</td></tr>`;
+  });
+  const more = g.moreArtifacts > 0 ? `<tr><td colspan="3" class="muted">and ${g.moreArtifactFindings} findings in ${plural(g.moreArtifacts, "more artifact")}: the JSON report lists every one.</td></tr>` : "";
+  return `<div class="rulegroup" id="${ruleAnchor(g.ruleId)}">
+<h3>${sevBadge(g.severity)} <a href="${esc(ruleDocsUri(g.ruleId))}">${esc(g.ruleId)}</a>${meta ? ` <span class="rtitle">${esc(meta.title)}</span>` : ""}</h3>
+<p class="meta">${plural(g.count, "finding")} in ${plural(g.artifactCount, "artifact")}${g.controls.length ? ` · controls ${g.controls.map(esc).join(", ")}` : ""}${meta ? ` · <span class="fix">Fix: ${esc(firstSentence(meta.remediation))}</span>` : ""}</p>
+<table class="fg"><colgroup><col class="c-art"><col class="c-n"><col></colgroup><thead><tr><th>Artifact</th><th class="num">Findings</th><th>Where and what</th></tr></thead><tbody>${rows.join("")}${more}</tbody></table></div>`;
+}
+
+function firstSentence(markdown: string): string {
+  const plain = markdown.replace(/`([^`]*)`/g, "$1").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/\*\*?/g, "").replace(/\s+/g, " ").trim();
+  const m = /^(.{20,240}?(?<!\be\.g|\bi\.e|\betc|\bvs)[.!?])(\s+[A-Z(`"]|\s*$)/.exec(plain);
+  return m ? m[1]! : plain.slice(0, 240);
+}
+
+/** A probe result's other fields (extraction, membership inference, ...) as a definition list. */
+function probeExtras(p: ProbeResult): string {
+  const known = new Set(["model", "format", "samples", "cleanAccuracy", "attacks", "backdoor"]);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(p)) {
+    if (known.has(k) || v === undefined || v === null) continue;
+    parts.push(`<h4>${esc(k)}</h4>${valueHtml(v)}`);
+  }
+  return parts.join("");
+}
+
+function valueHtml(v: unknown): string {
+  if (v === null || typeof v !== "object") return `<p>${esc(typeof v === "number" ? Number(v.toPrecision(4)) : v)}</p>`;
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
+      const keys = [...new Set(v.flatMap((x) => Object.keys(x as object)))].filter((k) => v.every((x) => typeof (x as Record<string, unknown>)[k] !== "object" || (x as Record<string, unknown>)[k] === null));
+      return `<table><thead><tr>${keys.map((k) => `<th>${esc(k)}</th>`).join("")}</tr></thead><tbody>${v
+        .slice(0, 50)
+        .map((x) => `<tr>${keys.map((k) => `<td>${esc(scalar((x as Record<string, unknown>)[k]))}</td>`).join("")}</tr>`)
+        .join("")}</tbody></table>`;
+    }
+    return `<p>${esc(v.map(scalar).join(", "))}</p>`;
+  }
+  return dl(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, typeof x === "object" && x !== null ? esc(JSON.stringify(x)) : esc(scalar(x))]));
+}
+
+function scalar(x: unknown): string {
+  if (x === undefined || x === null) return "";
+  if (typeof x === "number") return String(Number(x.toPrecision(4)));
+  return typeof x === "object" ? JSON.stringify(x) : String(x);
+}
+
+function backdoorCallout(p: ProbeResult): string {
+  const b = p.backdoor;
+  if (!b) return "";
+  const extra = Object.entries(b).filter(([k, v]) => !["suspected", "targetLabel", "score", "method"].includes(k) && (typeof v === "number" || typeof v === "string" || typeof v === "boolean"));
+  const details = extra.map(([k, v]) => `${esc(k)} ${esc(scalar(v))}`).join(" · ");
+  if (b.suspected) return `<div class="alert"><strong>Backdoor suspected</strong> in <code>${esc(p.model)}</code>${b.targetLabel !== undefined ? `: inputs carrying the trigger are sent to class <strong>${esc(b.targetLabel)}</strong>` : ""}. Method ${esc(b.method)}, score ${b.score.toFixed(2)}.${details ? `<br><span class="muted">${details}</span>` : ""}</div>`;
+  return `<p>Backdoor check (${esc(b.method)}): not suspected, score ${b.score.toFixed(2)}.${details ? ` <span class="muted">${details}</span>` : ""}</p>`;
+}
+
+function signatureText(t: InventoryEntry): string {
+  if (t.signature) return `${esc(t.signature.status)}${t.signature.reasons.length ? `<br><span class="muted">${esc(t.signature.reasons.join("; "))}</span>` : ""}`;
+  return `<span class="muted">none recorded</span>`;
+}
+
+const CLASS_LABEL: Record<InventoryClass, string> = { model: "Models", dataset: "Datasets", policy: "Access policies", protection: "Keys, signatures and encrypted files", archive: "Archives", other: "Other files with findings" };
+
+function inventoryHtml(inv: Inventory): string {
+  const parts: string[] = [];
+  const printed = inventoryToPrint(inv);
+  if (printed.size < inv.entries.length) parts.push(`<p class="note">${inv.entries.length} artifacts are in scope; the ${printed.size} listed here are those with findings first, then models, datasets and policies. The CycloneDX bill of materials (<code>--format cyclonedx</code>) and the JSON report list every artifact with its hash.</p>`);
+  for (const cls of Object.keys(CLASS_LABEL) as InventoryClass[]) {
+    const all = inv.entries.filter((e) => e.class === cls);
+    const rows = all.filter((e) => printed.has(e));
+    if (all.length === 0) continue;
+    if (rows.length === 0) {
+      parts.push(`<h3>${esc(CLASS_LABEL[cls])} <span class="muted">(${all.length}, none with findings; listed in the bill of materials)</span></h3>`);
+      continue;
+    }
+    parts.push(`<h3>${esc(CLASS_LABEL[cls])} <span class="muted">(${all.length}${rows.length < all.length ? `, ${rows.length} listed` : ""})</span></h3>
+<table class="inv"><colgroup><col class="c-art"><col class="c-kind"><col class="c-size"><col class="c-hash"><col class="c-prot"><col class="c-sig"></colgroup><thead><tr><th>Artifact</th><th>Kind</th><th class="num">Size</th><th>SHA-256</th><th>Protection</th><th>Signature</th></tr></thead><tbody>${rows
+      .map(
+        (t) =>
+          `<tr><td>${pathHtml(t.uri)}${t.files !== undefined ? `<br><span class="muted">${t.files} files; digest of their SHA-256 manifest</span>` : ""}</td><td>${esc(t.kind)}</td><td class="num" title="${t.bytes} bytes">${bytesText(t.bytes)}</td><td>${hashHtml(t.sha256)}</td><td>${t.protection ? esc(`${t.protection.state}${t.protection.scheme ? ` (${t.protection.scheme})` : ""}`) : `<span class="muted">not determined</span>`}</td><td>${signatureText(t)}</td></tr>`,
+      )
+      .join("")}</tbody></table>`);
+  }
+  if (inv.others.length > 0) {
+    parts.push(`<h3>Other files <span class="muted">(${inv.others.reduce((a, o) => a + o.files, 0)})</span></h3>
+<p class="muted">Files of kinds no aigis check is specific to and with no finding, counted by kind; the JSON report and the CycloneDX bill of materials list each with its hash.</p>
+<table class="narrow"><thead><tr><th>Kind</th><th class="num">Files</th><th class="num">Size</th></tr></thead><tbody>${inv.others.map((o) => `<tr><td>${esc(o.kind)}</td><td class="num">${o.files}</td><td class="num">${bytesText(o.bytes)}</td></tr>`).join("")}</tbody></table>`);
+  }
+  return parts.join("") || `<p class="muted">No artifacts.</p>`;
 }
 
 const CSS = `
@@ -182,90 +278,159 @@ nav{position:sticky;top:0;background:#111827;padding:6px 32px;z-index:1}
 nav a{color:#f9fafb;margin-right:16px;text-decoration:none;font-size:13px}
 main{padding:8px 32px 32px;max-width:1200px}
 h2{font-size:19px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
-h3{font-size:16px;margin:18px 0 8px}
-table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:13px}
-th,td{border:1px solid var(--line);padding:5px 7px;text-align:left;vertical-align:top}
+h3{font-size:15px;margin:18px 0 6px}
+h4{font-size:13px;margin:10px 0 4px}
+table{border-collapse:collapse;width:100%;margin:6px 0 14px;font-size:13px}
+table.matrix,table.fg,table.inv{table-layout:fixed}
+table.narrow{width:auto;min-width:40%}
+th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 th{background:var(--panel);font-weight:600}
 td.num,th.num{text-align:right}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:break-word;word-break:normal}
+code.hash{display:block;white-space:pre;font-size:11px;line-height:1.25}
 .muted{color:var(--muted)}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
-.card{border:1px solid var(--line);border-radius:6px;padding:10px 14px;min-width:130px;background:var(--panel)}
-.card .n{font-size:22px;font-weight:700}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
+.card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:120px;background:var(--panel)}
+.card .n{font-size:20px;font-weight:700}
 .badge,.sev{display:inline-block;border-radius:3px;padding:1px 6px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap}
 .st-failed{background:${STATUS_COLOR.failed}}.st-passed{background:${STATUS_COLOR.passed}}.st-not-assessed{background:${STATUS_COLOR["not-assessed"]}}
 ${SEVERITIES.map((s) => `.sev-${s}{background:${SEVERITY_COLOR[s]}}`).join("")}
-.state{font-size:12px;border:1px solid var(--line);border-radius:3px;padding:0 4px}
-ul.refs{margin:4px 0 0;padding-left:16px}
-.chart{max-width:760px;width:100%;height:auto;display:block;margin:8px 0}
+.state{font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 4px}
+.rulegroup h3 a{color:inherit}
+.rtitle{font-weight:400}
+p.meta{margin:0 0 4px;color:#374151;font-size:12.5px}
+ul.ex{margin:0 0 2px;padding-left:16px}
+ul.ex li{margin:0}
+.pos{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11.5px;color:#374151}
+.sub{font-weight:600;font-size:12.5px}
+col.c-art{width:30%}col.c-n{width:9%}col.c-kind{width:11%}col.c-size{width:8%}col.c-hash{width:25%}col.c-prot{width:12%}col.c-sig{width:14%}
+.chart{max-width:720px;width:100%;height:auto;display:block;margin:8px 0}
 .chart .tick{font-size:11px;fill:#374151}.chart .axis{font-size:12px;fill:#111827}.chart .grid{stroke:#e5e7eb;stroke-width:1}
-dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:8px 0}
+dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:8px 0}
 dl.kv dt{font-weight:600}dl.kv dd{margin:0}
 .note{background:#fffbeb;border:1px solid #fcd34d;padding:6px 10px;border-radius:4px}
+.alert{background:#fef2f2;border:2px solid #dc2626;padding:8px 12px;border-radius:4px;margin:8px 0}
+ol.risks{margin:4px 0 8px;padding-left:20px}
 footer{padding:16px 32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
 @media print{
-  @page{size:A4;margin:14mm 12mm}
+  @page{margin:12mm 11mm}
   nav{display:none}
-  body{font-size:11px}
-  header,main,footer{padding-left:0;padding-right:0}
-  main{max-width:none}
-  h2,h3{break-after:avoid}
-  tr,.card,.chart{break-inside:avoid}
+  body{font-size:10px;line-height:1.3}
+  header{padding:0 0 6px}
+  header h1{font-size:18px}
+  main{padding:0;max-width:none}
+  footer{padding:6px 0}
+  h2{font-size:14px;margin:14px 0 6px}
+  h3{font-size:11.5px;margin:10px 0 3px}
+  table{font-size:9.5px;margin:4px 0 8px}
+  th,td{padding:2px 4px}
+  code,.mono,.path{font-size:9px}
+  code.hash{font-size:8px}
+  .pos{font-size:8.5px}
+  p.meta,.sub{font-size:9px}
+  .card{padding:4px 8px;min-width:90px}.card .n{font-size:15px}
+  #summary{break-after:page}
+  h2,h3,h4,p.meta{break-after:avoid}
+  tr,.card,.chart,.alert,dl.kv{break-inside:avoid}
+  .rulegroup{break-inside:auto}
   thead{display:table-header-group}
   a{color:inherit;text-decoration:none}
-  .badge,.sev,.chart,.card{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+  .badge,.sev,.chart,.card,.alert{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+  .chart{max-width:560px}
 }`;
 
 export function toHtml(e: Evidence, catalog: Catalog): string {
   const r = e.report;
   const inv = r.invocation;
-  const failed = e.assessments.reduce((a, x) => a + x.counts.failed, 0);
-  const passed = e.assessments.reduce((a, x) => a + x.counts.passed, 0);
-  const notAssessed = e.assessments.reduce((a, x) => a + x.counts["not-assessed"], 0);
-  const counted = r.findings.filter((f) => f.suppression === undefined && f.baselineState !== "absent");
+  const counted = countingFindings(r);
+  const groups = groupFindings(counted);
+  const risks = topRisks(groups);
+  const verdicts = frameworkSummaries(e.assessments);
+  const inventory = buildInventory(r.targets, counted);
+  const classCounts = new Map<InventoryClass, number>();
+  for (const t of r.targets) classCounts.set(inventoryClass(t.kind), (classCounts.get(inventoryClass(t.kind)) ?? 0) + 1);
+  const totalBytes = r.targets.reduce((a, t) => a + t.bytes, 0);
+  const suspected = r.probes.filter((p) => p.backdoor?.suspected === true);
   const body: string[] = [];
 
+  const scopeLine = `${plural(r.targets.length, "artifact")} (${bytesText(totalBytes)}): ${(["model", "dataset", "policy", "protection", "archive", "other"] as InventoryClass[])
+    .filter((c) => (classCounts.get(c) ?? 0) > 0)
+    .map((c) => `${classCounts.get(c)} ${c === "protection" ? "key, signature or encrypted" : c === "other" ? "other" : c}`)
+    .join(", ")}${r.probes.length ? `; ${plural(r.probes.length, "model")} probed` : ""}.`;
   body.push(
     section(
       "summary",
-      "Summary",
-      `<div class="cards">
-<div class="card"><div class="n">${r.targets.length}</div>artifacts scanned</div>
-<div class="card"><div class="n">${counted.length}</div>findings that count</div>
-<div class="card"><div class="n">${e.acceptedRisks.length}</div>accepted risks</div>
-<div class="card"><div class="n" style="color:${STATUS_COLOR.failed}">${failed}</div>controls failed</div>
-<div class="card"><div class="n" style="color:${STATUS_COLOR.passed}">${passed}</div>controls passed</div>
-<div class="card"><div class="n" style="color:#6b7280">${notAssessed}</div>controls not assessed</div>
-</div>
-<table class="sevtable"><thead><tr>${SEVERITIES.map((s) => `<th class="num">${sevBadge(s)}</th>`).join("")}${r.summary.new !== undefined ? `<th class="num">new since baseline</th><th class="num">gone since baseline</th>` : ""}</tr></thead>
-<tbody><tr>${SEVERITIES.map((s) => `<td class="num">${r.summary.bySeverity[s]}</td>`).join("")}${r.summary.new !== undefined ? `<td class="num">${r.summary.new}</td><td class="num">${r.summary.absent ?? 0}</td>` : ""}</tr></tbody></table>
-${controlStatusChart(e)}
-<p class="muted">A control <strong>failed</strong> when a finding that counts (not an accepted risk) maps to it; <strong>passed</strong> when an aigis rule mapped to it ran over at least one applicable artifact and nothing counts against it; <strong>not assessed</strong> when no mapped rule had an applicable artifact in scope. Passed means aigis found nothing, within what its rules check; it is not a certification.</p>`,
+      "Executive summary",
+      `${dl([
+        ["Scope", esc(scopeLine)],
+        ["Paths", inv ? inv.paths.map((p) => `<code>${esc(p)}</code>`).join(", ") : undefined],
+        ["Scanned", inv ? esc(`${inv.startTime} to ${inv.endTime}${inv.executionSuccessful ? "" : " (did not finish)"}`) : undefined],
+        ["Result files", e.sources.length > 0 ? e.sources.map((s) => `<code>${esc(s)}</code>`).join(", ") : undefined],
+      ])}
+<div class="cards">${SEVERITIES.map((s) => `<div class="card"><div class="n">${r.summary.bySeverity[s]}</div>${sevBadge(s)}</div>`).join("")}<div class="card"><div class="n">${e.acceptedRisks.length}</div>accepted risks</div>${r.summary.new !== undefined ? `<div class="card"><div class="n">${r.summary.new}</div>new since baseline</div>` : ""}</div>
+<h3>Verdict per framework</h3>
+<table><thead><tr><th>Framework</th><th>Verdict</th><th class="num">Failed</th><th class="num">Passed</th><th class="num">Not assessed</th></tr></thead><tbody>${verdicts
+        .map((v, i) => `<tr><td><a href="#fw-${esc(v.id)}">${esc(frameworkLabel(v.name, e.assessments[i]!.framework.version))}</a></td><td><span class="badge st-${VERDICT_STATUS[v.verdict]}">${VERDICT_TEXT[v.verdict]}</span></td><td class="num">${v.failed}</td><td class="num">${v.passed}</td><td class="num">${v.notAssessed}</td></tr>`)
+        .join("")}</tbody></table>
+${suspected.map(backdoorCallout).join("")}
+<h3>Top risks</h3>
+${
+  risks.length === 0
+    ? `<p class="muted">No finding that counts above info.</p>`
+    : `<ol class="risks">${risks
+        .map((g) => {
+          const meta = catalog.rules.get(g.ruleId);
+          return `<li>${sevBadge(g.severity)} <a href="#${ruleAnchor(g.ruleId)}">${esc(meta?.title ?? g.ruleId)}</a> <span class="muted">(${esc(g.ruleId)})</span>: ${plural(g.count, "finding")} in ${plural(g.artifactCount, "artifact")}.</li>`;
+        })
+        .join("")}</ol>`
+}
+<p class="muted">A control <strong>failed</strong> when a finding that counts (not an accepted risk) maps to it; <strong>passed</strong> only when an aigis rule that could have failed it assessed at least one artifact in scope and nothing counts against it; <strong>not assessed</strong> otherwise, with the reason in the control matrix. Passed means aigis found nothing within what its rules check; it is not a certification.</p>`,
     ),
   );
 
   const controlsBody = e.assessments
     .map(
-      (a) => `<h3 id="fw-${esc(a.framework.id)}">${esc(a.framework.name)} <span class="muted">(${esc(a.framework.version)}): ${a.counts.failed} failed, ${a.counts.passed} passed, ${a.counts["not-assessed"]} not assessed</span></h3>
-<table><thead><tr><th style="width:26%">Control</th><th>Status</th><th style="width:26%">Findings</th><th style="width:18%">Accepted risks</th><th>Assessed by</th></tr></thead><tbody>${a.controls.map(controlRow).join("")}</tbody></table>`,
+      (a) => `<h3 id="fw-${esc(a.framework.id)}">${esc(frameworkLabel(a.framework.name, a.framework.version))} <span class="muted">${a.counts.failed} failed, ${a.counts.passed} passed, ${a.counts["not-assessed"]} not assessed</span></h3>
+<table class="matrix"><colgroup><col style="width:32%"><col style="width:11%"><col style="width:8%"><col style="width:8%"><col></colgroup><thead><tr><th>Control</th><th>Status</th><th class="num">Findings</th><th class="num">Accepted</th><th>Basis</th></tr></thead><tbody>${a.controls.map(controlRow).join("")}</tbody></table>`,
     )
     .join("");
-  body.push(section("controls", "Controls", controlsBody || `<p class="muted">No framework selected.</p>`));
+  body.push(section("controls", "Control matrix", controlsBody || `<p class="muted">No framework selected.</p>`));
 
-  body.push(section("findings-by-control", "Findings by control and severity", findingsByControlChart(e)));
-
-  const rows = r.findings.slice(0, MAX_FINDING_ROWS).map((f) => {
-    const state = [f.baselineState ? `<span class="state">${esc(f.baselineState)}</span>` : "", f.suppression ? `<span class="state">accepted risk</span>` : ""].join(" ");
-    const rule = catalog.rules.get(f.ruleId);
-    return `<tr id="${anchor(f.fingerprint)}"><td>${sevBadge(f.severity)}</td><td><a href="${esc(ruleDocsUri(f.ruleId))}">${esc(f.ruleId)}</a>${rule ? `<br><span class="muted">${esc(rule.title)}</span>` : ""}</td><td><code>${esc(locationText(f))}</code></td><td>${esc(f.message)} ${state}</td><td>${f.controls.map(esc).join(", ")}</td><td><code>${esc(f.fingerprint.slice(0, 12))}</code></td></tr>`;
-  });
   body.push(
     section(
       "findings",
-      "Findings",
-      r.findings.length === 0
-        ? `<p>No findings.</p>`
-        : `<table><thead><tr><th>Severity</th><th>Rule</th><th>Where</th><th>Finding</th><th>Controls</th><th>Fingerprint</th></tr></thead><tbody>${rows.join("")}</tbody></table>${r.findings.length > MAX_FINDING_ROWS ? `<p class="note">${r.findings.length - MAX_FINDING_ROWS} more findings are in the JSON report.</p>` : ""}`,
+      "Findings by rule and artifact",
+      groups.length === 0
+        ? `<p>No findings that count.</p>`
+        : `<p class="muted">${plural(counted.length, "finding")} that count, grouped by rule (most severe first) and artifact; rows of one column or archive member are aggregated. Every finding with its fingerprint is in the JSON report.</p>${groups.map((g) => ruleGroupHtml(g, catalog)).join("")}`,
+    ),
+  );
+
+  body.push(
+    section(
+      "probes",
+      "Model probes",
+      r.probes.length === 0
+        ? `<p class="muted">No probe results in this report (run <code>aigis probe</code> to add them).</p>`
+        : r.probes
+            .map(
+              (p, i) => `<h3>${esc(p.model)} <span class="muted">(${esc(p.format)}, ${p.samples} samples, clean accuracy ${p.cleanAccuracy.toFixed(3)})</span></h3>
+${backdoorCallout(p)}
+${p.attacks.length > 0 ? robustnessChart(p, i) : ""}
+${
+  p.attacks.length > 0
+    ? `<table><thead><tr><th>Attack</th><th>Norm</th><th class="num">eps</th><th class="num">Steps</th><th class="num">Robust accuracy</th><th class="num">Attack success</th><th class="num">Mean perturbation</th><th class="num">Queries</th><th class="num">Seconds</th></tr></thead><tbody>${p.attacks
+        .map(
+          (a) =>
+            `<tr><td>${esc(a.name)}</td><td>${esc(a.norm)}</td><td class="num">${a.eps}</td><td class="num">${a.steps ?? ""}</td><td class="num">${a.robustAccuracy.toFixed(3)}</td><td class="num">${a.attackSuccessRate.toFixed(3)}</td><td class="num">${a.meanPerturbation.toFixed(4)}</td><td class="num">${a.queries}</td><td class="num">${a.seconds.toFixed(2)}</td></tr>`,
+        )
+        .join("")}</tbody></table>`
+    : ""
+}
+${probeExtras(p)}`,
+            )
+            .join(""),
     ),
   );
 
@@ -278,58 +443,23 @@ ${controlStatusChart(e)}
         : `<table><thead><tr><th>Finding</th><th>Justification</th><th>Expires</th><th>Author</th><th>Source</th></tr></thead><tbody>${e.acceptedRisks
             .map(
               (a) =>
-                `<tr><td>${sevBadge(a.severity)} <a href="#${anchor(a.fingerprint)}">${esc(a.ruleId)}</a><br><code>${esc(a.where)}</code></td><td>${esc(a.justification)}</td><td>${esc(a.expires ?? "no expiry")}</td><td>${esc(a.author ?? "")}</td><td><code>${esc(a.source ?? "")}</code></td></tr>`,
+                `<tr><td>${sevBadge(a.severity)} <a href="#${ruleAnchor(a.ruleId)}">${esc(a.ruleId)}</a><br>${pathHtml(a.where)}</td><td>${esc(a.justification)}</td><td>${esc(a.expires ?? "no expiry")}</td><td>${esc(a.author ?? "")}</td><td>${pathHtml(a.source ?? "")}</td></tr>`,
             )
             .join("")}</tbody></table>`,
     ),
   );
 
-  body.push(
-    section(
-      "probes",
-      "Model robustness probes",
-      r.probes.length === 0
-        ? `<p class="muted">No probe results in this report (run <code>aigis probe</code> to add them).</p>`
-        : r.probes
-            .map(
-              (p, i) => `<h3>${esc(p.model)} <span class="muted">(${esc(p.format)}, ${p.samples} samples, clean accuracy ${p.cleanAccuracy.toFixed(3)})</span></h3>
-${p.attacks.length > 0 ? robustnessChart(p, i) : ""}
-<table><thead><tr><th>Attack</th><th>Norm</th><th class="num">eps</th><th class="num">Steps</th><th class="num">Robust accuracy</th><th class="num">Attack success</th><th class="num">Mean perturbation</th><th class="num">Queries</th><th class="num">Seconds</th></tr></thead><tbody>${p.attacks
-                .map(
-                  (a) =>
-                    `<tr><td>${esc(a.name)}</td><td>${esc(a.norm)}</td><td class="num">${a.eps}</td><td class="num">${a.steps ?? ""}</td><td class="num">${a.robustAccuracy.toFixed(3)}</td><td class="num">${a.attackSuccessRate.toFixed(3)}</td><td class="num">${a.meanPerturbation.toFixed(4)}</td><td class="num">${a.queries}</td><td class="num">${a.seconds.toFixed(2)}</td></tr>`,
-                )
-                .join("")}</tbody></table>
-${p.backdoor ? `<p>Backdoor check (${esc(p.backdoor.method)}): <strong>${p.backdoor.suspected ? `suspected${p.backdoor.targetLabel !== undefined ? `, target label ${esc(p.backdoor.targetLabel)}` : ""}` : "not suspected"}</strong>, score ${p.backdoor.score.toFixed(2)}.</p>` : ""}`,
-            )
-            .join(""),
-    ),
-  );
-
-  body.push(
-    section(
-      "artifacts",
-      "Scanned artifacts",
-      r.targets.length === 0
-        ? `<p class="muted">No artifacts.</p>`
-        : `<table><thead><tr><th>Artifact</th><th>Kind</th><th class="num">Size</th><th>SHA-256</th><th>Protection</th><th>Signature</th></tr></thead><tbody>${r.targets
-            .map(
-              (t) =>
-                `<tr><td><code>${esc(t.uri)}</code></td><td>${esc(t.kind)}</td><td class="num" title="${t.bytes} bytes">${bytesText(t.bytes)}</td><td><code>${esc(t.sha256 || "not hashed")}</code></td><td>${t.protection ? esc(`${t.protection.state}${t.protection.scheme ? ` (${t.protection.scheme})` : ""}`) : ""}</td><td>${t.signature ? esc(`${t.signature.status}${t.signature.reasons.length ? `: ${t.signature.reasons.join("; ")}` : ""}`) : ""}</td></tr>`,
-            )
-            .join("")}</tbody></table>`,
-    ),
-  );
+  body.push(section("artifacts", "Appendix A: inventory of artifacts", inventoryHtml(inventory)));
 
   body.push(
     section(
       "scope",
-      "Scope and run",
+      "Appendix B: scope and run",
       dl([
         ["Tool", esc(`${r.tool.name} ${r.tool.version}`)],
         ["Rule catalogue (scan)", r.tool.rulesVersion ? `<code>${esc(r.tool.rulesVersion)}</code>` : `<span class="muted">not recorded</span>`],
         ["Rule catalogue (assessment)", `<code>${esc(e.assessedWithRules)}</code>`],
-        ["Frameworks", e.assessments.map((a) => esc(`${a.framework.name} ${a.framework.version}`)).join("<br>")],
+        ["Frameworks", e.assessments.map((a) => esc(frameworkLabel(a.framework.name, a.framework.version))).join("<br>")],
         ["Scan started", inv ? esc(inv.startTime) : undefined],
         ["Scan ended", inv ? esc(inv.endTime) : undefined],
         ["Report generated", esc(e.generatedAt)],
@@ -348,11 +478,10 @@ ${p.backdoor ? `<p>Backdoor check (${esc(p.backdoor.method)}): <strong>${p.backd
   const nav = [
     ["summary", "Summary"],
     ["controls", "Controls"],
-    ["findings-by-control", "Chart"],
     ["findings", "Findings"],
-    ["accepted-risks", "Accepted risks"],
     ["probes", "Probes"],
-    ["artifacts", "Artifacts"],
+    ["accepted-risks", "Accepted risks"],
+    ["artifacts", "Inventory"],
     ["scope", "Scope"],
   ]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`)
@@ -375,7 +504,7 @@ ${p.backdoor ? `<p>Backdoor check (${esc(p.backdoor.method)}): <strong>${p.backd
 <main>
 ${body.join("\n")}
 </main>
-<footer>Generated by aigis ${esc(r.tool.version)}. Control statuses reflect the checks aigis ran on the artifacts listed above; see docs/evidence.md for how they are decided.</footer>
+<footer>Generated by aigis ${esc(r.tool.version)}. Control statuses reflect the checks aigis ran on the artifacts listed in Appendix A; docs/evidence.md says how they are decided.</footer>
 </body>
 </html>
 `;

@@ -5,17 +5,20 @@ import { isAbsolute, join } from "node:path";
 import type { Finding, Report } from "../types";
 import type { Catalog } from "../core/catalog";
 import { buildEvidence } from "../compliance/evidence";
+import { toCycloneDx } from "./cyclonedx";
 import { toHtml } from "./html";
 import { lineHashes } from "./line-hash";
 import { toMarkdown } from "./markdown";
 import { toSarif } from "./sarif";
 import { toText, type TextOptions } from "./text";
 
-export const FORMATS = ["text", "json", "sarif", "markdown", "html"] as const;
+export const FORMATS = ["text", "json", "sarif", "markdown", "html", "cyclonedx"] as const;
 export type Format = (typeof FORMATS)[number];
 
-/** Output file extension -> format, for `--output` without `--format`. */
+/** Output file extension -> format, for `--output` without `--format`; the longest matching suffix wins. */
 export const EXTENSION_FORMATS: Record<string, Format> = {
+  ".cdx.json": "cyclonedx",
+  ".cdx": "cyclonedx",
   ".txt": "text",
   ".json": "json",
   ".sarif": "sarif",
@@ -62,7 +65,17 @@ export function render(format: Format, report: Report, options: RenderOptions): 
       return toText(report, options);
     case "html":
       return toHtml(buildEvidence(report, options.catalog), options.catalog);
+    case "cyclonedx":
+      return JSON.stringify(toCycloneDx(report, options.catalog), null, 2) + "\n";
   }
 }
 
-export { toSarif, toText, toMarkdown, toHtml };
+export { toSarif, toText, toMarkdown, toHtml, toCycloneDx };
+
+/** The format an output file's name asks for: the longest known suffix ("bom.cdx.json" is CycloneDX, "r.json" JSON). */
+export function formatOfPath(path: string): Format | undefined {
+  const lower = path.toLowerCase();
+  let best: string | undefined;
+  for (const ext of Object.keys(EXTENSION_FORMATS)) if (lower.endsWith(ext) && (best === undefined || ext.length > best.length)) best = ext;
+  return best === undefined ? undefined : EXTENSION_FORMATS[best];
+}

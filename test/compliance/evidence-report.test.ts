@@ -51,10 +51,9 @@ describe("aigis report", () => {
   });
 
   it("has every section an auditor needs", () => {
-    for (const id of ["summary", "controls", "findings-by-control", "findings", "accepted-risks", "probes", "artifacts", "scope"]) expect(html).toContain(`<section id="${id}">`);
+    for (const id of ["summary", "controls", "findings", "accepted-risks", "probes", "artifacts", "scope"]) expect(html).toContain(`<section id="${id}">`);
     expect(html).toContain("Red-team sample &lt;kept&gt; on purpose");
     expect(html).toContain("2099-12-31");
-    expect(html).toMatch(/<svg[^>]*aria-label="Findings by control and severity"/);
     expect(html).toMatch(/<svg[^>]*aria-label="Robust accuracy versus eps: models\/classifier.onnx"/);
     expect(html).toMatch(/[0-9a-f]{64}/);
     expect(html).not.toContain("California Consumer Privacy Act");
@@ -81,7 +80,7 @@ describe("aigis report", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^<!DOCTYPE html>/);
     for (const id of ["summary", "controls", "artifacts", "scope"]) expect(run.stdout).toContain(`<section id="${id}">`);
-    expect(run.stdout).toContain("fixtures/demo/models/evil-model.pkl");
+    expect(run.stdout.replace(/<wbr>/g, "")).toContain("fixtures/demo/models/evil-model.pkl");
   });
 
   it("rejects unknown frameworks and formats with exit 2", async () => {
@@ -102,7 +101,7 @@ describe("rendering in a real browser", () => {
       const flags = (profile: string): string[] => ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync", "--disable-component-update", `--user-data-dir=${mkdtempSync(join(tmpdir(), profile))}`];
       const opts = { encoding: "utf8" as const, timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] as Array<"ignore" | "pipe"> };
       const dom = execFileSync(CHROMIUM, [...flags("aigis-chr-dom-"), "--dump-dom", page], opts);
-      for (const id of ["summary", "controls", "findings-by-control", "findings", "accepted-risks", "probes", "artifacts", "scope"]) expect(dom).toContain(`<section id="${id}">`);
+      for (const id of ["summary", "controls", "findings", "accepted-risks", "probes", "artifacts", "scope"]) expect(dom).toContain(`<section id="${id}">`);
       expect(dom).toContain("Robust accuracy versus eps");
       const png = join(dir, "evidence.png");
       execFileSync(CHROMIUM, [...flags("aigis-chr-png-"), "--window-size=1280,2400", `--screenshot=${png}`, page], opts);

@@ -26,7 +26,8 @@ describe("signed evidence", () => {
     const base = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-sha256"];
     execFileSync("openssl", [...base, "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-subj", "/CN=aigis evidence signer"], { stdio: "ignore" });
     execFileSync("openssl", [...base, "-keyout", join(dir, "other-key.pem"), "-out", join(dir, "other.pem"), "-subj", "/CN=someone else"], { stdio: "ignore" });
-    execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", join(dir, "ec.pem")], { stdio: "ignore" });
+    for (const curve of ["P-256", "P-384"]) execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-days", "2", "-keyout", join(dir, `${curve}-key.pem`), "-out", join(dir, `${curve}.pem`), "-subj", `/CN=aigis ${curve} signer`], { stdio: "ignore" });
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "2", "-keyout", join(dir, "ed-key.pem"), "-out", join(dir, "ed.pem"), "-subj", "/CN=ed25519 signer"], { stdio: "ignore" });
   });
 
   opensslIt("writes REPORT.p7s that openssl cms -verify accepts, and rejects once the report changes", async () => {
@@ -48,13 +49,30 @@ describe("signed evidence", () => {
     expect(verify(html, `${html}.p7s`, join(dir, "cert.pem")).ok).toBe(false);
   });
 
-  opensslIt("refuses a certificate that is not the key's, an EC key, and signing without an output file", async () => {
+  opensslIt.each(["P-256", "P-384"])("signs with an EC %s key: openssl and aigis verify accept it, an edit breaks it", async (curve) => {
+    const html = join(dir, `evidence-${curve}.html`);
+    const results = join(dir, `results-${curve}.json`);
+    expect((await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-q", "-o", results, "--fail-on", "none"], { cwd: ROOT })).code).toBe(0);
+    const run = await runCli(["report", results, "-o", html, "--sign-key", join(dir, `${curve}-key.pem`), "--sign-cert", join(dir, `${curve}.pem`)], { cwd: ROOT });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const good = verify(html, `${html}.p7s`, join(dir, `${curve}.pem`));
+    expect(good.stderr).toContain("Verification successful");
+    const own = await runCli(["verify", html, "--signature", `${html}.p7s`, "--trust-anchor", join(dir, `${curve}.pem`)], { cwd: ROOT });
+    expect(own.stdout).toContain("VALID");
+    expect(own.stdout).toContain(curve === "P-256" ? "ecdsa-with-SHA256" : "ecdsa-with-SHA384");
+    expect(own.code).toBe(0);
+    appendFileSync(html, "<!-- edited -->");
+    expect(verify(html, `${html}.p7s`, join(dir, `${curve}.pem`)).ok).toBe(false);
+  });
+
+  opensslIt("refuses a certificate that is not the key's, an Ed25519 key, and signing without an output file", async () => {
     const mismatch = await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-q", "-o", join(dir, "x.json"), "--sign-key", join(dir, "key.pem"), "--sign-cert", join(dir, "other.pem")], { cwd: ROOT });
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toContain("does not belong to --sign-key");
-    const ec = await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-q", "-o", join(dir, "x.json"), "--sign-key", join(dir, "ec.pem"), "--sign-cert", join(dir, "cert.pem")], { cwd: ROOT });
-    expect(ec.code).toBe(2);
-    expect(ec.stderr).toContain("RSA");
+    const ed = await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-q", "-o", join(dir, "x.json"), "--sign-key", join(dir, "ed-key.pem"), "--sign-cert", join(dir, "ed.pem")], { cwd: ROOT });
+    expect(ed.code).toBe(2);
+    expect(ed.stderr).toMatch(/ed25519 keys are not supported.*RSA or EC/);
     const noFile = await runCli(["scan", "fixtures/demo/models/evil-model.pkl", "-f", "json", "--sign-key", join(dir, "key.pem"), "--sign-cert", join(dir, "cert.pem")], { cwd: ROOT });
     expect(noFile.code).toBe(2);
   });

@@ -9,11 +9,12 @@ import { buildEvidence, evidenceJson } from "../../compliance/evidence";
 import { parseFrameworkIds } from "../../compliance";
 import { loadSigningIdentity, signFiles } from "../../compliance/sign";
 import { toHtml } from "../../reporters/html";
+import { toCycloneDx } from "../../reporters/cyclonedx";
 import { toEvidenceMarkdown } from "../../reporters/evidence-markdown";
 import type { CliIO, CommandOutcome } from "../io";
 import { collect, trackOutputs } from "../output";
 
-const EVIDENCE_FORMATS = ["html", "markdown", "json"] as const;
+const EVIDENCE_FORMATS = ["html", "markdown", "json", "cyclonedx"] as const;
 type EvidenceFormat = (typeof EVIDENCE_FORMATS)[number];
 
 const EXAMPLES = `
@@ -21,6 +22,7 @@ Examples:
   $ aigis report results.json -o evidence.html
   $ aigis report shard-*.json --framework gdpr,eu-ai-act -o evidence.html -o evidence.md
   $ aigis report results.sarif --format json --output evidence.json --sign-key key.pem --sign-cert cert.pem
+  $ aigis report results.json -o aibom.cdx.json                 # CycloneDX 1.6 AI bill of materials
 
 Control status: failed (a finding that counts maps to it), passed (a mapped rule ran over an
 applicable artifact and nothing counts against it), not assessed (no mapped rule had an
@@ -30,8 +32,8 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
   const cmd = new Command("report")
     .description("turn scan results (JSON reports or SARIF logs) into compliance evidence: control status per framework, findings, artifacts, probes, accepted risks")
     .argument("<results...>", "aigis JSON reports or SARIF logs (several are merged, as aigis merge does)")
-    .option("-f, --format <format>", "html, markdown or json (repeatable; each pairs with the --output after it)")
-    .option("-o, --output <file>", "write the preceding --format to FILE (or, alone, the format its extension names: .html .md .json)")
+    .option("-f, --format <format>", "html, markdown, json or cyclonedx (repeatable; each pairs with the --output after it)")
+    .option("-o, --output <file>", "write the preceding --format to FILE (or, alone, the format its extension names: .html .md .json .cdx.json)")
     .option("--framework <ids>", "frameworks to assess, comma-separated or repeated (default: all): gdpr, ccpa, eu-ai-act, mitre-atlas, owasp-ml-top10, nist-ai-rmf", collect)
     .option("--title <text>", "report title", "aigis compliance evidence")
     .option("--sign-key <pem>", "write a detached CMS signature FILE.p7s beside each output file, with this RSA private key")
@@ -57,7 +59,14 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const evidence = buildEvidence(report, catalog, { frameworks: ids, sources: inputs, title: opts.title });
     const written: string[] = [];
     for (const t of targets) {
-      const text = t.format === "html" ? toHtml(evidence, catalog) : t.format === "markdown" ? toEvidenceMarkdown(evidence) : JSON.stringify(evidenceJson(evidence), null, 2) + "\n";
+      const text =
+        t.format === "html"
+          ? toHtml(evidence, catalog)
+          : t.format === "markdown"
+            ? toEvidenceMarkdown(evidence)
+            : t.format === "cyclonedx"
+              ? JSON.stringify(toCycloneDx(evidence.report, catalog), null, 2) + "\n"
+              : JSON.stringify(evidenceJson(evidence), null, 2) + "\n";
       if (t.path === undefined) {
         io.stdout.write(text);
         continue;

@@ -1,13 +1,21 @@
-// The policy scanner's content detector: decides from structure, over the whole file (bounded),
-// whether JSON or YAML holds AWS / GCS IAM policies or Kubernetes RBAC. The sniffer's 64 KiB
-// head is not enough: a 321 KB `kubectl get -o json` list, a Helm render or a CloudFormation
-// template can carry its first RBAC object or statement well past it.
+// Content detectors for access policies: AWS IAM (also in CloudFormation and Terraform plans),
+// GCS IAM (also in Terraform plans), Kubernetes RBAC, as JSON or YAML. JSON and YAML are
+// judged by structure over the whole file (bounded by MAX_POLICY_DETECT_BYTES), not by the
+// sniffer's 64 KiB head: a 321 KB `kubectl get -o json` list, a Helm render or a CloudFormation
+// template can carry its first RBAC object or statement well past it. What the structure does
+// not settle (malformed JSON, files past the bound) is judged from the head, as before.
 
 import { parseAllDocuments } from "yaml";
-import type { TargetKind } from "../../types";
+import type { ContentDetector, DetectInput, FormatDeclaration } from "../../types";
 import { looksLikeJson } from "./source";
 
-export type PolicyKind = Extract<TargetKind, "iam-policy" | "gcs-iam-policy" | "k8s-rbac">;
+export const POLICY_FORMATS: ReadonlyArray<FormatDeclaration> = [
+  { kind: "iam-policy", category: "policy", description: "AWS IAM or S3 bucket policy (also inside CloudFormation and Terraform plans)" },
+  { kind: "gcs-iam-policy", category: "policy", description: "Google Cloud IAM policy (also inside Terraform plans)" },
+  { kind: "k8s-rbac", category: "policy", description: "Kubernetes RBAC roles and bindings" },
+];
+
+export type PolicyKind = "iam-policy" | "gcs-iam-policy" | "k8s-rbac";
 
 /** Largest file read whole to decide whether it is a policy; larger files keep the head's verdict. */
 export const MAX_POLICY_DETECT_BYTES = 16 * 1024 * 1024;
@@ -120,3 +128,98 @@ export function detectPolicyKind(text: string): PolicyKind | undefined {
   }
   return found;
 }
+
+/** CloudFormation and Terraform plans carry IAM policies in PolicyDocument / policy fields. */
+function hasPolicyDocument(o: unknown, depth: number): boolean {
+  if (depth > 8 || !o || typeof o !== "object") return false;
+  for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+    if ((k === "PolicyDocument" || k === "AssumeRolePolicyDocument" || k === "KeyPolicy") && v && typeof v === "object" && "Statement" in (v as object)) return true;
+    if ((k === "policy" || k === "Policy" || k === "assume_role_policy" || k === "json") && typeof v === "string" && v.includes('"Statement"')) return true;
+    // Policies nested under other keys (aws iam get-account-authorization-details: PolicyVersionList[].Document).
+    if (k === "Statement" && Array.isArray(v) && v.length > 0 && v.every((s) => s && typeof s === "object" && "Effect" in (s as object))) return true;
+    if (typeof v === "object" && hasPolicyDocument(v, depth + 1)) return true;
+  }
+  return false;
+}
+
+function fromJson(json: unknown): PolicyKind | undefined {
+  if (!json || typeof json !== "object") return undefined;
+  const o = json as Record<string, unknown>;
+  if ("Statement" in o && ("Version" in o || Array.isArray(o["Statement"]) || typeof o["Statement"] === "object")) return "iam-policy";
+  if (hasPolicyDocument(o, 0)) return "iam-policy";
+  const bindings = o["bindings"];
+  if (Array.isArray(bindings) && bindings.every((b) => b && typeof b === "object" && "role" in (b as object))) return "gcs-iam-policy";
+  const items = o["items"];
+  if (isRbacObject(o) || (Array.isArray(items) && items.some(isRbacObject))) return "k8s-rbac";
+  return undefined;
+}
+
+
+/** A head that may open a YAML stream whose policy objects come later (a Helm render starts with `---` and comments). */
+const YAMLISH = /^\s*(apiVersion|kind|Resources|AWSTemplateFormatVersion|bindings)\s*:/m;
+
+/** The policy kind of the whole file (read whole up to MAX_POLICY_DETECT_BYTES), from its structure. */
+async function byStructure({ head, size, file, text }: DetectInput): Promise<PolicyKind | undefined> {
+  if (size > MAX_POLICY_DETECT_BYTES) return undefined;
+  const whole = head.length >= size ? (text ?? head.toString("utf8")) : (await file.read(0, size)).toString("utf8");
+  return detectPolicyKind(whole);
+}
+
+/** Kind from the head, as judged before the whole file is read (malformed JSON, large JSON, YAML by its lines). */
+function jsonByHead(text: string, complete: boolean): PolicyKind | undefined {
+  if (complete) {
+    // Malformed policies still go to the policy scanner, which reports where the JSON breaks.
+    if (/"Statement"\s*:/.test(text) && /"Effect"\s*:/.test(text)) return "iam-policy";
+    if (/"bindings"\s*:/.test(text) && /"role"\s*:\s*"roles\//.test(text)) return "gcs-iam-policy";
+    return undefined;
+  }
+  // Large JSON, judged by the head: policies, also as JSON strings inside Terraform plans (escaped quotes), and plans with IAM resources.
+  if (/\\?"Statement\\?"\s*:/.test(text)) return "iam-policy";
+  if (/"terraform_version"\s*:/.test(text) && /"type"\s*:\s*"aws_(iam_|s3_bucket_policy|kms_key)/.test(text)) return "iam-policy";
+  return undefined;
+}
+
+function yamlByHead(text: string): PolicyKind | undefined {
+  if (/^\s*(apiVersion|kind)\s*:/m.test(text) && /rbac\.authorization\.k8s\.io/.test(text) && /^\s*kind\s*:\s*(Cluster)?Role(Binding)?\s*$/m.test(text)) return "k8s-rbac";
+  // IAM policies in YAML: CloudFormation templates (PolicyDocument, KeyPolicy, ...) and bare policies.
+  // SAM templates may inline statements under Policies without a PolicyDocument key.
+  if (
+    /^\s*(-\s+)?Statement\s*:/m.test(text) &&
+    (/^\s*(-\s+)?(PolicyDocument|AssumeRolePolicyDocument|KeyPolicy)\s*:/m.test(text) ||
+      /^Version\s*:\s*["']?2012-10-17/m.test(text) ||
+      (/^(AWSTemplateFormatVersion|Resources)\s*:/m.test(text) && /^\s*(-\s+)?Effect\s*:\s*["']?(Allow|Deny)\b/m.test(text)))
+  ) {
+    return "iam-policy";
+  }
+  // GCS IAM policies as gcloud prints them (YAML).
+  if (/^bindings\s*:/m.test(text) && /^\s*-?\s*role\s*:\s*["']?roles\//m.test(text)) return "gcs-iam-policy";
+  return undefined;
+}
+
+export const POLICY_DETECTORS: ReadonlyArray<ContentDetector> = [
+  {
+    name: "policy-json",
+    order: 312,
+    refines: ["json", "jsonl"],
+    async detect(input) {
+      const { json, text, head, size } = input;
+      if (json !== undefined) return fromJson(json) ?? policyKindOfValue(json);
+      if (text === undefined) return undefined;
+      return jsonByHead(text, head.length >= size) ?? (await byStructure(input));
+    },
+  },
+  {
+    name: "policy-yaml",
+    order: 330,
+    refines: ["yaml", "text", "csv"],
+    async detect(input) {
+      const { text, head, size, generic } = input;
+      if (text === undefined) return undefined;
+      const byHead = yamlByHead(text);
+      if (byHead) return byHead;
+      // YAML by structure; text only when its head may open a YAML stream whose policy objects come later.
+      if (generic === "yaml" || (generic === "text" && head.length < size && YAMLISH.test(text))) return byStructure(input);
+      return undefined;
+    },
+  },
+];

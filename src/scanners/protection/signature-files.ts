@@ -4,8 +4,7 @@
 // Without this, a scanned `.p7s` would be reported as a format no scanner reads.
 
 import { createPublicKey, X509Certificate } from "node:crypto";
-import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
-import type { TargetKind } from "../../types";
+import type { ScanContext, ScanFile, ScannerPlugin, TargetKind } from "../../types";
 import { parseSignedData, signatureDer } from "./cms";
 import { parseSha256Manifest } from "./manifest";
 
@@ -67,25 +66,23 @@ function pemProblem(text: string): { format: string; reason: string } | undefine
   return undefined;
 }
 
-export const signatureFileScanner: Scanner = {
+/**
+ * A plugin of its own (registered in src/plugins.ts) so signature files have a scanner that
+ * reads their format; the kinds are declared, with their detectors, by the protection scanner.
+ */
+export const signatureFileScanner: ScannerPlugin = {
   id: "signature-files",
   kinds: SIGNATURE_FILE_KINDS,
-  ruleIds: [],
+  rules: [],
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     if (file.size > MAX_SIGNATURE_FILE_BYTES) {
-      ctx.report("aigis/limit-exceeded", {
-        message: `${file.uri} is ${file.size} bytes, more than the ${MAX_SIGNATURE_FILE_BYTES} bytes read for a signature file; its structure was not checked.`,
-        evidence: { limit: "signatureBytes", value: MAX_SIGNATURE_FILE_BYTES },
-        fingerprintKey: "signature-file-size",
-      });
+      ctx.limitExceeded({ what: `${file.uri} is ${file.size} bytes, more than is read for a signature file; its structure was not checked`, limit: "signatureBytes", value: MAX_SIGNATURE_FILE_BYTES, key: "signature-file-size" });
       return;
     }
     const problem = signatureFileProblem(file.kind, await file.file.read(0, file.size));
     if (!problem) return;
-    ctx.report("aigis/parse-error", {
-      message: `${file.uri} could not be read as a ${problem.format}: ${problem.reason}.`,
-      evidence: { format: problem.format, reason: problem.reason },
-      fingerprintKey: `signature-file:${file.kind}`,
-    });
+    ctx.parseError({ format: problem.format, reason: problem.reason, key: `signature-file:${file.kind}` });
   },
 };
+
+export { signatureFileScanner as scanner };

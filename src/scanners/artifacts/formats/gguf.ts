@@ -9,7 +9,12 @@ export interface GgufDocument {
   /** String metadata by key, with the byte offset of each value. */
   strings: Array<{ key: string; value: string; offset: number }>;
   kvCount: number;
+  /** Sum of the tensors' element counts, from the tensor infos after the metadata (undefined when they could not be read). */
+  parameters?: number;
 }
+
+/** Tensor infos read for the parameter count; beyond this the count is left out. */
+const MAX_TENSOR_INFOS = 1_000_000;
 
 const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
 const T_STRING = 8;
@@ -92,6 +97,24 @@ export async function readGguf(file: RandomAccessFile): Promise<GgufDocument> {
       const size = SCALAR_SIZE[type];
       if (size === undefined) throw new Error(`metadata ${JSON.stringify(key)} has unknown type ${type}`);
       r.skip(size);
+    }
+  }
+  if (tensorCount <= MAX_TENSOR_INFOS) {
+    try {
+      let parameters = 0;
+      for (let k = 0; k < tensorCount; k++) {
+        r.skip(await count()); // name
+        const dims = await r.u32();
+        if (dims > 8) throw new Error(`tensor ${k} has ${dims} dimensions`);
+        let elements = 1;
+        for (let d = 0; d < dims; d++) elements *= await count();
+        await r.u32(); // type
+        r.skip(8); // offset
+        parameters += elements;
+      }
+      doc.parameters = parameters;
+    } catch {
+      // The metadata was read; a damaged tensor table only costs the model card its parameter count.
     }
   }
   return doc;

@@ -28,6 +28,33 @@ export interface OnnxDocument {
   localFunctionDomains: string[];
   nodes: OnnxNodeRef[];
   externalData: OnnxExternalData[];
+  /** For the model card: what the graph takes and returns, its opset and its size. */
+  card?: { producerVersion: string; opset?: number; inputs: OnnxValueInfo[]; outputs: OnnxValueInfo[]; parameters: number };
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  dtype?: string;
+  shape?: Array<number | string>;
+}
+
+/** TensorProto.DataType names (onnx.proto). */
+const ONNX_DTYPES: Record<number, string> = { 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64", 16: "bfloat16" };
+
+/** Graph inputs and outputs, leaving out inputs that are initializers (weights, in older exports). */
+function valueInfos(values: Msg[], exclude: ReadonlySet<string>): OnnxValueInfo[] {
+  return values
+    .filter((v) => !exclude.has(str(v["name"])))
+    .slice(0, 64)
+    .map((v) => {
+      const tensor = ((v["type"] as Msg | undefined)?.["tensorType"] as Msg | undefined) ?? undefined;
+      const info: OnnxValueInfo = { name: str(v["name"]) };
+      const dtype = tensor ? ONNX_DTYPES[toNumber(tensor["elemType"])] : undefined;
+      if (dtype) info.dtype = dtype;
+      const dims = list((tensor?.["shape"] as Msg | undefined)?.["dim"]);
+      if (tensor?.["shape"]) info.shape = dims.map((d) => (d["dimParam"] ? str(d["dimParam"]) : d["dimValue"] !== undefined && d["dimValue"] !== null ? toNumber(d["dimValue"]) : "?"));
+      return info;
+    });
 }
 
 let modelType: protobuf.Type | undefined;
@@ -85,8 +112,19 @@ export function parseOnnx(bytes: Uint8Array): OnnxDocument {
     localFunctionDomains: [],
     nodes: [],
     externalData: [],
+    card: { producerVersion: str(model["producerVersion"]), inputs: [], outputs: [], parameters: 0 },
   };
-  if (model["graph"]) walkGraph(model["graph"] as Msg, "graph", doc, 0);
+  const defaultOpset = list(model["opsetImport"]).find((o) => str(o["domain"]) === "" || str(o["domain"]) === "ai.onnx");
+  if (defaultOpset) doc.card!.opset = toNumber(defaultOpset["version"]);
+  const graph = model["graph"] as Msg | undefined;
+  if (graph) {
+    const initializers = list(graph["initializer"]);
+    doc.card!.parameters = initializers.reduce((a, t) => a + list(t["dims"]).reduce((p: number, d) => p * toNumber(d), 1), 0);
+    const weights = new Set(initializers.map((t) => str(t["name"])));
+    doc.card!.inputs = valueInfos(list(graph["input"]), weights);
+    doc.card!.outputs = valueInfos(list(graph["output"]), new Set());
+  }
+  if (graph) walkGraph(graph, "graph", doc, 0);
   list(model["functions"]).forEach((f, k) => {
     doc.localFunctionDomains.push(str(f["domain"]));
     list(f["node"]).forEach((n, j) => walkNode(n, `functions[${k}].node[${j}]`, doc, 0));

@@ -98,7 +98,6 @@ export const DEFAULT_PICKLE_LIMITS: PickleLimits = {
 };
 
 const MAX_DECODED_STRING = 1024;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 class PickleFormatError extends Error {
   constructor(

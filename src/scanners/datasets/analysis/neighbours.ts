@@ -262,11 +262,7 @@ export function nearestNeighbours(x: Float32Array, rows: number, cols: number, o
         for (let p = lo; p < hi; p++) proj[p] = x[idx[p]! * cols + axis]!;
       } else {
         // Further trees: random directions, so their leaves cut across the first tree's.
-        let norm = 0;
-        for (let j = 0; j < cols; j++) {
-          dir[j] = random() - 0.5;
-          norm += dir[j]! * dir[j]!;
-        }
+        for (let j = 0; j < cols; j++) dir[j] = random() - 0.5;
         for (let p = lo; p < hi; p++) {
           const base = idx[p]! * cols;
           let s = 0;

@@ -1,5 +1,5 @@
 import type { Severity } from "../../../types";
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { plural, type DatasetDocument } from "../document";
 
 export interface LabelSuspect {
@@ -64,8 +64,16 @@ export function labelNoiseSeverity(share: number, t: DatasetDocument["thresholds
   return share >= t.summaryHighShare ? "high" : share >= t.summaryMediumShare ? "medium" : "low";
 }
 
-export const labelNoise: RuleModule<DatasetDocument> = {
-  id: "dataset/label-noise",
+export const labelNoise: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/label-noise",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
+    messages: {
+      found: "{{row}} is labelled {{label}} but {{value}} of its {{neighbours}} nearest neighbours are not, most of them labelled {{suggested}}.",
+      found2: "{{suspectsLength}} of {{rowCount}} ({{value}}%) carry a label their nearest neighbours disagree with, a sign of label noise or label-flip poisoning.",
+    },
+  },
   check(doc, ctx) {
     const suspects = labelSuspects(doc);
     if (suspects.length === 0) return;
@@ -75,14 +83,14 @@ export const labelNoise: RuleModule<DatasetDocument> = {
     // Isolated disagreements are normal near class boundaries; rows matter once the share is high.
     const rowSeverity: Severity = severity === "low" ? "low" : "medium";
     const omitted = doc.reportRows(ctx, suspects, (s) => ({
-      message: `${capital(doc.rowName(s.row))} is labelled ${s.label} but ${s.neighbours - s.agreeing} of its ${s.neighbours} nearest neighbours are not, most of them labelled ${s.suggested}.`,
+      messageId: "found", data: { row: capital(doc.rowName(s.row)), label: s.label, value: s.neighbours - s.agreeing, neighbours: s.neighbours, suggested: s.suggested },
       severity: rowSeverity,
       location: doc.rowLocation(s.row, doc.table.label!.name),
       evidence: { label: s.label, suggestedLabel: s.suggested, agreeingNeighbours: s.agreeing, neighbours: s.neighbours, score: Number((1 - s.agreeing / s.neighbours).toFixed(3)) },
       fingerprintKey: `row:${doc.rowRef(s.row)}`,
     }));
     ctx.report({
-      message: `${plural(suspects.length, "row")} of ${doc.table.rowCount} (${(share * 100).toFixed(1)}%) carry a label their nearest neighbours disagree with, a sign of label noise or label-flip poisoning.`,
+      messageId: "found2", data: { suspectsLength: plural(suspects.length, "row"), rowCount: doc.table.rowCount, value: (share * 100).toFixed(1) },
       severity,
       location: doc.summaryLocation(),
       evidence: {

@@ -1,13 +1,19 @@
 // Bindings of roles that grant admin-equivalent, wildcard, Secret or escalation permissions,
 // joined across files: reported at the binding's roleRef line, naming the role's file and line.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { listed } from "../aws/analysis";
 import type { RbacJoinDocument } from "../k8s/join";
 import { k8sData, objectLabel, subjectLabel } from "../k8s/model";
 import { maskIdentity } from "../mask";
 
-export const k8sRiskyRoleBinding: RuleModule<RbacJoinDocument> = {
-  id: "policy/k8s-risky-role-binding",
+export const k8sRiskyRoleBinding: Rule<RbacJoinDocument> = {
+  meta: {
+    id: "policy/k8s-risky-role-binding",
+    appliesTo: { kinds: ["k8s-rbac"], conditions: ["a binding references a Role or ClusterRole, defined anywhere in the scan, that grants admin, wildcard, Secret or escalation permissions"] },
+    messages: {
+      found: "{{binding}} gives {{subjects}} {{role}} (defined at {{where}}), which grants {{grants}} {{scope}}; bind a role limited to what the subjects need, or narrow the role (rule {{rule}}, line {{line}}).",
+    },
+  },
   check(doc, ctx) {
     const data = k8sData();
     const admin = new Set(data.adminRoles);
@@ -26,7 +32,17 @@ export const k8sRiskyRoleBinding: RuleModule<RbacJoinDocument> = {
       const scope = b.kind === "ClusterRoleBinding" ? "across the whole cluster" : `in namespace ${b.namespace ?? "(the binding's namespace)"}`;
       const first = grants[0]!;
       ctx.report({
-        message: `${objectLabel(b)} gives ${listed(subjects.map(subjectLabel), 3)} ${objectLabel(role)} (defined at ${where}), which grants ${listed([...new Set(grants.map((g) => g.text))], 3)} ${scope}; bind a role limited to what the subjects need, or narrow the role (rule ${first.rule + 1}, line ${first.line}).`,
+        messageId: "found",
+        data: {
+          binding: objectLabel(b),
+          subjects: listed(subjects.map(subjectLabel), 3),
+          role: objectLabel(role),
+          where,
+          grants: listed([...new Set(grants.map((g) => g.text))], 3),
+          scope,
+          rule: first.rule + 1,
+          line: first.line,
+        },
         location: { uri: b.uri, line: b.roleRef.line },
         ...(isAdmin || toAnonymous ? { severity: "critical" as const } : {}),
         evidence: {
