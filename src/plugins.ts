@@ -5,7 +5,7 @@
 import { join } from "node:path";
 
 /** Scanner modules (each exports `scanner`), in the order they scan a file. */
-export const BUILTIN_SCANNER_MODULES: ReadonlyArray<string> = ["artifacts", "protection", "policies", "datasets", "model-folders"].map((name) => join(__dirname, "scanners", name));
+export const BUILTIN_SCANNER_MODULES: ReadonlyArray<string> = ["artifacts", "protection", "protection/signature-files", "policies", "datasets", "model-folders"].map((name) => join(__dirname, "scanners", name));
 
 /** Rule packs outside scanners (each exports `rulePack`): model/* rules of aigis probe. */
 export const BUILTIN_PACK_MODULES: ReadonlyArray<string> = [join(__dirname, "probes", "rules")];

@@ -5,6 +5,6 @@ import { artifactScanner } from "./artifacts";
 import { datasetScanner } from "./datasets";
 import { modelFolderScanner } from "./model-folders";
 import { policyScanner } from "./policies";
-import { protectionScanner } from "./protection";
+import { protectionScanner, signatureFileScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<ScannerPlugin> = [artifactScanner, protectionScanner, policyScanner, datasetScanner, modelFolderScanner];
+export const SCANNERS: ReadonlyArray<ScannerPlugin> = [artifactScanner, protectionScanner, signatureFileScanner, policyScanner, datasetScanner, modelFolderScanner];

@@ -60,11 +60,18 @@ export interface Protection {
   scheme?: string;
 }
 
-export type SignatureStatus = "valid" | "invalid" | "untrusted" | "expired" | "weak" | "missing";
+/**
+ * `unverified`: the signature verifies cryptographically but no trust anchor (or, for a
+ * Sigstore bundle, no transparency-log key) is configured, so the signer was not checked;
+ * informational, never worse than no signature. See docs/protection.md for the table.
+ */
+export type SignatureStatus = "valid" | "invalid" | "untrusted" | "expired" | "weak" | "unverified" | "missing";
 export interface SignatureInfo {
   status: SignatureStatus;
   reasons: string[];
   signatureUri?: string;
+  /** Who signed (certificate subject or identity, or a key hint), when the signature names one. */
+  signer?: string;
 }
 
 /** What a model file says about itself (ONNX graph inputs, GGUF metadata, ...), for model cards in the bill of materials. */

@@ -100,6 +100,8 @@ export interface ScanHints {
   textColumn?: string;
   labels?: string;
   trustAnchors?: string[];
+  /** PEM public keys of transparency logs for offline Sigstore bundle verification. */
+  transparencyLogKeys?: string[];
 }
 
 export interface ScanSettings {

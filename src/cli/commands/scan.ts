@@ -67,6 +67,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--text-column <name>", "datasets: the free-text column")
     .option("--labels <file>", "datasets: labels file for .npy features")
     .option("--trust-anchor <pem>", "signatures: trusted root certificate (repeatable)", collect)
+    .option("--tlog-key <pem>", "signatures: transparency-log (Rekor) public key to verify Sigstore bundles offline (repeatable)", collect)
     .option("--sarif-max-per-file <n>", "SARIF: results per rule and file before the rest are summarised in one result (default 100)")
     .option("--sarif-local-paths", "SARIF: write the working directory's absolute path (left out by default)")
     .option("-q, --quiet", "no progress bar, no text summary on stdout and no summary line on stderr; files are still written")
@@ -94,6 +95,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(opts.textColumn ? { textColumn: opts.textColumn as string } : {}),
       ...(opts.labels ? { labels: opts.labels as string } : {}),
       ...(opts.trustAnchor ? { trustAnchors: opts.trustAnchor as string[] } : {}),
+      ...(opts.tlogKey ? { transparencyLogKeys: opts.tlogKey as string[] } : {}),
     };
     let jobs: number | undefined;
     if (opts.jobs !== undefined) {

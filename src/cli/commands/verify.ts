@@ -23,16 +23,17 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .argument("<artifact>", "the signed file, or the model folder a signing bundle covers")
     .requiredOption("-s, --signature <file>", "detached signature (.p7s/.sig, DER or PEM) or model signing bundle (JSON)")
     .option("--trust-anchor <pem>", "trusted root certificate or public key, PEM (repeatable)", collect)
+    .option("--tlog-key <pem>", "transparency-log (Rekor) public key, PEM, to verify a Sigstore bundle's log entry offline (repeatable)", collect)
     .option("-f, --format <format>", "text or json", "text")
     .option("--allow-weak", "exit 0 for signatures that verify with weak cryptography")
     .addHelpText("after", EXAMPLES);
-  cmd.action(async (artifact: string, opts: { signature: string; trustAnchor?: string[]; format: string; allowWeak?: boolean }) => {
+  cmd.action(async (artifact: string, opts: { signature: string; trustAnchor?: string[]; tlogKey?: string[]; format: string; allowWeak?: boolean }) => {
     if (opts.format !== "text" && opts.format !== "json") {
       io.stderr.write(`aigis verify: unknown --format '${opts.format}' (use text or json)\n`);
       outcome.exitCode = 2;
       return;
     }
-    const result = await verifyArtifact({ artifact, signature: opts.signature, trustAnchors: opts.trustAnchor ?? [], cwd: io.cwd });
+    const result = await verifyArtifact({ artifact, signature: opts.signature, trustAnchors: opts.trustAnchor ?? [], transparencyLogKeys: opts.tlogKey ?? [], cwd: io.cwd });
     if (opts.format === "json") {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {

@@ -137,6 +137,9 @@ export function isTemplated(text: string): boolean {
   return /\{\{-?\s*[.$a-zA-Z(/"-]/.test(text);
 }
 
+/** What a template action becomes when a Helm template is read as YAML. */
+export const TEMPLATE_PLACEHOLDER = "(template)";
+
 /**
  * Makes a Helm template readable as YAML with the same line numbers: lines holding only
  * template actions become empty, inline actions become "(template)" (never a
@@ -145,7 +148,7 @@ export function isTemplated(text: string): boolean {
 export function stripTemplateActions(text: string): string {
   return text
     .split("\n")
-    .map((line) => (/^\s*(\{\{.*?\}\}\s*)+$/.test(line) ? "" : line.replace(/\{\{.*?\}\}/g, "(template)")))
+    .map((line) => (/^\s*(\{\{.*?\}\}\s*)+$/.test(line) ? "" : line.replace(/\{\{.*?\}\}/g, TEMPLATE_PLACEHOLDER)))
     .join("\n");
 }
 

@@ -4,7 +4,8 @@
 // certificates; the transparency log is not consulted.
 
 import { createHash, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
-import { buildChain, type SignatureVerdict } from "./cms";
+import { buildChain, unanchoredVerdict, type SignatureVerdict } from "./cms";
+import { verifyTlogEntries, type TlogKey } from "./tlog";
 import { certDates, commonName, keyStrength, type TrustStore } from "./x509";
 
 export interface BundleFile {
@@ -22,6 +23,8 @@ export interface BundleVerdict extends SignatureVerdict {
 export interface BundleOptions {
   now: Date;
   weak: { minRsaBits: number; minEcBits: number; weakDigests: string[] };
+  /** Transparency-log keys: entries are verified offline against them (none: entries not checked). */
+  logs?: ReadonlyArray<TlogKey>;
 }
 
 interface Envelope {
@@ -29,6 +32,8 @@ interface Envelope {
   payloadType: string;
   signatures: Buffer[];
 }
+
+export const NO_LOG_KEY_REASON = "its transparency-log entry was not verified: no log key is configured (--tlog-key or scanners.protection.transparencyLogKeys)";
 
 export class BundleError extends Error {
   override name = "BundleError";
@@ -55,7 +60,7 @@ function envelopeOf(bundle: Record<string, unknown>): Envelope {
   return { payload: Buffer.from(env.payload, "base64"), payloadType: env.payloadType, signatures };
 }
 
-function materialOf(bundle: Record<string, unknown>): { certificates: X509Certificate[]; hint?: string; integratedTime?: Date } {
+export function materialOf(bundle: Record<string, unknown>): { certificates: X509Certificate[]; hint?: string; integratedTime?: Date; tlogEntries: unknown[] } {
   const vm = asObject(bundle.verificationMaterial) ?? {};
   const certificates: X509Certificate[] = [];
   const raw = (v: unknown): string | undefined => (typeof asObject(v)?.rawBytes === "string" ? (asObject(v)!.rawBytes as string) : undefined);
@@ -66,7 +71,7 @@ function materialOf(bundle: Record<string, unknown>): { certificates: X509Certif
   const hint = asObject(vm.publicKey)?.hint;
   const entries = Array.isArray(vm.tlogEntries) ? vm.tlogEntries : [];
   const t = Number(asObject(entries[0])?.integratedTime);
-  return { certificates, ...(typeof hint === "string" ? { hint } : {}), ...(Number.isFinite(t) && t > 0 ? { integratedTime: new Date(t * 1000) } : {}) };
+  return { certificates, tlogEntries: entries, ...(typeof hint === "string" ? { hint } : {}), ...(Number.isFinite(t) && t > 0 ? { integratedTime: new Date(t * 1000) } : {}) };
 }
 
 function keyHint(key: KeyObject): string {
@@ -107,8 +112,16 @@ function statementFiles(payload: Buffer): { files: BundleFile[]; ignorePaths: st
   return { files, ignorePaths, unsupported };
 }
 
-/** Verifies a model signing bundle's DSSE signature and reads the file digests it signs. */
+/** Verifies a model signing bundle's DSSE signature and reads the file digests it signs; malformed input is an invalid verdict, never a throw. */
 export function verifyBundle(text: string, trust: TrustStore, options: BundleOptions): BundleVerdict {
+  try {
+    return verifyBundleUnchecked(text, trust, options);
+  } catch (e) {
+    return { status: "invalid", reasons: [`the bundle could not be read: ${(e as Error).message}`], ignorePaths: [] };
+  }
+}
+
+function verifyBundleUnchecked(text: string, trust: TrustStore, options: BundleOptions): BundleVerdict {
   let bundle: Record<string, unknown>;
   let envelope: Envelope;
   let material: ReturnType<typeof materialOf>;
@@ -127,22 +140,43 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
   const expired: string[] = [];
   const weak: string[] = [];
   const verdict: Partial<BundleVerdict> = { signatureAlgorithm: "DSSE" };
+  let noKeyToCheck = false;
+
+  // Transparency log: verified offline against the configured log keys, when there are any.
+  const logs = options.logs ?? [];
+  const leafCert = material.certificates[0];
+  let logTime: Date | undefined;
+  const logNotes: string[] = [];
+  let logUnchecked = false;
+  if (material.tlogEntries.length > 0 && logs.length > 0) {
+    const t = verifyTlogEntries(material.tlogEntries, envelope, leafCert, logs);
+    invalid.push(...t.invalid);
+    untrusted.push(...t.untrusted);
+    logNotes.push(...t.verified);
+    logTime = t.integratedTime;
+  } else if (material.tlogEntries.length > 0) {
+    logUnchecked = true;
+  }
 
   if (material.certificates.length > 0) {
     const leaf = material.certificates[0]!;
-    verdict.signer = commonName(leaf.subject) || leaf.subjectAltName || "certificate";
+    // Fulcio certificates carry the identity in the SAN (email or URI), not in a CN.
+    verdict.signer = (/(^|\n|,\s*)CN=/.test(leaf.subject) ? commonName(leaf.subject) : undefined) || leaf.subjectAltName || commonName(leaf.subject) || "certificate";
     const strength = keyStrength(leaf.publicKey, options.weak);
     verdict.key = strength.description;
     if (strength.weakReason) weak.push(strength.weakReason);
     if (!envelope.signatures.some((s) => verifyWith(leaf.publicKey, data, s))) invalid.push("the DSSE signature does not verify with the bundle's certificate");
     const { chain, anchored, problem } = buildChain(leaf, material.certificates.slice(1), trust);
-    if (!anchored) untrusted.push(trust.certificates.length === 0 ? "no trust anchor certificate was given" : problem ?? "no chain to a trust anchor");
-    else verdict.anchor = commonName(chain[chain.length - 1]!.subject);
-    // Sigstore certificates live minutes: judge them at the log's integration time when recorded.
-    const at = material.integratedTime ?? options.now;
+    if (!anchored && trust.certificates.length > 0) untrusted.push(problem ?? "no chain to a trust anchor");
+    else if (anchored) verdict.anchor = commonName(chain[chain.length - 1]!.subject);
+    // Sigstore certificates live minutes: judge them at the log's integration time. Only a
+    // time under a verified signed entry timestamp is trusted; an unverified one is used (and
+    // said so) when no log key is configured, and the verdict is then at best unverified.
+    const at = logTime ?? (logs.length === 0 ? material.integratedTime : undefined) ?? options.now;
+    const when = logTime ? `the logged time ${at.toISOString()}` : material.integratedTime && logs.length === 0 ? `the unverified logged time ${at.toISOString()}` : `the time of this scan (${at.toISOString()}), no verified log time being available`;
     for (const c of chain) {
       const { notBefore, notAfter } = certDates(c);
-      if (at > notAfter || at < notBefore) expired.push(`certificate "${commonName(c.subject)}" was not valid at ${at.toISOString()}`);
+      if (at > notAfter || at < notBefore) expired.push(`certificate "${commonName(c.subject)}" was not valid at ${when}`);
     }
   } else {
     const keys = [...trust.publicKeys, ...trust.certificates.map((c) => c.publicKey)];
@@ -153,7 +187,8 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
       verdict.signer = `public key ${keyHint(signedBy).slice(0, 16)}`;
       if (strength.weakReason) weak.push(strength.weakReason);
     } else if (keys.length === 0) {
-      untrusted.push("no trusted public key or certificate was given to check the bundle");
+      noKeyToCheck = true;
+      if (material.hint) verdict.signer = `public key ${material.hint.slice(0, 16)}`;
     } else if (material.hint && keys.some((k) => keyHint(k) === material.hint)) {
       invalid.push("the DSSE signature does not verify with the trusted key the bundle names (payload or signature modified)");
     } else {
@@ -175,9 +210,27 @@ export function verifyBundle(text: string, trust: TrustStore, options: BundleOpt
       invalid.push(`the statement could not be read: ${(e as Error).message}`);
     }
   }
+  const extra = { ...(files ? { files } : {}), ignorePaths };
+  if (logUnchecked && material.certificates.length > 0 && invalid.length === 0 && (trust.certificates.length > 0 || trust.publicKeys.length > 0)) {
+    // Keyless signing is only as good as its log entry: without a log key the signing time and
+    // the entry are unverified, so the best verdict is `unverified`, never `valid`.
+    const notes = [...untrusted, ...expired, ...weak];
+    return {
+      ...verdict,
+      status: "unverified",
+      reasons: [`the DSSE signature verifies with the certificate of ${verdict.signer}${verdict.anchor ? `, chained to trust anchor "${verdict.anchor}"` : ""}; ${NO_LOG_KEY_REASON}`, ...notes.map((n) => `once the log is checked, this would matter: ${n}`)],
+      ...extra,
+    };
+  }
+  if (trust.certificates.length === 0 && trust.publicKeys.length === 0) {
+    const what = noKeyToCheck
+      ? "the bundle carries no certificate and no public key was given, so its DSSE signature could not be checked"
+      : `the DSSE signature verifies with the certificate of ${verdict.signer} (${verdict.key}) over ${files?.length ?? 0} file digests`;
+    return { ...unanchoredVerdict(verdict, { invalid, untrusted, expired, weak }, what), ...extra };
+  }
   const status: SignatureVerdict["status"] = invalid.length ? "invalid" : untrusted.length ? "untrusted" : expired.length ? "expired" : weak.length ? "weak" : "valid";
   const reasons = [...invalid, ...untrusted, ...expired, ...weak];
-  if (status === "valid") reasons.push(`DSSE signature by ${verdict.signer} (${verdict.key}) verified over ${files?.length ?? 0} file digests`);
-  return { ...verdict, status, reasons, ...(files ? { files } : {}), ignorePaths };
+  if (status === "valid") reasons.push(`DSSE signature by ${verdict.signer} (${verdict.key}) verified over ${files?.length ?? 0} file digests`, ...logNotes);
+  return { ...verdict, status, reasons, ...extra };
 }
 

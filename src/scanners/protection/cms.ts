@@ -227,8 +227,17 @@ export async function verifyDetachedCms(signatureBytes: Buffer, contentPath: str
     return { status: "invalid", reasons: [`the signature could not be parsed: ${(e as Error).message}`] };
   }
   const verdicts: SignatureVerdict[] = [];
-  for (const signer of sd.signers) verdicts.push(await verifySigner(signer, sd, contentPath, trust, options));
-  const order: SignatureVerdict["status"][] = ["invalid", "untrusted", "expired", "weak", "valid"];
+  for (const signer of sd.signers) {
+    try {
+      verdicts.push(await verifySigner(signer, sd, contentPath, trust, options));
+    } catch (e) {
+      // The content could not be read: an I/O problem, not a verdict on the signature.
+      if ((e as NodeJS.ErrnoException).syscall !== undefined) throw e;
+      // Malformed ASN.1 deep inside a certificate or attribute (a flipped bit) is a broken signature.
+      verdicts.push({ status: "invalid", reasons: [`the signature could not be parsed: ${(e as Error).message}`] });
+    }
+  }
+  const order: SignatureVerdict["status"][] = ["invalid", "untrusted", "expired", "weak", "unverified", "valid"];
   verdicts.sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status));
   return verdicts[0]!;
 }
@@ -254,7 +263,10 @@ async function verifySigner(si: SignerInfo, sd: SignedData, contentPath: string,
   const cert = sd.certificates.find((c) =>
     si.serial !== undefined ? normaliseSerial(c.serialNumber) === si.serial : certExtensions(c).subjectKeyIdentifier === si.subjectKeyId,
   );
-  if (!cert) return { ...verdict, status: "untrusted", reasons: ["the signer's certificate is not in the signature"] };
+  if (!cert) {
+    const missing = "the signer's certificate is not in the signature, so its maths could not be checked";
+    return trust.certificates.length === 0 ? { ...verdict, status: "unverified", reasons: [`${missing}; ${NO_ANCHOR_REASON}`] } : { ...verdict, status: "untrusted", reasons: [missing] };
+  }
   verdict.signer = commonName(cert.subject);
   const strength = keyStrength(cert.publicKey, options.weak);
   verdict.key = strength.description;
@@ -290,8 +302,8 @@ async function verifySigner(si: SignerInfo, sd: SignedData, contentPath: string,
 
   // 2. Chain to a trust anchor, validity, key usage.
   const { chain, anchored, problem } = buildChain(cert, sd.certificates, trust);
-  if (!anchored) untrusted.push(trust.certificates.length === 0 ? "no trust anchor was given (--trust-anchor or scanners.protection.trustAnchors)" : problem ?? "no chain to a trust anchor");
-  else verdict.anchor = commonName(chain[chain.length - 1]!.subject);
+  if (!anchored && trust.certificates.length > 0) untrusted.push(problem ?? "no chain to a trust anchor");
+  else if (anchored) verdict.anchor = commonName(chain[chain.length - 1]!.subject);
   chain.forEach((c, position) => {
     const ext = certExtensions(c);
     // A CA's pathLenConstraint bounds the intermediate CAs below it (position - 1 of them).
@@ -313,8 +325,25 @@ async function verifySigner(si: SignerInfo, sd: SignedData, contentPath: string,
     untrusted.push(`the signer's extended key usage (${ext.extKeyUsage.join(", ")}) does not allow signing files`);
   }
 
+  const described = `"${verdict.signer}" (${verdict.key}, ${alg.name}, ${digest.toUpperCase()})`;
+  if (trust.certificates.length === 0) return unanchoredVerdict(verdict, { invalid, untrusted, expired, weak }, `the signature verifies with the key of ${described}`);
   const status: SignatureVerdict["status"] = invalid.length ? "invalid" : untrusted.length ? "untrusted" : expired.length ? "expired" : weak.length ? "weak" : "valid";
   const reasons = [...invalid, ...untrusted, ...expired, ...weak];
-  if (status === "valid") reasons.push(`signed by "${verdict.signer}" (${verdict.key}, ${alg.name}, ${digest.toUpperCase()}), chain to trust anchor "${verdict.anchor}"`);
+  if (status === "valid") reasons.push(`signed by ${described}, chain to trust anchor "${verdict.anchor}"`);
   return { ...verdict, status, reasons };
+}
+
+/** Why the signer was not judged, for `unverified` verdicts. */
+export const NO_ANCHOR_REASON = "no trust anchor is configured (--trust-anchor or scanners.protection.trustAnchors), so the signer was not checked";
+
+/**
+ * The verdict when no trust anchor is configured: a signature whose content and maths check
+ * out is `unverified` (informational), never worse than no signature at all. Chain, validity,
+ * key-usage and strength problems only matter once a signer is trusted, so they are kept as
+ * reasons, not as the status; a signature that does not match the content stays `invalid`.
+ */
+export function unanchoredVerdict<V extends Partial<SignatureVerdict>>(verdict: V, problems: { invalid: string[]; untrusted: string[]; expired: string[]; weak: string[] }, verified: string): V & Pick<SignatureVerdict, "status" | "reasons"> {
+  if (problems.invalid.length > 0) return { ...verdict, status: "invalid", reasons: problems.invalid };
+  const notes = [...problems.untrusted, ...problems.expired, ...problems.weak];
+  return { ...verdict, status: "unverified", reasons: [`${verified}; ${NO_ANCHOR_REASON}`, ...notes.map((n) => `once trusted, this would matter: ${n}`)] };
 }

@@ -9,6 +9,7 @@ import { classifyProtection } from "./classify";
 import type { EncryptionDoc } from "./documents";
 import { protectProject } from "./project";
 import { ALL_RULES, encryptionRules } from "./rules";
+export { signatureFileScanner } from "./signature-files";
 import { protectionData, protectionOptions, selectorMatch, type ProtectionOptions } from "./settings";
 
 export const protectionScanner: ScannerPlugin = {

@@ -32,6 +32,7 @@ export interface ProtectionOptions {
   requireSignature?: Selector;
   personalData?: string[];
   trustAnchors?: string[];
+  transparencyLogKeys?: string[];
 }
 
 export const SCANNER_ID = "protection";

@@ -8,13 +8,17 @@ import { sha256File } from "../../core/hash";
 import type { SignatureStatus } from "../../types";
 import { isModelSigningBundle, verifyBundle } from "./bundle";
 import { verifyDetachedCms } from "./cms";
+import { isMessageSignatureBundle, verifyMessageBundle } from "./message-bundle";
 import { protectionData } from "./settings";
-import { loadTrustAnchors, TrustAnchorError } from "./x509";
+import { tlogKey, type TlogKey } from "./tlog";
+import { loadLogKeys, loadTrustAnchors, TrustAnchorError } from "./x509";
 
 export interface VerifyRequest {
   artifact: string;
   signature: string;
   trustAnchors: string[];
+  /** Transparency-log public keys (PEM) for Sigstore bundles. */
+  transparencyLogKeys?: string[];
   cwd: string;
   now?: Date;
 }
@@ -27,7 +31,7 @@ export interface FileCheck {
 export interface VerifyResult {
   artifact: string;
   signature: string;
-  type: "cms" | "model-signing-bundle";
+  type: "cms" | "model-signing-bundle" | "sigstore-message";
   status: Exclude<SignatureStatus, "missing">;
   reasons: string[];
   signer?: string;
@@ -50,8 +54,10 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
   const signatureBytes = await readFile(signaturePath).catch(() => undefined);
   if (!signatureBytes) throw new UsageError(`signature not found: ${req.signature}`);
   let trust;
+  let logs: TlogKey[];
   try {
     trust = loadTrustAnchors(req.trustAnchors, req.cwd);
+    logs = loadLogKeys(req.transparencyLogKeys ?? [], req.cwd).map(tlogKey);
   } catch (e) {
     if (e instanceof TrustAnchorError) throw new UsageError(e.message);
     throw e;
@@ -66,8 +72,13 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
   } catch {
     json = undefined;
   }
+  if (json !== undefined && isMessageSignatureBundle(json)) {
+    if (!artifactStat.isFile()) throw new UsageError(`${req.artifact} is a folder; a Sigstore message signature covers one file`);
+    const verdict = await verifyMessageBundle(signatureBytes.toString("utf8"), artifactPath, trust, { now, weak: data.weakSignature, logs });
+    return { ...base, type: "sigstore-message", status: verdict.status, reasons: verdict.reasons, ...(verdict.signer ? { signer: verdict.signer } : {}) };
+  }
   if (json !== undefined && isModelSigningBundle(json)) {
-    const verdict = verifyBundle(signatureBytes.toString("utf8"), trust, { now, weak: data.weakSignature });
+    const verdict = verifyBundle(signatureBytes.toString("utf8"), trust, { now, weak: data.weakSignature, logs });
     const result: VerifyResult = { ...base, type: "model-signing-bundle", status: verdict.status, reasons: [...verdict.reasons], ...(verdict.signer ? { signer: verdict.signer } : {}) };
     if (!verdict.files) return result;
     const root = artifactStat.isDirectory() ? artifactPath : resolve(artifactPath, "..");

@@ -48,6 +48,12 @@ export function loadTrustAnchors(paths: ReadonlyArray<string>, cwd: string): Tru
   return store;
 }
 
+/** Reads PEM public keys of transparency logs (Rekor); a certificate's key is accepted too. */
+export function loadLogKeys(paths: ReadonlyArray<string>, cwd: string): KeyObject[] {
+  const store = loadTrustAnchors(paths, cwd);
+  return [...store.publicKeys, ...store.certificates.map((c) => c.publicKey)];
+}
+
 export function certificatesFromPem(text: string): X509Certificate[] {
   return [...text.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]));
 }

@@ -98,7 +98,7 @@ describe("policy corpus", () => {
     const gcs = at("gcs/risky/bucket-all-auth-writer.yaml")[0]!;
     expect(gcs.location.line).toBe(lineOf("gcs/risky/bucket-all-auth-writer.yaml", /- allAuthenticatedUsers/));
     expect(gcs.severity).toBe("critical");
-    const secrets = at("k8s/risky/secrets-reader.yaml")[0]!;
+    const secrets = at("k8s/risky/secrets-reader.yaml").find((f) => f.ruleId === "policy/k8s-secrets-access")!;
     expect(secrets.location.line).toBe(lineOf("k8s/risky/secrets-reader.yaml", /resources: \["secrets"\]/) - 1);
     const anon = at("k8s/risky/anonymous-binding.yaml")[0]!;
     expect(anon.location.line).toBe(lineOf("k8s/risky/anonymous-binding.yaml", /name: system:unauthenticated/) - 2);

@@ -62,8 +62,15 @@ describe("detached CMS signatures agree with openssl cms -verify", () => {
     expect(got.reasons.join()).toMatch(/does not verify/);
   });
 
-  it("without trust anchors a good signature is untrusted", async () => {
-    expect((await verify("good", { anchors: { certificates: [], publicKeys: [], sources: [] } })).status).toBe("untrusted");
+  it("without trust anchors a signature that verifies is unverified (signer named), a tampered one still invalid", async () => {
+    const none = { certificates: [], publicKeys: [], sources: [] };
+    const good = await verify("good", { anchors: none });
+    expect(good).toMatchObject({ status: "unverified", signer: expect.any(String) });
+    expect(good.reasons[0]).toMatch(/verifies with the key of .*no trust anchor is configured/);
+    // Chain and strength problems only matter once a signer is trusted: kept as reasons.
+    for (const name of ["unknown-ca", "expired", "rsa1024", "sha1", "wrong-key-usage", "path-length", "ecdsa-p256", "rsa-pss"]) expect((await verify(name, { anchors: none })).status).toBe("unverified");
+    expect((await verify("rsa1024", { anchors: none })).reasons.join()).toMatch(/once trusted, this would matter: RSA key of 1024 bits/);
+    expect((await verify("tampered", { anchors: none })).status).toBe("invalid");
   });
 
   it("the good signature expires when checked after its certificate's end", async () => {

@@ -26,8 +26,10 @@ describe("OpenSSF model signing bundles", () => {
     expect(verifyBundle(JSON.stringify(bundle), keyTrust, { now: new Date(), weak }).status).toBe("invalid");
   });
 
-  it("is untrusted with no key, or when signed by a key that is not trusted", () => {
-    expect(verifyBundle(good, { certificates: [], publicKeys: [], sources: [] }, { now: new Date(), weak }).status).toBe("untrusted");
+  it("is unverified with no key configured, untrusted when signed by a key that is not trusted", () => {
+    const none = verifyBundle(good, { certificates: [], publicKeys: [], sources: [] }, { now: new Date(), weak });
+    expect(none.status).toBe("unverified");
+    expect(none.reasons[0]).toMatch(/could not be checked.*no trust anchor is configured/);
     expect(verifyBundle(readFileSync(fixture("sigstore", "bad-signature", "model.sig"), "utf8"), keyTrust, { now: new Date(), weak }).status).toBe("untrusted");
   });
 

@@ -29,6 +29,8 @@ export interface RbacObject {
   rules: RbacRule[];
   roleRef?: { kind: string; name: string; line: number };
   subjects: RbacSubject[];
+  /** One of Kubernetes' own default objects (named system:*, labelled kubernetes.io/bootstrapping: rbac-defaults). */
+  bootstrap?: boolean;
 }
 
 export interface RbacDocument {
@@ -59,6 +61,7 @@ function rbacObject(n: SNode): RbacObject | undefined {
   const obj: RbacObject = { kind: kind as RbacObject["kind"], name: str(field(meta, "name")) ?? "(unnamed)", line: n.line, rules: [], subjects: [] };
   const ns = str(field(meta, "namespace"));
   if (ns) obj.namespace = ns;
+  if (obj.name.startsWith("system:") && str(field(field(meta, "labels"), "kubernetes.io/bootstrapping")) === "rbac-defaults") obj.bootstrap = true;
   items(field(n, "rules")).forEach((r, index) => {
     if (!isObject(r)) return;
     obj.rules.push({

@@ -1,6 +1,7 @@
 import type { Rule } from "../../../types";
 import type { AwsDocument } from "../aws/model";
 import type { GcsDocument } from "../gcs/model";
+import type { RbacJoinDocument } from "../k8s/join";
 import type { RbacDocument } from "../k8s/model";
 import { awsAllowNotAction } from "./aws-allow-not-action";
 import { awsAllowNotPrincipal } from "./aws-allow-not-principal";
@@ -17,6 +18,7 @@ import { gcsPublicMember } from "./gcs-public-member";
 import { k8sAnonymousBinding } from "./k8s-anonymous-binding";
 import { k8sClusterAdminBinding } from "./k8s-cluster-admin-binding";
 import { k8sEscalationVerbs } from "./k8s-escalation-verbs";
+import { k8sRiskyRoleBinding } from "./k8s-risky-role-binding";
 import { k8sSecretsAccess } from "./k8s-secrets-access";
 import { k8sWildcard } from "./k8s-wildcard";
 
@@ -36,3 +38,6 @@ export const awsRules: ReadonlyArray<Rule<AwsDocument>> = [
 export const gcsRules: ReadonlyArray<Rule<GcsDocument>> = [gcsPublicMember, gcsPrimitiveRole];
 
 export const k8sRules: ReadonlyArray<Rule<RbacDocument>> = [k8sWildcard, k8sSecretsAccess, k8sEscalationVerbs, k8sAnonymousBinding, k8sClusterAdminBinding];
+
+/** Rules over bindings joined with their roles across every file of the scan (project pass). */
+export const k8sJoinRules: ReadonlyArray<Rule<RbacJoinDocument>> = [k8sRiskyRoleBinding];
