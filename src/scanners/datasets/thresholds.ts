@@ -3,12 +3,22 @@
 import { loadRulesData } from "../../core/catalog";
 import type { Severity } from "../../types";
 import type { PiiType } from "./analysis/pii";
+import type { TextModelOptions } from "./analysis/text-model";
 
 export interface DatasetThresholds {
   maxRowFindings: number;
   maxEvidenceRows: number;
   neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number } };
-  labelNoise: { maxAgreement: number; confirmMaxAgreement: number; minOtherShare: number; summaryMediumShare: number; summaryHighShare: number };
+  labelNoise: {
+    smoothing: number;
+    rounds: number;
+    minPairShare: number;
+    minPairRows: number;
+    systematicMaxReverse: number;
+    summaryMediumShare: number;
+    summaryHighShare: number;
+    textModel: TextModelOptions;
+  };
   duplicates: { nearRelativeDistance: number };
   backdoor: {
     valueSampleRows: number;
