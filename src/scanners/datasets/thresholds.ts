@@ -17,6 +17,7 @@ export interface DatasetThresholds {
     systematicMaxReverse: number;
     summaryMediumShare: number;
     summaryHighShare: number;
+    linearModel: Omit<TextModelOptions, "hashBits" | "maxTextChars"> & { maxCells: number };
     textModel: TextModelOptions;
   };
   duplicates: { nearRelativeDistance: number };

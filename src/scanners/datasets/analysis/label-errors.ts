@@ -6,7 +6,18 @@
 
 import type { DatasetDocument } from "../document";
 import { classPairs, confidentLearning, neighbourProbabilities, type ClassPair, type ClassProbabilities, type NoiseEstimate } from "./confident-learning";
-import { crossValidatedProbabilities, hashedTfidf } from "./text-model";
+import { crossValidatedProbabilities, hashedTfidf, type SparseRows } from "./text-model";
+
+/** A dense row-major matrix as sparse rows (every entry kept), for the linear model. */
+export function denseRows(x: Float32Array, rows: number, cols: number): SparseRows {
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    indptr[i + 1] = (i + 1) * cols;
+    for (let j = 0; j < cols; j++) indices[i * cols + j] = j;
+  }
+  return { rows, dims: cols, indptr, indices, values: x };
+}
 
 export type LabelErrorMethod = "neighbour-votes" | "text-model";
 
@@ -39,12 +50,20 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
   if (nb) {
     method = "neighbour-votes";
     probs = neighbourProbabilities(nb, label.codes, K, t.smoothing);
+    // A linear model's held-out probabilities, averaged in where the table is small enough:
+    // neighbours see local structure, the linear model the class boundary a block of flipped
+    // rows cannot move (the combination recovers one-directional flips neighbours miss).
+    const { rows, cols } = doc.table.features;
+    const lm = t.linearModel;
+    const lin = rows * cols <= lm.maxCells ? crossValidatedProbabilities(denseRows(doc.standardised(), rows, cols), label.codes, K, { ...lm, hashBits: 0, maxTextChars: 0 }) : undefined;
+    if (lin) for (let q = 0; q < probs.p.length; q++) probs.p[q] = (probs.p[q]! + lin.p[q]!) / 2;
     estimate = confidentLearning(probs, label.codes);
-    if (t.rounds > 1 && estimate.issues.length > 0) {
+    for (let round = 1; round < t.rounds && estimate.issues.length > 0; round++) {
       const voters = Int32Array.from(label.codes);
       for (const is of estimate.issues) voters[is.row] = is.likely;
-      const second = neighbourProbabilities(nb, voters, K, t.smoothing);
-      estimate = confidentLearning(second, label.codes);
+      const again = neighbourProbabilities(nb, voters, K, t.smoothing);
+      if (lin) for (let q = 0; q < again.p.length; q++) again.p[q] = (again.p[q]! + lin.p[q]!) / 2;
+      estimate = confidentLearning(again, label.codes);
     }
   } else {
     method = "text-model";
