@@ -17,6 +17,8 @@ interface DatasetScannerOptions {
   textColumn?: string;
   labels?: string;
   maxRows?: number;
+  /** Overrides of rules/thresholds/dataset.json. */
+  thresholds?: unknown;
 }
 
 function options(settings: ScanContext["settings"]): DatasetScannerOptions {
@@ -54,7 +56,7 @@ export const datasetScanner: Scanner = {
     // Images are read as folders, in scanProject.
     if (file.kind === "image") return;
     if (file.kind === "numpy" && !isFeatureNpy(file.head)) return;
-    const thresholds = datasetThresholds();
+    const thresholds = datasetThresholds(options(ctx.settings).thresholds);
     const pii = new PiiCollector(thresholds, thresholds.maxRowFindings);
     const maxRows = options(ctx.settings).maxRows;
     let table;
@@ -95,7 +97,7 @@ export const datasetScanner: Scanner = {
   async scanProject(ctx: ProjectContext): Promise<void> {
     const images = ctx.targets.filter((t) => t.kind === "image").map((t) => ({ absPath: t.absPath, uri: t.uri }));
     if (images.length === 0) return;
-    const thresholds = datasetThresholds();
+    const thresholds = datasetThresholds(options(ctx.settings).thresholds);
     for (const [root, files] of groupImageFolders(images)) {
       const { table, failed } = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
       const doc = new DatasetDocument(toUri(ctx.cwd, root), table, thresholds, undefined);

@@ -1,6 +1,6 @@
 // Thresholds of the dataset checks, kept as reviewable data in rules/thresholds/dataset.json.
 
-import { loadRulesData } from "../../core/catalog";
+import { CatalogError, formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
 import type { Severity } from "../../types";
 import type { PiiType } from "./analysis/pii";
 import type { TextModelOptions } from "./analysis/text-model";
@@ -20,6 +20,7 @@ export interface DatasetThresholds {
     linearModel: Omit<TextModelOptions, "hashBits" | "maxTextChars"> & { maxCells: number };
     textModel: TextModelOptions;
   };
+  labelKind: { maxClasses: number; maxFractionalClasses: number };
   duplicates: { nearRelativeDistance: number };
   backdoor: {
     valueSampleRows: number;
@@ -41,6 +42,24 @@ export interface DatasetThresholds {
   personalData: { severity: Record<PiiType, Severity>; negativeContext: string[] };
 }
 
-export function datasetThresholds(): DatasetThresholds {
-  return loadRulesData<DatasetThresholds>("thresholds/dataset.json", "dataset-thresholds");
+/**
+ * The shipped thresholds, with the user's overrides (config `scanners.datasets.thresholds`,
+ * any subset, validated by the config schema at load time) merged over them. Objects merge
+ * key by key; numbers, strings and lists replace the shipped value.
+ */
+export function datasetThresholds(overrides?: unknown): DatasetThresholds {
+  const shipped = loadRulesData<DatasetThresholds>("thresholds/dataset.json", "dataset-thresholds");
+  if (overrides === undefined || overrides === null) return shipped;
+  const merged = merge(structuredClone(shipped), overrides) as DatasetThresholds;
+  const validate = schemaValidator("dataset-thresholds");
+  if (!validate(merged)) throw new CatalogError(`scanners.datasets.thresholds: ${formatAjvErrors(validate.errors).join("; ")}`);
+  return merged;
 }
+
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  for (const [k, v] of Object.entries(over)) base[k] = k in base ? merge(base[k], v) : v;
+  return base;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
