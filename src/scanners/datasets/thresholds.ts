@@ -10,8 +10,11 @@ export interface DatasetThresholds {
   maxEvidenceRows: number;
   neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number } };
   labelNoise: {
+    minRows: number;
     smoothing: number;
     rounds: number;
+    voteMaxAgreement: number;
+    voteMinOtherShare: number;
     minPairShare: number;
     minPairRows: number;
     systematicMaxReverse: number;

@@ -113,18 +113,23 @@ export interface ClassPair {
   reverseShare: number;
 }
 
-/** Off-diagonal cells of the noise matrix at or above `minShare` with at least `minRows` flagged rows, largest first. */
+/**
+ * Class pairs among the flagged rows: (given, likely) cells holding at least `minRows` rows
+ * and at least `minShare` of the rows labelled `given`, largest share first. Shares are of the
+ * flagged rows (what the report lists), not of the calibrated joint, so the summary and the
+ * per-row findings tell the same story.
+ */
 export function classPairs(est: NoiseEstimate, minShare: number, minRows: number): ClassPair[] {
   const K = est.labelled.length;
   const counts = new Float64Array(K * K);
   for (const is of est.issues) counts[is.given * K + is.likely]!++;
+  const share = (g: number, c: number): number => (est.labelled[g]! > 0 ? counts[g * K + c]! / est.labelled[g]! : 0);
   const out: ClassPair[] = [];
   for (let g = 0; g < K; g++) {
     for (let c = 0; c < K; c++) {
       if (g === c) continue;
-      const share = est.noiseMatrix[g * K + c]!;
       const rows = counts[g * K + c]!;
-      if (share >= minShare && rows >= minRows) out.push({ given: g, likely: c, share, rows, reverseShare: est.noiseMatrix[c * K + g]! });
+      if (rows >= minRows && share(g, c) >= minShare) out.push({ given: g, likely: c, share: share(g, c), rows, reverseShare: share(c, g) });
     }
   }
   return out.sort((a, b) => b.share - a.share || b.rows - a.rows);

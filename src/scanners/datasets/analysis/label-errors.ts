@@ -32,6 +32,10 @@ export function labelErrorsUnavailable(doc: DatasetDocument): string | undefined
   const label = doc.table.label;
   if (!label) return "no label column was found (name it with --label-column)";
   if (label.classes.length < 2) return `the label column ${label.name} holds a single class`;
+  const min = doc.thresholds.labelNoise.minRows;
+  let labelled = 0;
+  for (const c of label.codes) if (c >= 0) labelled++;
+  if (labelled < min) return `only ${labelled} rows carry a label, and the check needs ${min}`;
   const { rows, cols } = doc.table.features;
   if (cols > 0 && rows >= 3) return undefined;
   if (doc.table.textColumn && rows >= 3) return undefined;
@@ -58,12 +62,14 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
     const lin = rows * cols <= lm.maxCells ? crossValidatedProbabilities(denseRows(doc.standardised(), rows, cols), label.codes, K, { ...lm, hashBits: 0, maxTextChars: 0 }) : undefined;
     if (lin) for (let q = 0; q < probs.p.length; q++) probs.p[q] = (probs.p[q]! + lin.p[q]!) / 2;
     estimate = confidentLearning(probs, label.codes);
+    addUnanimousDissent(estimate, nb, label.codes, label.codes, K, t.voteMaxAgreement, t.voteMinOtherShare, lin);
     for (let round = 1; round < t.rounds && estimate.issues.length > 0; round++) {
       const voters = Int32Array.from(label.codes);
       for (const is of estimate.issues) voters[is.row] = is.likely;
       const again = neighbourProbabilities(nb, voters, K, t.smoothing);
       if (lin) for (let q = 0; q < again.p.length; q++) again.p[q] = (again.p[q]! + lin.p[q]!) / 2;
       estimate = confidentLearning(again, label.codes);
+      addUnanimousDissent(estimate, nb, voters, label.codes, K, t.voteMaxAgreement, t.voteMinOtherShare, lin);
     }
   } else {
     method = "text-model";
@@ -74,4 +80,47 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
     estimate = confidentLearning(probs, label.codes);
   }
   return { method, estimate, pairs: classPairs(estimate, t.minPairShare, t.minPairRows) };
+}
+
+/**
+ * Rows whose neighbours (suspects voting under their likely class) almost all carry one other
+ * label are mislabelled whatever the per-class thresholds say: on small sets confident
+ * learning's thresholds are coarse and miss some of them.
+ */
+function addUnanimousDissent(
+  est: NoiseEstimate,
+  nb: { k: number; rows: number; index: Int32Array },
+  voters: Int32Array,
+  codes: Int32Array,
+  K: number,
+  maxAgreement: number,
+  minOtherShare: number,
+  /** When a second model is at hand, it must not put the row in its own class either. */
+  second: ClassProbabilities | undefined,
+): void {
+  const have = new Set(est.issues.map((i) => i.row));
+  const votes = new Int32Array(K);
+  for (let i = 0; i < nb.rows; i++) {
+    const own = codes[i]!;
+    if (own < 0 || have.has(i)) continue;
+    votes.fill(0);
+    let valid = 0;
+    for (let q = 0; q < nb.k; q++) {
+      const j = nb.index[i * nb.k + q]!;
+      if (j < 0 || voters[j]! < 0) continue;
+      votes[voters[j]!]!++;
+      valid++;
+    }
+    if (valid === 0 || votes[own]! / valid > maxAgreement) continue;
+    let best = own === 0 ? 1 : 0;
+    for (let c = 0; c < K; c++) if (c !== own && votes[c]! > votes[best]!) best = c;
+    if (votes[best]! / valid < minOtherShare) continue;
+    if (second) {
+      let top = 0;
+      for (let c = 1; c < K; c++) if (second.p[i * K + c]! > second.p[i * K + top]!) top = c;
+      if (top === own) continue;
+    }
+    est.issues.push({ row: i, given: own, likely: best, margin: (votes[best]! - votes[own]!) / valid, selfConfidence: votes[own]! / valid });
+  }
+  est.issues.sort((a, b) => b.margin - a.margin || a.row - b.row);
 }
