@@ -1,4 +1,5 @@
-import { runRuleTests } from "../../helpers/rule-tester";
+import { collect, runRuleTests } from "../../helpers/rule-tester";
+import { checkNotRun } from "../../../src/scanners/datasets/rules/check-not-run";
 import { backdoorTrigger } from "../../../src/scanners/datasets/rules/backdoor-trigger";
 import { classImbalance } from "../../../src/scanners/datasets/rules/class-imbalance";
 import { conflictingDuplicates } from "../../../src/scanners/datasets/rules/conflicting-duplicates";
@@ -218,4 +219,57 @@ runRuleTests(personalData, {
       ],
     },
   ],
+});
+
+/** A numeric label with 40 fractional values: a regression target. */
+function regression(): { rows: number[][]; labels: string[] } {
+  const r = seeded(9);
+  const rows = Array.from({ length: 40 }, (_, i) => [i, r()]);
+  return { rows, labels: rows.map((row) => (row[0]! * 0.37 + 0.01).toFixed(2)) };
+}
+const reg = regression();
+
+runRuleTests(checkNotRun, {
+  valid: [{ name: "a labelled numeric table: every check can run", doc: numericDoc(clean.rows, clean.labels) }],
+  invalid: [
+    {
+      name: "a regression target",
+      doc: numericDoc(reg.rows, reg.labels),
+      findings: [{ message: "Label column label holds a numeric target with 40 distinct values (a regression target, not classes), so the class checks (dataset/label-noise,", location: { column: "label" }, evidence: { reason: "regression-target", distinctValues: 40 } }],
+    },
+    {
+      name: "no label column",
+      doc: piiDoc([["x"]], ["name"]),
+      findings: [{ message: "No label column was found, so the class checks", evidence: { reason: "no-label-column" } }],
+    },
+    {
+      name: "too few labelled rows",
+      doc: textDoc(["a", "b", "c"], ["x", "y", "x"]),
+      findings: [{ message: "dataset/label-noise did not run: only 3 rows carry a label, and the check needs 20.", evidence: { checks: ["dataset/label-noise"] } }],
+    },
+    {
+      name: "a text-only table without a text column",
+      doc: (() => {
+        const texts = Array.from({ length: 30 }, (_, i) => `t${i}`);
+        const d = textDoc(texts, texts.map((_, i) => (i % 2 ? "x" : "y")));
+        delete d.table.textColumn;
+        return d;
+      })(),
+      findings: [{ message: "dataset/label-noise did not run: the table has no numeric feature column and no text column to compare rows by.", evidence: { reason: "the table has no numeric feature column and no text column to compare rows by" } }],
+    },
+  ],
+});
+
+describe("regression targets", () => {
+  it("take the class checks off the label (no imbalance of 40 one-row classes)", () => {
+    const doc = numericDoc(reg.rows, reg.labels);
+    expect(doc.table.label).toBeUndefined();
+    expect(collect(classImbalance, doc)).toEqual([]);
+    expect(collect(labelNoise, doc)).toEqual([]);
+  });
+  it("leave integer class codes with few values alone", () => {
+    const doc = numericDoc(clean.rows, clean.labels.map((l) => (l === "a" ? "0" : "1")));
+    expect(doc.regressionTarget).toBeUndefined();
+    expect(doc.table.label?.classes).toEqual(["0", "1"]);
+  });
 });
