@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DEFAULT_LIMITS } from "../src/core/rule";
 import { DiskFile } from "../src/core/random-access";
 import { HEAD_BYTES, sniffKind } from "../src/core/sniff";
+import { builtinRegistry } from "../src/core/registry";
 import { classifyProtection } from "../src/scanners/protection/classify";
 import { verifyDetachedCms } from "../src/scanners/protection/cms";
 import { protectionData } from "../src/scanners/protection/settings";
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       const f = await DiskFile.open(file);
       try {
         const head = await f.read(0, HEAD_BYTES);
-        const kind = await sniffKind(head, f);
+        const kind = await sniffKind(head, f, builtinRegistry().detectors);
         const c = await classifyProtection({ uri: "x", absPath: file, kind, size: f.size, head, file: f }, data, DEFAULT_LIMITS);
         if (c.protection.state !== "unknown-high-entropy") throw new Error(`unexpected state ${c.protection.state}`);
       } finally {

@@ -5,8 +5,7 @@
 import type { Finding, Report, Target } from "../types";
 import type { Catalog } from "../core/catalog";
 import { catalogVersion } from "../core/catalog-version";
-import { SCANNERS } from "../scanners";
-import { assessCompliance, coverageFromScanners, type ControlStatus, type FrameworkAssessment, type RuleCoverage } from "./index";
+import { assessCompliance, type ControlStatus, type FrameworkAssessment } from "./index";
 
 export interface AcceptedRisk {
   fingerprint: string;
@@ -27,7 +26,6 @@ export interface EvidenceOptions {
   /** The result files the evidence was made from (for the scope section). */
   sources?: string[];
   generatedAt?: Date;
-  coverage?: RuleCoverage;
   title?: string;
 }
 
@@ -42,10 +40,6 @@ export interface Evidence {
   assessedWithRules: string;
 }
 
-export function defaultCoverage(): RuleCoverage {
-  return coverageFromScanners(SCANNERS);
-}
-
 export function locationText(f: Finding): string {
   let w = f.location.uri;
   if (f.location.member !== undefined) w += ` → ${f.location.member}`;
@@ -57,7 +51,7 @@ export function locationText(f: Finding): string {
 }
 
 export function buildEvidence(report: Report, catalog: Catalog, options: EvidenceOptions = {}): Evidence {
-  const assessments = assessCompliance(report, catalog, options.coverage ?? defaultCoverage(), options.frameworks ?? []);
+  const assessments = assessCompliance(report, catalog, options.frameworks ?? []);
   const acceptedRisks: AcceptedRisk[] = report.findings
     .filter((f) => f.suppression !== undefined && f.baselineState !== "absent")
     .map((f) => ({
@@ -96,7 +90,7 @@ export interface EvidenceJson {
     version: string;
     informationUri: string;
     counts: Record<ControlStatus, number>;
-    controls: Array<{ id: string; title: string; status: ControlStatus; findings: string[]; acceptedRisks: string[]; assessedBy: string[]; targetsAssessed: number }>;
+    controls: Array<{ id: string; title: string; status: ControlStatus; findings: string[]; acceptedRisks: string[]; assessedBy: string[]; targetsAssessed: number; notAssessedReason?: string }>;
   }>;
   acceptedRisks: AcceptedRisk[];
   summary: Report["summary"];
@@ -128,6 +122,7 @@ export function evidenceJson(e: Evidence): EvidenceJson {
         acceptedRisks: c.accepted.map((f) => f.fingerprint),
         assessedBy: c.assessedBy,
         targetsAssessed: c.targetsAssessed,
+        ...(c.notAssessedReason ? { notAssessedReason: c.notAssessedReason } : {}),
       })),
     })),
     acceptedRisks: e.acceptedRisks,

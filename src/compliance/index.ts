@@ -1,42 +1,33 @@
-// Finding -> control status, per framework. A control is
+// Finding -> control status, per framework, from the report's assessment facts only:
 //   failed        when at least one finding that counts (not suppressed, not absent since the
 //                 baseline) maps to it;
-//   passed        when it is assessed and nothing counting maps to it (accepted risks are
-//                 listed beside it);
-//   not assessed  otherwise.
-// "Assessed" means at least one rule mapped to the control ran over an applicable target:
-// a scanner that owns the rule reads a kind of target present in the report, or, for probe
-// rules (model/*), the report holds probe results. aigis/* notices (parse errors, limits)
-// can fail a control but never make it assessed: a notice is not a check.
+//   passed        when a rule mapped to it assessed at least one target (applied, had what it
+//                 requires, ran to completion: targets[].assessment / probes[].assessment) and
+//                 nothing counting maps to it (accepted risks are listed beside it);
+//   not assessed  otherwise, with the reason.
+// aigis/* notices (parse errors, limits) can fail a control but never assess one: a notice is
+// not a check. Reports without facts (schema version 1) assess nothing.
 
-import type { Finding, Framework, ControlMeta, Report, RuleMeta, TargetKind } from "../types";
+import type { Finding, Framework, ControlMeta, Report, CatalogRule } from "../types";
 import type { Catalog } from "../core/catalog";
-import type { Scanner } from "../core/rule";
+import { builtinRegistry } from "../core/registry";
 import { isActive } from "../core/suppressions";
 
-export type ControlStatus = "failed" | "passed" | "not-assessed";
-
-/** Which rules run over which target kinds; built from the scanners. */
-export interface RuleCoverage {
-  kindsOf(ruleId: string): ReadonlySet<TargetKind> | undefined;
-  /** Rules that run when probes ran (aigis probe). */
-  isProbeRule(ruleId: string): boolean;
-}
-
-export function coverageFromScanners(scanners: ReadonlyArray<Scanner>): RuleCoverage {
-  const kinds = new Map<string, Set<TargetKind>>();
-  for (const s of scanners) {
-    for (const id of s.ruleIds) {
-      const set = kinds.get(id) ?? new Set<TargetKind>();
-      for (const k of s.kinds) set.add(k);
-      kinds.set(id, set);
-    }
+/** "requires encryption-policy" -> the requirement's description from the rule's meta. */
+export function describeSkip(ruleId: string, reason: string): string {
+  const m = /^requires (.+)$/.exec(reason);
+  if (!m) return reason;
+  let requires: ReadonlyArray<{ id: string; description: string }> = [];
+  try {
+    requires = builtinRegistry().rules.get(ruleId)?.meta.requires ?? [];
+  } catch {
+    /* a custom catalogue: keep the ids */
   }
-  return {
-    kindsOf: (id) => kinds.get(id),
-    isProbeRule: (id) => id.startsWith("model/"),
-  };
+  const ids = m[1]!.split(/,\s*/);
+  return `requires ${ids.map((id) => requires.find((r) => r.id === id)?.description ?? id).join(" and ")}`;
 }
+
+export type ControlStatus = "failed" | "passed" | "not-assessed";
 
 export interface ControlAssessment {
   control: ControlMeta;
@@ -47,10 +38,12 @@ export interface ControlAssessment {
   accepted: Finding[];
   /** Every catalogue rule mapped to the control. */
   rules: string[];
-  /** The rules that ran over at least one applicable target. */
+  /** The rules that assessed at least one target. */
   assessedBy: string[];
-  /** Targets at least one of those rules read. */
+  /** Targets (and probed models) at least one of those rules assessed. */
   targetsAssessed: number;
+  /** Why the control is not assessed (set only for that status). */
+  notAssessedReason?: string;
 }
 
 export interface FrameworkAssessment {
@@ -59,20 +52,58 @@ export interface FrameworkAssessment {
   counts: Record<ControlStatus, number>;
 }
 
-function ruleRan(rule: RuleMeta, report: Report, coverage: RuleCoverage, kindsPresent: ReadonlySet<TargetKind>): boolean {
-  if (rule.id.startsWith("aigis/")) return false;
-  if (coverage.isProbeRule(rule.id) && report.probes.length > 0) return true;
-  const kinds = coverage.kindsOf(rule.id);
-  if (!kinds) return false;
-  for (const k of kinds) if (kindsPresent.has(k)) return true;
-  return false;
+/** Which targets each rule assessed, and why rules were skipped, from the report's facts. */
+export interface AssessmentIndex {
+  assessed: Map<string, Set<string>>;
+  skipped: Map<string, Map<string, number>>;
+  /** False when no target or probe carries facts (a schema version 1 report). */
+  hasFacts: boolean;
+}
+
+export function indexFacts(report: Report): AssessmentIndex {
+  const assessed = new Map<string, Set<string>>();
+  const skipped = new Map<string, Map<string, number>>();
+  let hasFacts = false;
+  const add = (uri: string, facts: Report["targets"][number]["assessment"]): void => {
+    if (!facts) return;
+    hasFacts = true;
+    for (const r of facts.assessed) {
+      const set = assessed.get(r) ?? new Set<string>();
+      set.add(uri);
+      assessed.set(r, set);
+    }
+    for (const s of facts.skipped) {
+      const reasons = skipped.get(s.rule) ?? new Map<string, number>();
+      reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+      skipped.set(s.rule, reasons);
+    }
+  };
+  for (const t of report.targets) add(t.uri, t.assessment);
+  for (const p of report.probes) add(`probe:${p.model}`, p.assessment);
+  return { assessed, skipped, hasFacts };
+}
+
+function notAssessedReason(rules: CatalogRule[], index: AssessmentIndex): string {
+  if (rules.length === 0) return "no aigis rule maps to this control";
+  if (!index.hasFacts) return "the report carries no assessment facts (schema version 1); scan again with this aigis version";
+  const checks = rules.filter((r) => !r.id.startsWith("aigis/"));
+  if (checks.length === 0) return "only aigis notices map to this control; they can fail it but not assess it";
+  const reasons: string[] = [];
+  for (const r of checks) {
+    const why = index.skipped.get(r.id);
+    if (!why) continue;
+    const [top] = [...why.entries()].sort((a, b) => b[1] - a[1]);
+    if (top) reasons.push(`${r.id} was skipped on ${top[1]} target${top[1] === 1 ? "" : "s"}: ${describeSkip(r.id, top[0])}`);
+  }
+  if (reasons.length > 0) return reasons.slice(0, 3).join("; ") + (reasons.length > 3 ? `; and ${reasons.length - 3} more` : "");
+  return `none of ${checks.map((r) => r.id).join(", ")} assessed a target in this report`;
 }
 
 /** Assesses the chosen frameworks (all when `frameworkIds` is empty), in catalogue order. */
-export function assessCompliance(report: Report, catalog: Catalog, coverage: RuleCoverage, frameworkIds: string[] = []): FrameworkAssessment[] {
+export function assessCompliance(report: Report, catalog: Catalog, frameworkIds: string[] = []): FrameworkAssessment[] {
   const frameworks = frameworkIds.length === 0 ? catalog.frameworks : frameworkIds.map((id) => catalog.frameworks.find((f) => f.id === id)).filter((f): f is Framework => f !== undefined);
-  const kindsPresent = new Set(report.targets.map((t) => t.kind));
-  const rulesFor = new Map<string, RuleMeta[]>();
+  const index = indexFacts(report);
+  const rulesFor = new Map<string, CatalogRule[]>();
   for (const rule of catalog.rules.values()) {
     for (const c of rule.controls) {
       const list = rulesFor.get(c);
@@ -92,13 +123,13 @@ export function assessCompliance(report: Report, catalog: Catalog, coverage: Rul
   return frameworks.map((framework) => {
     const controls = framework.controls.map((control): ControlAssessment => {
       const rules = rulesFor.get(control.id) ?? [];
-      const ran = rules.filter((r) => ruleRan(r, report, coverage, kindsPresent));
-      const kinds = new Set<TargetKind>();
-      for (const r of ran) for (const k of coverage.kindsOf(r.id) ?? []) kinds.add(k);
+      const ran = rules.filter((r) => !r.id.startsWith("aigis/") && (index.assessed.get(r.id)?.size ?? 0) > 0);
+      const targets = new Set<string>();
+      for (const r of ran) for (const uri of index.assessed.get(r.id) ?? []) targets.add(uri);
       const all = findingsFor.get(control.id) ?? [];
       const findings = all.filter(isActive);
       const accepted = all.filter((f) => f.suppression !== undefined);
-      const status: ControlStatus = findings.length > 0 ? "failed" : ran.length > 0 || accepted.length > 0 ? "passed" : "not-assessed";
+      const status: ControlStatus = findings.length > 0 ? "failed" : ran.length > 0 ? "passed" : "not-assessed";
       return {
         control,
         status,
@@ -106,7 +137,8 @@ export function assessCompliance(report: Report, catalog: Catalog, coverage: Rul
         accepted,
         rules: rules.map((r) => r.id),
         assessedBy: ran.map((r) => r.id),
-        targetsAssessed: kinds.size === 0 ? 0 : report.targets.filter((t) => kinds.has(t.kind)).length,
+        targetsAssessed: targets.size,
+        ...(status === "not-assessed" ? { notAssessedReason: notAssessedReason(rules, index) } : {}),
       };
     });
     const counts: Record<ControlStatus, number> = { failed: 0, passed: 0, "not-assessed": 0 };

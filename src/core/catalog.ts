@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import type { ControlMeta, Framework, RuleMeta } from "../types";
+import type { ControlMeta, Framework, CatalogRule } from "../types";
 
 export class CatalogError extends Error {
   override name = "CatalogError";
@@ -118,7 +118,7 @@ export function loadRulesData<T>(relPath: string, schemaName: string): T {
 }
 
 export interface Catalog {
-  rules: Map<string, RuleMeta>;
+  rules: Map<string, CatalogRule>;
   frameworks: Framework[];
   /** Every control id, with its framework. */
   controls: Map<string, { framework: Framework; control: ControlMeta }>;
@@ -134,11 +134,11 @@ export function loadCatalog(dir?: string): Catalog {
 }
 
 function readCatalog(dir: string): Catalog {
-  const rules = new Map<string, RuleMeta>();
+  const rules = new Map<string, CatalogRule>();
   const seenIn = new Map<string, string>();
   for (const file of readdirSync(join(dir, "catalog")).filter((f) => f.endsWith(".json")).sort()) {
     const path = join(dir, "catalog", file);
-    const cat = loadValidatedJson<{ area: string; rules: RuleMeta[] }>(path, "rule-catalog");
+    const cat = loadValidatedJson<{ area: string; rules: CatalogRule[] }>(path, "rule-catalog");
     for (const rule of cat.rules) {
       const prior = seenIn.get(rule.id);
       if (prior) throw new CatalogError(`duplicate rule id ${rule.id} in ${file} (first defined in ${prior})`);
@@ -170,4 +170,21 @@ function readCatalog(dir: string): Catalog {
 /** The framework of a control id. */
 export function frameworkOf(catalog: Catalog, controlId: string): Framework | undefined {
   return catalog.controls.get(controlId)?.framework;
+}
+
+/** The parsed JSON of rules/schemas/<name>.schema.json (a scanner's options schema, for ScannerPlugin.optionsSchema). */
+export function schemaJson(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(rulesDir(), "schemas", `${name}.schema.json`), "utf8")) as Record<string, unknown>;
+}
+
+const compiledSchemas = new WeakMap<object, ValidateFunction>();
+/** Compiles a schema object once (a schema with an $id already registered is reused). */
+export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  let v = compiledSchemas.get(schema);
+  if (!v) {
+    const id = typeof schema["$id"] === "string" ? schema["$id"] : undefined;
+    v = (id ? ajv().getSchema(id) : undefined) ?? ajv().compile(schema);
+    compiledSchemas.set(schema, v);
+  }
+  return v;
 }

@@ -18,6 +18,8 @@ export interface AigisConfig {
   scanners?: Record<string, unknown>;
   discovery?: { defaultIgnores?: string[] };
   jobs?: number;
+  /** Custom scanner modules, relative to the working directory (each exports `scanner`). */
+  plugins?: string[];
 }
 
 export const CONFIG_FILE_NAMES = ["aigis.config.json", "aigis.config.yaml", "aigis.config.yml"];

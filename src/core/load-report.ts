@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type * as Sarif from "sarif";
 import type { Finding, FindingLocation, ProbeResult, Report, Severity, Target, TargetKind } from "../types";
-import { SEVERITIES } from "../types";
+import { REPORT_SCHEMA_VERSION, SEVERITIES } from "../types";
 import { formatAjvErrors, schemaValidator } from "./catalog";
 import { UsageError } from "./errors";
 import { summarise } from "./summary";
@@ -66,6 +66,7 @@ export function reportFromSarif(log: Sarif.Log, source: string): Report {
     const t: Target = { uri: sarifUri(a.location?.uri), kind: (props.kind as TargetKind | undefined) ?? "unknown", bytes: a.length ?? 0, sha256: a.hashes?.["sha-256"] ?? "" };
     if (props.protection) t.protection = props.protection as Target["protection"] & object;
     if (props.signature) t.signature = props.signature as Target["signature"] & object;
+    if (props.assessment) t.assessment = props.assessment as Target["assessment"] & object;
     return t;
   });
   const inv = run.invocations?.[0];
@@ -73,7 +74,7 @@ export function reportFromSarif(log: Sarif.Log, source: string): Report {
   const invProps = (inv?.properties ?? {}) as Record<string, unknown>;
   const version = run.tool.driver.version ?? "unknown";
   const report: Report = {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: "aigis", version, ...(typeof runProps.rulesVersion === "string" ? { rulesVersion: runProps.rulesVersion } : {}) },
     targets,
     findings,

@@ -1,7 +1,8 @@
 // Joins reports from shards (aigis scan --shard I/N) or separate runs into one: targets by
 // uri, findings by fingerprint, probes concatenated, summary recomputed, invocation merged.
 
-import type { Finding, Report, Target } from "../types";
+import type { AssessmentFacts, Finding, Report, Target } from "../types";
+import { REPORT_SCHEMA_VERSION } from "../types";
 import { UsageError } from "./errors";
 import { sortFindings } from "./run";
 import { summarise } from "./summary";
@@ -10,6 +11,16 @@ export interface MergeResult {
   report: Report;
   /** Things a human should know (targets whose hash differs between inputs, mixed versions). */
   warnings: string[];
+}
+
+/** Facts about one target from two inputs: assessed in either counts, unless a rule failed in either. */
+function mergeFacts(a: AssessmentFacts | undefined, b: AssessmentFacts): AssessmentFacts {
+  if (!a) return b;
+  const failed = new Set([...a.skipped, ...b.skipped].filter((s) => s.reason.startsWith("rule error: ")).map((s) => s.rule));
+  const assessed = [...new Set([...a.assessed, ...b.assessed])].filter((r) => !failed.has(r)).sort();
+  const skipped = new Map<string, string>();
+  for (const s of [...a.skipped, ...b.skipped]) if (!assessed.includes(s.rule) && !skipped.has(s.rule)) skipped.set(s.rule, s.reason);
+  return { assessed, skipped: [...skipped].map(([rule, reason]) => ({ rule, reason })).sort((x, y) => x.rule.localeCompare(y.rule)) };
 }
 
 export function mergeReports(reports: Report[]): MergeResult {
@@ -27,6 +38,7 @@ export function mergeReports(reports: Report[]): MergeResult {
       const prior = targets.get(t.uri);
       if (!prior) targets.set(t.uri, t);
       else if (prior.sha256 !== t.sha256) warnings.push(`${t.uri} has different SHA-256 in different inputs; kept the first (${prior.sha256.slice(0, 12)}…)`);
+      else if (t.assessment) targets.set(t.uri, { ...prior, assessment: mergeFacts(prior.assessment, t.assessment) });
     }
   }
 
@@ -48,7 +60,7 @@ export function mergeReports(reports: Report[]): MergeResult {
 
   const invs = reports.map((r) => r.invocation).filter((i): i is NonNullable<Report["invocation"]> => i !== undefined);
   const report: Report = {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: "aigis", version: first.tool.version, ...(rulesVersions[0] !== undefined ? { rulesVersion: rulesVersions[0] } : {}) },
     targets: [...targets.values()].sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0)),
     findings,

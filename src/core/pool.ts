@@ -1,5 +1,7 @@
 // Scans many files on all cores with worker threads; falls back to the main thread when
-// there is one file, one job, or no compiled worker script (e.g. under ts-jest).
+// there is one file, one job, no compiled worker script (e.g. under ts-jest), or a registry
+// that cannot be rebuilt in a thread (a scanner given as an object rather than a module path):
+// a worker always runs the caller's registry, never a different one.
 
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -7,8 +9,10 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DiscoveredFile } from "./discover";
 import type { Registry } from "./registry";
-import type { ScanSettings } from "./rule";
-import { makeFinding, scanFile, type FileResult } from "./scan-file";
+import type { ScanSettings } from "../types";
+import { ioErrorFinding, scanFile, type FileResult } from "./scan-file";
+import { runRule } from "./findings";
+import { parseError, placeOf } from "./notices";
 
 const WORKER_SCRIPT = join(__dirname, "worker.js");
 
@@ -26,7 +30,8 @@ export async function scanAll(
   const results: FileResult[] = new Array(files.length);
   let done = 0;
   const workers = Math.min(jobs, files.length);
-  if (workers <= 1 || !existsSync(WORKER_SCRIPT)) {
+  const spec = registry.spec;
+  if (workers <= 1 || !spec || !existsSync(WORKER_SCRIPT)) {
     for (let i = 0; i < files.length; i++) {
       results[i] = await scanFile(files[i]!, settings, registry, (f) => onProgress?.(done + f, files.length));
       onProgress?.(++done, files.length);
@@ -41,20 +46,20 @@ export async function scanAll(
       let worker = spawn();
       let current = -1;
       function spawn(): Worker {
-        const w = new Worker(WORKER_SCRIPT, { resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
+        const w = new Worker(WORKER_SCRIPT, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
         w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number }) => {
           if (msg.progress !== undefined) {
             onProgress?.(done + msg.progress, files.length);
             return;
           }
-          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry);
+          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings);
           onProgress?.(++done, files.length);
           feed();
         });
         // A worker that dies (out of memory on a hostile file, a native fault) costs that file only.
         w.on("error", (e) => {
           if (current >= 0 && results[current] === undefined) {
-            results[current] = crashed(files[current]!, e.message, registry);
+            results[current] = crashed(files[current]!, e.message, registry, settings);
             onProgress?.(++done, files.length);
           }
           worker = spawn();
@@ -77,15 +82,12 @@ export async function scanAll(
   return results;
 }
 
-function crashed(file: DiscoveredFile, reason: string, registry: Registry): FileResult {
-  return {
-    target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "" },
-    findings: [
-      makeFinding(registry, "aigis/parse-error", file.uri, {
-        message: `Scanning ${file.uri} stopped its worker: ${reason}.`,
-        evidence: { reason },
-        fingerprintKey: "worker-crash",
-      }),
-    ],
-  };
+function crashed(file: DiscoveredFile, reason: string, registry: Registry, settings: ScanSettings): FileResult {
+  const findings: FileResult["findings"] = [];
+  if (reason.startsWith("registry:")) findings.push(...ioErrorFinding(registry, settings, file.uri, reason, "worker"));
+  else {
+    const doc = { format: "file", reason: `scanning it stopped its worker: ${reason}`, key: "worker-crash", where: placeOf(file.uri, undefined) };
+    runRule(parseError, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });
+  }
+  return { target: { uri: file.uri, kind: "unknown", bytes: file.size, sha256: "", assessment: { assessed: [], skipped: [] } }, findings };
 }

@@ -1,10 +1,8 @@
 import { open, type FileHandle } from "node:fs/promises";
 
-/** Positioned reads over a file or an in-memory buffer, so parsers never need the whole file. */
-export interface RandomAccessFile {
-  readonly size: number;
-  read(offset: number, length: number): Promise<Buffer>;
-}
+import type { RandomAccessFile } from "../types";
+
+export type { RandomAccessFile };
 
 export class BufferFile implements RandomAccessFile {
   constructor(private readonly buf: Buffer) {}

@@ -1,7 +1,7 @@
 // The pipeline: discover -> scan -> filter -> report. Returns data; prints nothing.
 
-import type { Finding, Report, Severity, Target } from "../types";
-import { SCANNERS } from "../scanners";
+import type { Finding, ProjectContext, Report, ScanHints, ScanSettings, Severity, Target } from "../types";
+import { REPORT_SCHEMA_VERSION } from "../types";
 import { applyBaseline } from "./baseline";
 import { packageVersion } from "./catalog";
 import { catalogVersion } from "./catalog-version";
@@ -9,9 +9,13 @@ import type { AigisConfig } from "./config";
 import { resolveLimits } from "./config";
 import { discover, type SkippedPath } from "./discover";
 import { defaultJobs, scanAll } from "./pool";
-import { createRegistry, type Registry } from "./registry";
-import type { ProjectContext, ScanHints, ScanSettings } from "./rule";
-import { makeFinding } from "./scan-file";
+import { UsageError } from "./errors";
+import { FactBook, noticesFor, runRule, type RuleRunTarget } from "./findings";
+import { expiredSuppression } from "./notices";
+import { registryWithPlugins, RegistryError, type Registry } from "./registry";
+import { resolve } from "node:path";
+import { compileSchema, formatAjvErrors, type Catalog } from "./catalog";
+import { ioErrorFinding, rulesFor } from "./scan-file";
 import { inShard, type ShardSpec } from "./shard";
 import { summarise } from "./summary";
 import { applySuppressions, isoDay, type SuppressionSet } from "./suppressions";
@@ -20,7 +24,8 @@ export { summarise };
 
 export interface ScanOptions {
   paths: string[];
-  cwd: string;
+  /** Paths and report URIs are relative to it; defaults to process.cwd(). */
+  cwd?: string;
   config?: AigisConfig;
   configPath?: string;
   /** Overrides config include/exclude/limits/hints (CLI flags win over the file). */
@@ -37,6 +42,8 @@ export interface ScanOptions {
   baselinePath?: string;
   /** Scan only this part of the discovered files (see core/shard.ts). */
   shard?: ShardSpec;
+  /** Custom scanner modules (paths, absolute or relative to cwd) registered beside the built-in ones; ignored when a registry is passed. */
+  plugins?: string[];
   /** "Today" for suppression expiry; defaults to the scan's start. */
   now?: Date;
 }
@@ -44,6 +51,8 @@ export interface ScanOptions {
 export interface ScanResult {
   report: Report;
   skipped: SkippedPath[];
+  /** The rule catalogue of the run: aigis's own plus entries custom scanners brought. */
+  catalog: Catalog;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
@@ -65,18 +74,22 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 /** Marks accepted risks and reports expired suppressions as aigis/expired-suppression findings. */
-export function suppressFindings(findings: Finding[], set: SuppressionSet, today: string, registry: Registry): Finding[] {
+export function suppressFindings(findings: Finding[], set: SuppressionSet, today: string, registry: Registry, settings?: ScanSettings): Finding[] {
   const { findings: marked, expired } = applySuppressions(findings, set, today);
   for (const e of expired) {
     const what = [e.entry.rule && `rule ${e.entry.rule}`, e.entry.path && `path ${e.entry.path}`, e.entry.fingerprint && `fingerprint ${e.entry.fingerprint}`].filter(Boolean).join(", ");
-    marked.push(
-      makeFinding(registry, "aigis/expired-suppression", set.uri, {
-        message: `Suppression ${e.index + 1} in ${set.uri} (${what}) expired on ${e.entry.expires ?? "?"}; ${e.matches === 1 ? "the finding it matched counts" : `the ${e.matches} findings it matched count`} again.`,
-        location: e.line !== undefined ? { line: e.line } : {},
-        evidence: { expires: e.entry.expires, justification: e.entry.justification, ...(e.entry.author ? { author: e.entry.author } : {}), matches: e.matches },
-        fingerprintKey: `suppression:${e.entry.rule ?? ""}:${e.entry.path ?? ""}:${e.entry.fingerprint ?? ""}:${e.entry.expires ?? ""}`,
-      }),
-    );
+    const doc = {
+      index: e.index,
+      file: set.uri,
+      what,
+      expires: e.entry.expires ?? "?",
+      matches: e.matches,
+      justification: e.entry.justification,
+      ...(e.entry.author ? { author: e.entry.author } : {}),
+      ...(e.line !== undefined ? { line: e.line } : {}),
+      key: `suppression:${e.entry.rule ?? ""}:${e.entry.path ?? ""}:${e.entry.fingerprint ?? ""}:${e.entry.expires ?? ""}`,
+    };
+    runRule(expiredSuppression, doc, undefined, { uri: set.uri, settings: settings ?? buildSettings({ paths: [] }), registry, facts: undefined, emit: (f) => marked.push(f) }, { record: false });
   }
   return marked;
 }
@@ -104,12 +117,51 @@ export function buildSettings(options: ScanOptions): ScanSettings {
   };
 }
 
-export async function runScan(options: ScanOptions, registry: Registry = createRegistry(SCANNERS)): Promise<ScanResult> {
+/** Validates each scanner's options (config `scanners.<id>`) against its schema, once per run. */
+export function validateScannerOptions(registry: Registry, settings: ScanSettings): void {
+  const problems: string[] = [];
+  for (const s of registry.scanners) {
+    const value = settings.scannerOptions[s.id];
+    if (value === undefined || !s.optionsSchema) continue;
+    const validate = compileSchema(s.optionsSchema);
+    if (!validate(value)) problems.push(...formatAjvErrors(validate.errors).map((e) => `scanners.${s.id}${e.startsWith("(root)") ? e.slice("(root)".length) : e.replace(/^\//, ".").replace(/\//g, ".")}`));
+  }
+  if (problems.length > 0) throw new UsageError(`invalid scanner options in the config:\n  ${problems.join("\n  ")}`);
+}
+
+/**
+ * Rules that need something configured (an encryption or signature policy, a label column)
+ * and never ran on a target of their kinds are recorded as skipped, with what they need,
+ * so a report says why they did not assess it.
+ */
+function recordUnmetRequirements(registry: Registry, targets: ReadonlyArray<Target>, facts: FactBook): void {
+  for (const t of targets) {
+    for (const scanner of registry.scannersFor(t.kind)) {
+      for (const rule of rulesFor(scanner, t.kind)) {
+        const requires = rule.meta.requires ?? [];
+        if (requires.length === 0 || facts.has(t.uri, rule.meta.id)) continue;
+        facts.skipped(t.uri, rule.meta.id, `requires ${requires.map((r) => r.id).join(", ")}`);
+      }
+    }
+  }
+}
+
+export async function runScan(options: ScanOptions, given?: Registry): Promise<ScanResult> {
   const startTime = new Date();
   const config = options.config ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const pluginPaths = [...(config.plugins ?? []), ...(options.plugins ?? [])].map((p) => resolve(cwd, p));
+  let registry: Registry;
+  try {
+    registry = given ?? registryWithPlugins(pluginPaths);
+  } catch (e) {
+    if (e instanceof RegistryError && pluginPaths.length > 0) throw new UsageError(e.message);
+    throw e;
+  }
   const settings = buildSettings(options);
+  validateScannerOptions(registry, settings);
   const discovered = await discover(options.paths, {
-    cwd: options.cwd,
+    cwd,
     include: options.include ?? config.include ?? [],
     exclude: [...(config.exclude ?? []), ...(options.exclude ?? [])],
     ...(config.discovery?.defaultIgnores ? { defaultIgnores: config.discovery.defaultIgnores } : {}),
@@ -120,55 +172,72 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     discovered.skipped = discovered.skipped.filter((s) => inShard(s.uri, options.shard));
   }
   const findings: Finding[] = [];
+  const facts = new FactBook();
+  const target = (uri: string): RuleRunTarget => ({ uri, settings, registry, facts, emit: (f) => findings.push(f) });
   for (const s of discovered.skipped) {
     if (s.reason === "too-large") {
-      findings.push(
-        makeFinding(registry, "aigis/limit-exceeded", s.uri, {
-          message: `${s.uri} was not scanned: ${s.detail ?? "larger than the file size limit"} (raise it with --max-file-size).`,
-          evidence: { limit: "maxFileSize", value: settings.limits.maxFileSize },
-          fingerprintKey: "max-file-size",
-        }),
-      );
+      noticesFor(target(s.uri)).limitExceeded({
+        what: `${s.uri} was not scanned: ${s.detail ?? "larger than the file size limit"} (raise it with --max-file-size)`,
+        limit: "maxFileSize",
+        value: settings.limits.maxFileSize,
+        key: "max-file-size",
+      });
     } else if (s.reason === "unreadable") {
-      findings.push(makeFinding(registry, "aigis/io-error", s.uri, { message: `${s.uri} could not be read: ${s.detail ?? "unknown error"}.`, fingerprintKey: "discover" }));
+      findings.push(...ioErrorFinding(registry, settings, s.uri, s.detail ?? "unknown error", "discover"));
     }
   }
   const jobs = options.jobs ?? config.jobs ?? defaultJobs();
   const results = await scanAll(discovered.files, settings, registry, jobs, options.onProgress);
   const targets: Array<Target & { absPath: string }> = results.map((r, i) => ({ ...r.target, absPath: discovered.files[i]!.absPath }));
-  for (const r of results) findings.push(...r.findings);
-
-  const targetByUri = new Map(targets.map((t) => [t.uri, t]));
-  const project: ProjectContext = {
-    settings,
-    cwd: options.cwd,
-    targets,
-    findings,
-    report(ruleId, draft) {
-      findings.push(makeFinding(registry, ruleId, draft.location.uri, draft));
-    },
-    annotate(uri, patch) {
-      const t = targetByUri.get(uri);
-      if (t) Object.assign(t, patch);
-    },
-  };
-  for (const scanner of registry.scanners) {
-    if (scanner.scanProject) await scanner.scanProject(project);
+  for (const r of results) {
+    findings.push(...r.findings);
+    facts.merge(r.target.uri, r.target.assessment);
   }
 
-  let filtered = options.suppressions ? suppressFindings(findings, options.suppressions, isoDay(options.now ?? startTime), registry) : findings;
+  const targetByUri = new Map(targets.map((t) => [t.uri, t]));
+  for (const scanner of registry.scanners) {
+    if (!scanner.scanProject) continue;
+    const project: ProjectContext = {
+      settings,
+      options: settings.scannerOptions[scanner.id],
+      cwd,
+      targets,
+      findings,
+      runRules(rules, doc, uri) {
+        for (const rule of rules) runRule(rule, doc, { uri }, target(uri));
+      },
+      notices: (uri) => noticesFor(target(uri)),
+      annotate(uri, patch) {
+        const t = targetByUri.get(uri);
+        if (t) Object.assign(t, patch);
+      },
+    };
+    try {
+      await scanner.scanProject(project);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      const where = targets[0]?.uri ?? ".";
+      noticesFor(target(where)).parseError({ format: "project", reason: `the ${scanner.id} scanner's checks across files stopped: ${reason}`, detail: { scanner: scanner.id }, key: `project-error:${scanner.id}` });
+      for (const t of targets) for (const r of rulesFor(scanner, t.kind)) facts.failed(t.uri, r.meta.id, `the ${scanner.id} scanner's checks across files stopped: ${reason}`);
+    }
+  }
+  recordUnmetRequirements(registry, targets, facts);
+  for (const t of targets) t.assessment = facts.factsFor(t.uri);
+
+  let filtered = options.suppressions ? suppressFindings(findings, options.suppressions, isoDay(options.now ?? startTime), registry, settings) : findings;
   filtered = applyRuleOverrides(filtered, config.rules);
   if (options.baseline) filtered = applyBaseline(filtered, options.baseline);
   sortFindings(filtered);
   const endTime = new Date();
   const report: Report = {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: "aigis", version: packageVersion(), rulesVersion: catalogVersion() },
     invocation: {
       startTime: startTime.toISOString(),
       endTime: endTime.toISOString(),
       paths: options.paths,
-      workingDirectory: options.cwd,
+      workingDirectory: cwd,
       executionSuccessful: true,
       ...(options.configPath ? { configFile: options.configPath } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
@@ -180,5 +249,5 @@ export async function runScan(options: ScanOptions, registry: Registry = createR
     probes: [],
     summary: summarise(filtered),
   };
-  return { report, skipped: discovered.skipped };
+  return { report, skipped: discovered.skipped, catalog: registry.catalog };
 }

@@ -1,14 +1,24 @@
-// Worker-thread entry: scans the files the pool sends and posts the results back.
-import { parentPort } from "node:worker_threads";
-import { SCANNERS } from "../scanners";
+// Worker-thread entry: rebuilds the caller's registry from its module paths, scans the files
+// the pool sends and posts the results back.
+import { parentPort, workerData } from "node:worker_threads";
+import type { ScanSettings } from "../types";
 import type { DiscoveredFile } from "./discover";
-import { createRegistry } from "./registry";
-import type { ScanSettings } from "./rule";
+import { registryFromSpec, type Registry, type RegistrySpec } from "./registry";
 import { scanFile } from "./scan-file";
 
-const registry = createRegistry(SCANNERS);
+let registry: Registry | undefined;
+let loadError: string | undefined;
+try {
+  registry = registryFromSpec((workerData as { registry: RegistrySpec }).registry);
+} catch (e) {
+  loadError = `registry: ${(e as Error).message}`;
+}
 
 parentPort?.on("message", (msg: { id: number; file: DiscoveredFile; settings: ScanSettings }) => {
+  if (!registry) {
+    parentPort?.postMessage({ id: msg.id, error: loadError ?? "registry: not loaded" });
+    return;
+  }
   // Progress within a long file, at most a hundred messages per file.
   let sent = -1;
   const progress = (fraction: number): void => {

@@ -4,14 +4,15 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { AttackResult, BackdoorResult, Finding, ProbeResult, Report, Target, TargetKind } from "../types";
+import { REPORT_SCHEMA_VERSION } from "../types";
 import { formatAjvErrors, packageVersion, schemaValidator } from "../core/catalog";
 import type { AigisConfig } from "../core/config";
 import { UsageError } from "../core/errors";
 import { sha256File } from "../core/hash";
-import { createRegistry } from "../core/registry";
-import { applyRuleOverrides, sortFindings, summarise } from "../core/run";
-import { makeFinding } from "../core/scan-file";
-import { SCANNERS } from "../scanners";
+import { FactBook, runRule } from "../core/findings";
+import { builtinRegistry } from "../core/registry";
+import { applyRuleOverrides, buildSettings, sortFindings, summarise } from "../core/run";
+import { rulePack as probeRules, type ProbeDocument } from "./rules";
 import { detectFormat } from "../scanners/datasets/loaders";
 import { initTf, tf } from "./backend";
 import { argmaxRows, type AttackContext, type Norm, type ProbeSet } from "./attacks/common";
@@ -26,7 +27,7 @@ import { loadOnnxModel } from "./loaders/onnx";
 import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
 import { looksLikeProbabilities, type ProbeModel } from "./model";
 import { Rng } from "./random";
-import { loadProbeThresholds, minimumFor, severityForShortfall, type RobustnessMinimum } from "./thresholds";
+import { loadProbeThresholds, type RobustnessMinimum } from "./thresholds";
 
 /** Square attack's initial fraction of changed pixels; larger than the paper's 0.05 suits small inputs and budgets. */
 const SQUARE_P_INIT = 0.3;
@@ -211,32 +212,21 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       }
     }
 
-    // Findings.
-    const registry = createRegistry(SCANNERS);
+    // Findings: the model/* rules judge what was measured; facts say which of them assessed the model.
+    const registry = builtinRegistry();
     const findings: Finding[] = [];
-    for (const group of strongestPerBudget(attacks)) {
-      const min = minimumFor(minimums, group.norm, group.eps);
-      if (min === undefined || group.robustAccuracy >= min) continue;
-      const shortfall = min - group.robustAccuracy;
-      findings.push(
-        makeFinding(registry, "model/low-adversarial-robustness", modelUri, {
-          message: `${modelUri} keeps ${pct(group.robustAccuracy)} accuracy under ${group.name} at ${group.norm === "linf" ? "L-inf" : "L2"} eps ${group.eps}, below the required ${pct(min)} (clean accuracy ${pct(cleanAccuracy)}).`,
-          severity: severityForShortfall(thresholds, shortfall),
-          evidence: { attack: group.name, norm: group.norm, eps: group.eps, robustAccuracy: group.robustAccuracy, required: min, cleanAccuracy, attackSuccessRate: group.attackSuccessRate, samples: data.n },
-          fingerprintKey: `${group.norm}:${group.eps}`,
-        }),
-      );
-    }
-    if (backdoor?.suspected && backdoorEvidence) {
-      const positions = backdoorEvidence["maskPositions"] as number[];
-      findings.push(
-        makeFinding(registry, "model/backdoor-suspected", modelUri, {
-          message: `${modelUri} behaves as if backdoored: a trigger on ${positions.length} input position${positions.length === 1 ? "" : "s"} sends ${pct(backdoorEvidence["triggerSuccessRate"] as number)} of other inputs to class ${backdoor.targetLabel} (anomaly index ${backdoor.score.toFixed(2)}, STRIP entropy ratio ${(backdoorEvidence["stripEntropyRatio"] as number).toFixed(2)}).`,
-          evidence: backdoorEvidence,
-          fingerprintKey: `class:${backdoor.targetLabel}`,
-        }),
-      );
-    }
+    const facts = new FactBook();
+    const doc: ProbeDocument = {
+      model: modelUri,
+      samples: data.n,
+      cleanAccuracy,
+      attacks,
+      minimums,
+      thresholds,
+      ...(backdoor && backdoorEvidence ? { backdoor: { result: backdoor, evidence: backdoorEvidence } } : {}),
+    };
+    const settings = buildSettings({ paths: [], ...(options.config ? { config: options.config } : {}) });
+    for (const rule of probeRules.rules) runRule(rule, doc, undefined, { uri: modelUri, settings, registry, facts, emit: (f) => findings.push(f) });
     const filtered = sortFindings(applyRuleOverrides(findings, options.config?.rules));
 
     const probe: ProbeResult = {
@@ -255,10 +245,11 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       whiteBox: model.logits !== undefined,
       curves,
       notes,
+      assessment: facts.factsFor(modelUri),
     };
     const endTime = new Date();
     return {
-      schemaVersion: 1,
+      schemaVersion: REPORT_SCHEMA_VERSION,
       tool: { name: "aigis", version: packageVersion() },
       invocation: {
         startTime: startTime.toISOString(),
@@ -344,17 +335,6 @@ function planAttacks(requested: AttackName[] | "auto", model: ProbeModel, norm: 
     if (!out.includes(use)) out.push(use);
   }
   return out;
-}
-
-/** The attack with the lowest robust accuracy per (norm, eps): what the gate judges. */
-function strongestPerBudget(attacks: AttackResult[]): AttackResult[] {
-  const best = new Map<string, AttackResult>();
-  for (const a of attacks) {
-    const key = `${a.norm}:${a.eps}`;
-    const cur = best.get(key);
-    if (!cur || a.robustAccuracy < cur.robustAccuracy) best.set(key, a);
-  }
-  return [...best.values()].sort((a, b) => a.eps - b.eps);
 }
 
 function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array<{ attack: string; norm: Norm; points: Array<{ eps: number; robustAccuracy: number }> }> {

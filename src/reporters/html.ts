@@ -157,7 +157,7 @@ function findingRef(f: Finding): string {
 
 function controlRow(c: ControlAssessment): string {
   const list = (fs: Finding[]): string => (fs.length === 0 ? "" : `<ul class="refs">${fs.slice(0, 20).map((f) => `<li>${sevBadge(f.severity)} ${findingRef(f)}</li>`).join("")}${fs.length > 20 ? `<li class="muted">…and ${fs.length - 20} more</li>` : ""}</ul>`);
-  const assessed = c.assessedBy.length > 0 ? `${c.assessedBy.map(esc).join(", ")}<br><span class="muted">over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}</span>` : `<span class="muted">${c.rules.length === 0 ? "no aigis rule maps to this control" : `no applicable artifact for ${c.rules.map(esc).join(", ")}`}</span>`;
+  const assessed = c.assessedBy.length > 0 ? `${c.assessedBy.map(esc).join(", ")}<br><span class="muted">over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}</span>` : `<span class="muted">not assessed: ${esc(c.notAssessedReason ?? "no rule assessed it")}</span>`;
   return `<tr class="row-${c.status}"><td><strong>${esc(c.control.id)}</strong><br><span class="muted">${esc(c.control.title)}</span></td><td>${badge(c.status)}</td><td>${c.findings.length}${list(c.findings)}</td><td>${c.accepted.length}${list(c.accepted)}</td><td>${assessed}</td></tr>`;
 }
 

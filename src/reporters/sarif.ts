@@ -4,7 +4,7 @@
 
 import { pathToFileURL } from "node:url";
 import type * as Sarif from "sarif";
-import type { Finding, Framework, Report, RuleMeta, Severity } from "../types";
+import type { Finding, Framework, Report, CatalogRule, Severity } from "../types";
 import { packageHomepage, type Catalog } from "../core/catalog";
 
 export const SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -49,7 +49,7 @@ function ruleName(id: string): string {
     .join("");
 }
 
-function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
+function ruleHelpMarkdown(rule: CatalogRule, catalog: Catalog): string {
   const controls = rule.controls
     .map((c) => {
       const entry = catalog.controls.get(c);
@@ -60,7 +60,7 @@ function ruleHelpMarkdown(rule: RuleMeta, catalog: Catalog): string {
 }
 
 /** Control ids come before the rule's own tags, so GitHub's 20-tag cap never drops a control first (help.markdown lists them all). */
-function tagsFor(rule: RuleMeta): string[] {
+function tagsFor(rule: CatalogRule): string[] {
   const tags = ["security", ...rule.controls, ...rule.tags.filter((t) => t !== "security")];
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
@@ -184,6 +184,7 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
     ...(t.sha256 ? { hashes: { "sha-256": t.sha256 } } : {}),
     properties: {
       kind: t.kind,
+      ...(t.assessment ? { assessment: t.assessment } : {}),
       ...(t.protection ? { protection: t.protection } : {}),
       ...(t.signature ? { signature: t.signature } : {}),
     },

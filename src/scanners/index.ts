@@ -1,8 +1,9 @@
-// Every scanner aigis runs. A new scanner is one folder under src/scanners/ and one line here.
-import type { Scanner } from "../core/rule";
+// Every built-in scanner as an object (for tests and tools that want them in-process). The
+// pipeline registers them by module path from src/plugins.ts, so worker threads can load them.
+import type { ScannerPlugin } from "../types";
 import { artifactScanner } from "./artifacts";
 import { datasetScanner } from "./datasets";
 import { policyScanner } from "./policies";
 import { protectionScanner } from "./protection";
 
-export const SCANNERS: ReadonlyArray<Scanner> = [artifactScanner, protectionScanner, policyScanner, datasetScanner];
+export const SCANNERS: ReadonlyArray<ScannerPlugin> = [artifactScanner, protectionScanner, policyScanner, datasetScanner];

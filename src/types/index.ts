@@ -44,62 +44,15 @@ export interface FindingSuppression {
   source?: string;
 }
 
-/** What a rule reports; the pipeline fills in severity, controls and fingerprint from rule metadata. */
-export interface FindingDraft {
-  message: string;
-  location?: Partial<FindingLocation>;
-  /** Overrides the rule's default severity (e.g. severity by margin). */
-  severity?: Severity;
-  evidence?: Record<string, unknown>;
-  /**
-   * What makes this finding distinct within its file for fingerprinting
-   * (e.g. the resolved callable). Byte offsets are deliberately not used by default,
-   * so unrelated edits do not change fingerprints.
-   */
-  fingerprintKey?: string;
-}
-
-/** Target kinds decided from content (magic bytes, structure), never from the file name. */
-export const TARGET_KINDS = [
-  "pickle",
-  "pytorch-zip",
-  "zip",
-  "tar",
-  "gzip",
-  "bzip2",
-  "xz",
-  "zstd",
-  "zlib",
-  "lzma",
-  "numpy",
-  "hdf5",
-  "onnx",
-  "safetensors",
-  "gguf",
-  "tfjs-model",
-  "tf-saved-model",
-  "csv",
-  "jsonl",
-  "json",
-  "yaml",
-  "parquet",
-  "image",
-  "iam-policy",
-  "gcs-iam-policy",
-  "k8s-rbac",
-  "pem",
-  "cms-signature",
-  "cms-enveloped",
-  "sigstore-bundle",
-  "checksum-manifest",
-  "age",
-  "openpgp",
-  "openssl-enc",
-  "jwe",
-  "text",
-  "unknown",
-] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
+/**
+ * Target kinds are decided from content (magic bytes, structure), never from the file name.
+ * Core decides the generic kinds below; every other kind is contributed by the scanner that
+ * reads it, through its content detectors (see `ScannerPlugin.formats`).
+ */
+export const GENERIC_KINDS = ["zip", "tar", "gzip", "bzip2", "xz", "zstd", "json", "jsonl", "yaml", "csv", "text", "unknown"] as const;
+export type GenericKind = (typeof GENERIC_KINDS)[number];
+/** A kind name in kebab case: one of GENERIC_KINDS or one a scanner contributes ("pickle", "onnx", "iam-policy"...). */
+export type TargetKind = string;
 
 export type ProtectionState = "plaintext" | "compressed" | "encrypted" | "unknown-high-entropy";
 export interface Protection {
@@ -121,6 +74,8 @@ export interface Target {
   sha256: string;
   protection?: Protection;
   signature?: SignatureInfo;
+  /** Which rules assessed this target and which were skipped, and why (schema version 2). */
+  assessment?: AssessmentFacts;
 }
 
 export interface AttackResult {
@@ -151,11 +106,19 @@ export interface ProbeResult {
   cleanAccuracy: number;
   attacks: AttackResult[];
   backdoor?: BackdoorResult;
+  /** Which model/* rules assessed the model and which were skipped, and why (schema version 2). */
+  assessment?: AssessmentFacts;
   [key: string]: unknown;
 }
 
+/**
+ * The JSON report's schema version. 2 added assessment facts (targets[].assessment,
+ * probes[].assessment); version 1 reports still load and assess no control (see docs/report.md).
+ */
+export const REPORT_SCHEMA_VERSION = 2;
+
 export interface Report {
-  schemaVersion: 1;
+  schemaVersion: 1 | 2;
   tool: { name: "aigis"; version: string; rulesVersion?: string };
   invocation?: {
     startTime: string;
@@ -176,8 +139,8 @@ export interface Report {
   summary: { bySeverity: Record<Severity, number>; suppressed?: number; new?: number; absent?: number };
 }
 
-/** Rule metadata: kept as data in rules/catalog/*.json and validated by rules/schemas/rule.schema.json. */
-export interface RuleMeta {
+/** The reviewable half of a rule: kept as data in rules/catalog/*.json, validated by rules/schemas/rule-catalog.schema.json. */
+export interface CatalogRule {
   id: string;
   severity: Severity;
   title: string;
@@ -186,6 +149,8 @@ export interface RuleMeta {
   remediation: string;
   controls: string[];
   tags: string[];
+  /** Set when findings of this rule may carry their own severity; says why (e.g. "critical when the role grants every verb"). */
+  severityOverride?: string;
 }
 
 export interface ControlMeta {
@@ -203,3 +168,6 @@ export interface Framework {
   informationUri: string;
   controls: ControlMeta[];
 }
+
+export * from "./rule";
+import type { AssessmentFacts } from "./rule";

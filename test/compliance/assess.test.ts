@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { assessCompliance, coverageFromScanners, parseFrameworkIds } from "../../src/compliance";
+import { assessCompliance, parseFrameworkIds } from "../../src/compliance";
 import { buildEvidence, evidenceJson } from "../../src/compliance/evidence";
 import type { Catalog } from "../../src/core/catalog";
 import { loadCatalog } from "../../src/core/catalog";
-import type { Scanner } from "../../src/core/rule";
 import { runScan } from "../../src/core/run";
-import type { Finding, Framework, Report, RuleMeta } from "../../src/types";
+import type { CatalogRule, Finding, Framework, Report, Target } from "../../src/types";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -23,7 +22,7 @@ const framework: Framework = {
     { id: "T-4", title: "Nothing maps here" },
   ],
 };
-const rules: RuleMeta[] = [
+const rules: CatalogRule[] = [
   { id: "artifact/code", severity: "critical", title: "t", description: "d", remediation: "r", controls: ["T-1"], tags: [] },
   { id: "dataset/pii", severity: "high", title: "t", description: "d", remediation: "r", controls: ["T-2"], tags: [] },
   { id: "model/robustness", severity: "high", title: "t", description: "d", remediation: "r", controls: ["T-3"], tags: [] },
@@ -34,11 +33,6 @@ const catalog: Catalog = {
   frameworks: [framework],
   controls: new Map(framework.controls.map((c) => [c.id, { framework, control: c }])),
 };
-const scanners = [
-  { id: "artifacts", kinds: ["pickle", "pytorch-zip"], ruleIds: ["artifact/code"] },
-  { id: "datasets", kinds: ["csv"], ruleIds: ["dataset/pii"] },
-] as unknown as Scanner[];
-const coverage = coverageFromScanners(scanners);
 
 function finding(ruleId: string, controls: string[], extra: Partial<Finding> = {}): Finding {
   return { ruleId, severity: "high", message: "m.", location: { uri: "x" }, controls, fingerprint: `${ruleId.length}`.padStart(32, "a"), ...extra };
@@ -49,15 +43,30 @@ function report(partial: Partial<Report>): Report {
 }
 
 function statuses(r: Report): Record<string, string> {
-  return Object.fromEntries(assessCompliance(r, catalog, coverage)[0]!.controls.map((c) => [c.control.id, c.status]));
+  return Object.fromEntries(assessCompliance(r, catalog)[0]!.controls.map((c) => [c.control.id, c.status]));
 }
 
 describe("control status", () => {
-  const pickle = { uri: "m.pkl", kind: "pickle" as const, bytes: 1, sha256: "" };
-  const csv = { uri: "d.csv", kind: "csv" as const, bytes: 1, sha256: "" };
+  // Facts as the pipeline records them: which rules assessed each target.
+  const pickle: Target = { uri: "m.pkl", kind: "pickle", bytes: 1, sha256: "", assessment: { assessed: ["artifact/code"], skipped: [] } };
+  const csv: Target = { uri: "d.csv", kind: "csv", bytes: 1, sha256: "", assessment: { assessed: ["dataset/pii"], skipped: [] } };
 
-  it("is not assessed when no mapped rule has an applicable target", () => {
+  it("is not assessed when no mapped rule assessed a target", () => {
     expect(statuses(report({ targets: [csv] }))).toEqual({ "T-1": "not-assessed", "T-2": "passed", "T-3": "not-assessed", "T-4": "not-assessed" });
+  });
+
+  it("is not assessed when the mapped rule was skipped, and says why", () => {
+    const skipped: Target = { uri: "m.pkl", kind: "pickle", bytes: 1, sha256: "", assessment: { assessed: [], skipped: [{ rule: "artifact/code", reason: "rule error: boom" }] } };
+    const c = assessCompliance(report({ targets: [skipped] }), catalog)[0]!.controls.find((x) => x.control.id === "T-1")!;
+    expect(c.status).toBe("not-assessed");
+    expect(c.notAssessedReason).toContain("artifact/code was skipped on 1 target: rule error: boom");
+  });
+
+  it("assesses nothing in a report without facts (schema version 1)", () => {
+    const bare: Target = { uri: "m.pkl", kind: "pickle", bytes: 1, sha256: "" };
+    const a = assessCompliance(report({ targets: [bare] }), catalog)[0]!;
+    expect(a.counts).toEqual({ failed: 0, passed: 0, "not-assessed": 4 });
+    expect(a.controls[0]!.notAssessedReason).toMatch(/no assessment facts/);
   });
 
   it("passes when a mapped rule ran and nothing counts; fails on a counting finding", () => {
@@ -67,7 +76,7 @@ describe("control status", () => {
   it("lists accepted risks beside a passed control, and ignores findings absent since the baseline", () => {
     const accepted = finding("artifact/code", ["T-1"], { suppression: { justification: "sandboxed" } });
     const absent = finding("dataset/pii", ["T-2"], { baselineState: "absent", fingerprint: "b".repeat(32) });
-    const a = assessCompliance(report({ targets: [pickle, csv], findings: [accepted, absent] }), catalog, coverage)[0]!;
+    const a = assessCompliance(report({ targets: [pickle, csv], findings: [accepted, absent] }), catalog)[0]!;
     const t1 = a.controls.find((c) => c.control.id === "T-1")!;
     expect(t1).toMatchObject({ status: "passed", findings: [], accepted: [accepted], assessedBy: ["artifact/code"], targetsAssessed: 1 });
     expect(a.controls.find((c) => c.control.id === "T-2")!.status).toBe("passed");
@@ -79,8 +88,9 @@ describe("control status", () => {
     expect(statuses(report({ targets: [pickle] }))["T-2"]).toBe("not-assessed");
   });
 
-  it("assesses probe rules when the report holds probe results", () => {
-    const probe = { model: "m.onnx", format: "onnx" as const, samples: 10, cleanAccuracy: 0.9, attacks: [] };
+  it("assesses probe rules when a probe's facts say they assessed the model", () => {
+    const probe = { model: "m.onnx", format: "onnx" as const, samples: 10, cleanAccuracy: 0.9, attacks: [], assessment: { assessed: ["model/robustness"], skipped: [] } };
+    expect(statuses(report({ probes: [{ ...probe, assessment: { assessed: [], skipped: [] } }] }))["T-3"]).toBe("not-assessed");
     expect(statuses(report({ probes: [probe] }))["T-3"]).toBe("passed");
     expect(statuses(report({ probes: [probe], findings: [finding("model/robustness", ["T-3"])] }))["T-3"]).toBe("failed");
   });

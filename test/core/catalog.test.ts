@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCatalog, packageRoot } from "../../src/core/catalog";
 import { CatalogError } from "../../src/core/catalog";
-import { createRegistry } from "../../src/core/registry";
+import { builtinRegistry, createRegistry } from "../../src/core/registry";
 import type { Scanner } from "../../src/core/rule";
 import { SCANNERS } from "../../src/scanners";
+import { rulePack as probeRules } from "../../src/probes/rules";
 
 const noop: Scanner["scan"] = async () => undefined;
 
@@ -28,15 +29,18 @@ describe("rule catalogue and control catalogues", () => {
     }
   });
 
-  it("agrees with the scanners: every scanner rule has metadata and every catalog rule a scanner", () => {
-    expect(() => createRegistry(SCANNERS)).not.toThrow();
+  it("agrees with the code: every registered rule has metadata and every catalog rule has code", () => {
+    expect(() => builtinRegistry()).not.toThrow();
+    expect([...builtinRegistry().rules.keys()].sort()).toEqual([...catalog.rules.keys()].sort());
   });
 
-  it("fails loudly on a rule without metadata and on a rule claimed twice", () => {
-    const ghost: Scanner = { id: "ghost", kinds: [], ruleIds: ["artifact/does-not-exist"], scan: noop };
+  it("fails loudly on a rule without metadata, metadata without a rule, and a rule claimed twice", () => {
+    const rule = (id: string): Scanner["rules"][number] => ({ meta: { id, appliesTo: { kinds: "*" }, messages: { m: "x." } }, check: () => undefined });
+    const ghost: Scanner = { id: "ghost", kinds: [], rules: [rule("artifact/does-not-exist")], scan: noop };
     expect(() => createRegistry([...SCANNERS, ghost])).toThrow(/not in rules\/catalog/);
-    const twin: Scanner = { id: "twin", kinds: [], ruleIds: ["artifact/pickle-code-execution"], scan: noop };
+    const twin: Scanner = { id: "twin", kinds: [], rules: [rule("artifact/pickle-code-execution")], scan: noop };
     expect(() => createRegistry([...SCANNERS, twin])).toThrow(CatalogError);
+    expect(() => createRegistry({ scanners: SCANNERS.filter((s) => s.id !== "policies"), packs: [probeRules], requireCompleteCatalog: true })).toThrow(/policy\/.* is in rules\/catalog but no scanner or rule pack registers it/);
   });
 });
 

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { BufferFile } from "../../src/core/random-access";
 import { HEAD_BYTES, sniffKind } from "../../src/core/sniff";
+import { builtinRegistry } from "../../src/core/registry";
 
 const DEMO = join(__dirname, "..", "..", "fixtures", "demo");
-const sniff = (buf: Buffer): Promise<string> => sniffKind(buf.subarray(0, HEAD_BYTES), new BufferFile(buf));
+const sniff = (buf: Buffer): Promise<string> => sniffKind(buf.subarray(0, HEAD_BYTES), new BufferFile(buf), builtinRegistry().detectors);
 
 describe("sniffKind decides by content, not by name", () => {
   it.each([

@@ -21,7 +21,8 @@ describe("runProbe", () => {
       relStep: 0.125,
       minRobustAccuracy: [{ norm: "linf", eps: 0.05, min: 0.5 }, { norm: "linf", eps: 0.1, min: 0.9 }],
     });
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
+    expect(report.probes[0]!.assessment).toMatchObject({ assessed: ["model/low-adversarial-robustness"] });
     const model = report.targets.find((t) => t.uri === `${FIX}/mlp_tfjs/model.json`)!;
     expect(model.kind).toBe("tfjs-model");
     expect(model.sha256).toBe(createHash("sha256").update(readFileSync(join(ROOT, FIX, "mlp_tfjs/model.json"))).digest("hex"));

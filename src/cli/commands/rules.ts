@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { loadCatalog } from "../../core/catalog";
 import { UsageError } from "../../core/errors";
-import type { RuleMeta } from "../../types";
+import type { CatalogRule } from "../../types";
 import type { CliIO, CommandOutcome } from "../io";
 
 export function register(program: Command, io: CliIO, outcome: CommandOutcome): void {
@@ -12,7 +12,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--format <format>", "text or json", "text")
     .action((opts: { framework?: string; format: string }) => {
       const catalog = loadCatalog();
-      let rules: RuleMeta[] = [...catalog.rules.values()].sort((a, b) => a.id.localeCompare(b.id));
+      let rules: CatalogRule[] = [...catalog.rules.values()].sort((a, b) => a.id.localeCompare(b.id));
       let controlFilter: (c: string) => boolean = () => true;
       if (opts.framework) {
         const fw = catalog.frameworks.find((f) => f.id === opts.framework);

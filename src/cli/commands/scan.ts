@@ -2,7 +2,6 @@ import { Command } from "commander";
 import { loadConfig, parseSize } from "../../core/config";
 import { UsageError } from "../../core/errors";
 import { runScan } from "../../core/run";
-import { loadCatalog } from "../../core/catalog";
 import { loadReport } from "../../core/load-report";
 import { parseShard } from "../../core/shard";
 import { loadSuppressions } from "../../core/suppressions";
@@ -44,6 +43,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--exclude <glob>", "skip files matching GLOB (repeatable; adds to the config's exclude)", collect)
     .option("--max-file-size <size>", "skip files larger than SIZE, e.g. 500MiB or 10GB (default 64GiB)")
     .option("-j, --jobs <n>", "worker threads for scanning many files (default: number of cores)")
+    .option("--plugin <module>", "register a custom scanner module (CommonJS, exports `scanner`; repeatable)", collect)
     .option("--label-column <name>", "datasets: the label column")
     .option("--text-column <name>", "datasets: the free-text column")
     .option("--labels <file>", "datasets: labels file for .npy features")
@@ -75,7 +75,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const baseline = opts.baseline !== undefined ? loadReport(opts.baseline as string, io.cwd) : undefined;
     const shard = opts.shard !== undefined ? parseShard(opts.shard as string) : undefined;
     const progress = progressReporter(io, quiet, "scanning");
-    const { report, skipped } = await runScan({
+    const { report, skipped, catalog } = await runScan({
       paths,
       cwd: io.cwd,
       config,
@@ -84,6 +84,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
       ...(opts.exclude ? { exclude: opts.exclude as string[] } : {}),
       ...(opts.maxFileSize !== undefined ? { maxFileSize: parseSize(opts.maxFileSize as string) } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(opts.plugin ? { plugins: opts.plugin as string[] } : {}),
       hints,
       onProgress: (d, t) => progress.update(d, t),
       ...(suppressions ? { suppressions } : {}),
@@ -92,7 +93,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     });
     progress.end();
     if (opts.absent === false) dropAbsent(report);
-    const written = writeOutputs(report, targets, io, { catalog: loadCatalog(), quiet, skipped, ...(opts.category !== undefined ? { category: opts.category as string } : {}) });
+    const written = writeOutputs(report, targets, io, { catalog, quiet, skipped, ...(opts.category !== undefined ? { category: opts.category as string } : {}) });
     if (signer) signFiles(written, signer);
     outcome.exitCode = gateExitCode(report, failOn, { onlyNew: opts.failOnNew === true });
   });

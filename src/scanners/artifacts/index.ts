@@ -3,12 +3,12 @@
 // document its rules check, and whatever it contains (zip and tar members, compressed
 // streams, object arrays) is walked in turn, in memory, to maxArchiveDepth.
 
-import type { FindingLocation, TargetKind } from "../../types";
-import type { Limits, ScanContext, ScanFile, Scanner } from "../../core/rule";
+import type { FindingLocation, Limits, RandomAccessFile, ScanContext, ScanFile, ScannerPlugin, TargetKind } from "../../types";
 import { crc32 } from "node:zlib";
-import { CatalogError, formatAjvErrors, schemaValidator } from "../../core/catalog";
-import { BufferFile, type RandomAccessFile } from "../../core/random-access";
-import { sniffKind } from "../../core/sniff";
+import { schemaJson } from "../../core/catalog";
+import { BufferFile } from "../../core/random-access";
+import { ARTIFACT_DETECTORS, ARTIFACT_FORMATS } from "./detect";
+import { ARCHIVE_KINDS } from "./kinds";
 import { decompress, DecompressLimitError, type Compression } from "./archive/decompress";
 import { listTar, TarError } from "./archive/tar";
 import { listZip, peekZipEntry, readZipEntry, ZipError, type ZipEntry } from "./archive/zip";
@@ -47,16 +47,11 @@ const join = (prefix: string | undefined, name: string): string => (prefix ? `${
 const at = (member: string | undefined): Partial<FindingLocation> => (member ? { member } : {});
 
 function parseError(w: Walk, member: string | undefined, format: string, reason: string, offset?: number): void {
-  w.ctx.report("aigis/parse-error", {
-    message: `${member ? `Member ${member}` : "The file"} could not be read as ${format}: ${reason}.`,
-    location: { ...at(member), ...(offset !== undefined ? { offset } : {}) },
-    evidence: { format, reason },
-    fingerprintKey: `${format}:${member ?? ""}`,
-  });
+  w.ctx.parseError({ format, reason, location: { ...at(member), ...(offset !== undefined ? { offset } : {}) }, key: `${format}:${member ?? ""}` });
 }
 
-function limitExceeded(w: Walk, member: string | undefined, message: string, limit: string, value: number): void {
-  w.ctx.report("aigis/limit-exceeded", { message, location: at(member), evidence: { limit, value }, fingerprintKey: `${limit}:${member ?? ""}` });
+function limitExceeded(w: Walk, member: string | undefined, what: string, limit: string, value: number): void {
+  w.ctx.limitExceeded({ what, limit, value, location: at(member), key: `${limit}:${member ?? ""}` });
 }
 
 export interface ArtifactOptions {
@@ -64,20 +59,10 @@ export interface ArtifactOptions {
   pickleAllow: string[];
 }
 
-const optionsCache = new WeakMap<object, ArtifactOptions>();
-/** `scanners.artifacts` from the config, validated by rules/schemas/artifact-options.schema.json. */
+/** `scanners.artifacts` from the config (validated by core against rules/schemas/artifact-options.schema.json). */
 export function artifactOptions(ctx: ScanContext): ArtifactOptions {
-  const raw = ctx.settings.scannerOptions["artifacts"];
-  if (raw === undefined || raw === null || typeof raw !== "object") return { pickleAllow: [] };
-  let cached = optionsCache.get(raw);
-  if (!cached) {
-    const validate = schemaValidator("artifact-options");
-    if (!validate(raw)) throw new CatalogError(`config scanners.artifacts is invalid: ${formatAjvErrors(validate.errors).join("; ")}`);
-    const o = raw as Partial<ArtifactOptions>;
-    cached = { pickleAllow: o.pickleAllow ?? [] };
-    optionsCache.set(raw, cached);
-  }
-  return cached;
+  const o = (ctx.options ?? {}) as Partial<ArtifactOptions>;
+  return { pickleAllow: o.pickleAllow ?? [] };
 }
 
 /** Runs the pickle rules over one pickle stream (and any pickles embedded in its byte strings). */
@@ -93,18 +78,22 @@ export function scanPickleBytes(bytes: Uint8Array, ctx: ScanContext, base: Parti
   const { offset: _shifted, ...where } = base;
   ctx.runRules(pickleRules, doc, where);
   if (analysis.limitExceeded) {
-    ctx.report("aigis/limit-exceeded", {
-      message: `Pickle analysis stopped: ${analysis.limitExceeded}; opcodes after offset ${(analysis.error?.offset ?? analysis.end) + shift} were not checked.`,
-      location: { ...base, offset: (analysis.error?.offset ?? analysis.end) + shift },
-      evidence: { limit: analysis.limitExceeded },
-      fingerprintKey: `pickle-limit:${shift}`,
+    const stop = (analysis.error?.offset ?? analysis.end) + shift;
+    ctx.limitExceeded({
+      what: `Pickle analysis stopped (${analysis.limitExceeded}); opcodes after offset ${stop} were not checked`,
+      limit: "pickleMachine",
+      value: stop,
+      location: { ...base, offset: stop },
+      detail: { reason: analysis.limitExceeded },
+      key: `pickle-limit:${shift}`,
     });
   } else if (analysis.error) {
-    ctx.report("aigis/parse-error", {
-      message: `Pickle ${analysis.error.pickle + 1} is malformed at offset ${analysis.error.offset + shift}: ${analysis.error.message}.`,
+    ctx.parseError({
+      format: "pickle",
+      reason: `pickle ${analysis.error.pickle + 1} is malformed at offset ${analysis.error.offset + shift}: ${analysis.error.message}`,
       location: { ...base, offset: analysis.error.offset + shift },
-      evidence: { format: "pickle", reason: analysis.error.message, picklesRead: analysis.pickles },
-      fingerprintKey: `pickle-parse:${shift}`,
+      detail: { picklesRead: analysis.pickles },
+      key: `pickle-parse:${shift}`,
     });
   }
   // Byte strings that are pickles run when a nested loader (pickle.loads, torch.load) reads them.
@@ -196,9 +185,9 @@ function newArchiveDoc(w: Walk, format: ArchiveDocument["format"]): ArchiveDocum
 }
 
 /** What a member holds, from its first bytes; undefined when it is nothing aigis reads. */
-async function sniffMember(head: Buffer, size: number): Promise<TargetKind | undefined> {
+async function sniffMember(w: Walk, head: Buffer, size: number): Promise<TargetKind | undefined> {
   // A head stands in for the whole member; zip kinds need the whole member and are re-sniffed after reading.
-  const kind = await sniffKind(head, new BufferFile(head));
+  const kind = await w.ctx.sniff(head, new BufferFile(head));
   if (kind === "pickle" || CONTAINER_KINDS.has(kind)) return kind;
   if (head.length < size && looksLikePickle(head, size)) return "pickle";
   return undefined;
@@ -206,7 +195,7 @@ async function sniffMember(head: Buffer, size: number): Promise<TargetKind | und
 
 async function scanMemberBytes(w: Walk, bytes: Buffer, hinted: TargetKind | undefined, named: boolean, member: string, depth: number, name: string): Promise<void> {
   const file = new BufferFile(bytes);
-  let kind = await sniffKind(bytes.subarray(0, PEEK_BYTES), file);
+  let kind = await w.ctx.sniff(bytes.subarray(0, PEEK_BYTES), file);
   if (!CONTAINER_KINDS.has(kind) && hinted === "pickle") kind = "pickle";
   if (!CONTAINER_KINDS.has(kind)) return;
   if (kind === "pickle" && !named) {
@@ -269,7 +258,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
       if (!named && !isConfig && entry.method !== 12 && entry.method !== 14) {
         const peek = await peekZipEntry(file, entry, PEEK_BYTES).catch(() => undefined);
         if (!peek) continue;
-        hinted = await sniffMember(peek, entry.uncompressedSize);
+        hinted = await sniffMember(w, peek, entry.uncompressedSize);
         if (!hinted) continue;
       }
       const remaining = w.limits.maxArchiveTotalBytes - w.expanded;
@@ -330,7 +319,7 @@ async function scanTar(w: Walk, file: RandomAccessFile, prefix: string | undefin
     const member = join(prefix, entry.name);
     const peek = await file.read(entry.dataOffset, Math.min(entry.size, PEEK_BYTES));
     const named = PICKLE_MEMBER.test(entry.name);
-    const hinted = named ? "pickle" : await sniffMember(peek, entry.size);
+    const hinted = named ? "pickle" : await sniffMember(w, peek, entry.size);
     if (!hinted) continue;
     if (entry.size > w.limits.maxInMemoryBytes) {
       limitExceeded(w, member, `Member ${member} (${entry.size} bytes) is larger than the in-memory limit of ${w.limits.maxInMemoryBytes} bytes and was not analysed.`, "maxInMemoryBytes", w.limits.maxInMemoryBytes);
@@ -366,7 +355,7 @@ async function scanCompressed(w: Walk, file: RandomAccessFile, kind: Compression
   }
   // joblib and plain pickle.dump through gzip/bz2/lzma: the stream is a pickle (or anything else aigis reads).
   const head = out.subarray(0, PEEK_BYTES);
-  const inner = await sniffKind(head, new BufferFile(out));
+  const inner = await w.ctx.sniff(head, new BufferFile(out));
   if (inner === "pickle" || looksLikePickle(head, out.length)) {
     scanPickleBytes(out, w.ctx, at(member), true);
     return;
@@ -417,12 +406,17 @@ async function scanHdf5(w: Walk, file: RandomAccessFile, member: string | undefi
   w.ctx.runRules(kerasRules, { container: "h5", config, pythonMembers: [] } satisfies KerasDocument, at(member));
 }
 
-export const artifactScanner: Scanner = {
+export const artifactScanner: ScannerPlugin = {
   id: "artifacts",
-  kinds: ["pickle", "pytorch-zip", "zip", "tar", "gzip", "bzip2", "xz", "zlib", "lzma", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf"],
-  ruleIds: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection].map((r) => r.id),
+  kinds: ["pickle", "numpy", "hdf5", "onnx", "tf-saved-model", "safetensors", "gguf", ...ARCHIVE_KINDS],
+  formats: ARTIFACT_FORMATS,
+  detectors: ARTIFACT_DETECTORS,
+  rules: [...pickleRules, ...archiveRules, ...kerasRules, ...onnxRules, tfUnsafeOp, safetensorsMalformed, ggufTemplateInjection],
+  optionsSchema: schemaJson("artifact-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const w: Walk = { ctx, limits: ctx.settings.limits, expanded: 0 };
     await scanKind(w, file.file, file.kind, undefined, 0, file.uri);
   },
 };
+
+export { artifactScanner as scanner };

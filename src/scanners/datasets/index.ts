@@ -2,8 +2,9 @@
 // image sets into a typed table, then looks for poisoning signatures (label flips, conflicting
 // duplicates, backdoor triggers in pixels, values and text) and personal data.
 
-import type { FindingDraft } from "../../types";
-import type { ProjectContext, ScanContext, ScanFile, Scanner } from "../../core/rule";
+import type { ProjectContext, ScanContext, ScanFile, ScannerPlugin } from "../../types";
+import { schemaJson } from "../../core/catalog";
+import { DATASET_DETECTORS, DATASET_FORMATS } from "./detect";
 import { parseNpyHeader } from "./loaders/npy";
 import { DatasetLimitError, DatasetLoadError, groupImageFolders, loadDataset, loadImageFolder, type LoadHints } from "./loaders";
 import { DatasetDocument, PiiCollector } from "./document";
@@ -22,6 +23,7 @@ interface DatasetScannerOptions {
 }
 
 function options(settings: ScanContext["settings"]): DatasetScannerOptions {
+  // Validated by core against rules/schemas/dataset-options.schema.json.
   const o = settings.scannerOptions["datasets"];
   return o && typeof o === "object" ? (o as DatasetScannerOptions) : {};
 }
@@ -48,10 +50,13 @@ function isFeatureNpy(head: Buffer): boolean {
   }
 }
 
-export const datasetScanner: Scanner = {
+export const datasetScanner: ScannerPlugin = {
   id: "datasets",
   kinds: ["csv", "jsonl", "parquet", "numpy", "image"],
-  ruleIds: datasetRules.map((r) => r.id),
+  formats: DATASET_FORMATS,
+  detectors: DATASET_DETECTORS,
+  rules: datasetRules,
+  optionsSchema: schemaJson("dataset-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     // Images are read as folders, in scanProject.
     if (file.kind === "image") return;
@@ -71,25 +76,19 @@ export const datasetScanner: Scanner = {
     } catch (e) {
       if (!(e instanceof DatasetLoadError)) throw e;
       if (e instanceof DatasetLimitError) {
-        ctx.report("aigis/limit-exceeded", {
-          message: `${file.uri} was not checked as a dataset: ${e.message}.`,
-          evidence: { limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes },
-          fingerprintKey: "dataset-size",
-        });
+        ctx.limitExceeded({ what: `${file.uri} was not checked as a dataset: ${e.message}`, limit: "maxInMemoryBytes", value: ctx.settings.limits.maxInMemoryBytes, key: "dataset-size" });
         return;
       }
-      ctx.report("aigis/parse-error", {
-        message: `${file.uri} could not be read as a dataset: ${e.message}.`,
-        evidence: { format: file.kind, reason: e.message },
-        fingerprintKey: "dataset-load",
-      });
+      ctx.parseError({ format: `${file.kind} dataset`, reason: e.message, key: "dataset-load" });
       return;
     }
     if (table.truncated) {
-      ctx.report("aigis/limit-exceeded", {
-        message: `Only the first ${table.truncated.rowsRead} rows of ${file.uri} were checked: ${table.truncated.reason}.`,
-        evidence: { limit: "maxInMemoryBytes", rowsRead: table.truncated.rowsRead },
-        fingerprintKey: "dataset-rows",
+      ctx.limitExceeded({
+        what: `Only the first ${table.truncated.rowsRead} rows of ${file.uri} were checked (${table.truncated.reason})`,
+        limit: "maxInMemoryBytes",
+        value: ctx.settings.limits.maxInMemoryBytes,
+        detail: { rowsRead: table.truncated.rowsRead },
+        key: "dataset-rows",
       });
     }
     ctx.runRules(datasetRules, new DatasetDocument(file.uri, table, thresholds, pii, (stage, f) => ctx.progress(stage === "neighbours" ? 0.5 + f / 2 : 0.5)));
@@ -101,22 +100,21 @@ export const datasetScanner: Scanner = {
     for (const [root, files] of groupImageFolders(images)) {
       const { table, failed } = await loadImageFolder(files, ctx.settings.limits.maxInMemoryBytes);
       const doc = new DatasetDocument(toUri(ctx.cwd, root), table, thresholds, undefined);
-      for (const f of failed) {
-        ctx.report("aigis/parse-error", { message: `${f.uri} could not be decoded as an image: ${f.reason}.`, location: { uri: f.uri }, evidence: { reason: f.reason }, fingerprintKey: "image-decode" });
-      }
+      for (const f of failed) ctx.notices(f.uri).parseError({ format: "image", reason: f.reason, key: "image-decode" });
+      const first = table.rowUris![0]!;
       if (table.truncated) {
-        ctx.report("aigis/limit-exceeded", {
-          message: `Only ${table.truncated.rowsRead} images of ${toUri(ctx.cwd, root)} were checked: ${table.truncated.reason}.`,
-          location: { uri: table.rowUris![0]! },
-          evidence: { limit: "maxInMemoryBytes", rowsRead: table.truncated.rowsRead },
-          fingerprintKey: "image-folder-rows",
+        ctx.notices(first).limitExceeded({
+          what: `Only ${table.truncated.rowsRead} images of ${toUri(ctx.cwd, root)} were checked (${table.truncated.reason})`,
+          limit: "maxInMemoryBytes",
+          value: ctx.settings.limits.maxInMemoryBytes,
+          detail: { rowsRead: table.truncated.rowsRead },
+          key: "image-folder-rows",
         });
       }
-      for (const rule of datasetRules) {
-        rule.check(doc, {
-          report: (draft: FindingDraft) => ctx.report(rule.id, { ...draft, location: { ...draft.location, uri: draft.location?.uri ?? table.rowUris![0]! } }),
-        });
-      }
+      // Facts land on the folder's first image; findings carry the image they are about.
+      ctx.runRules(datasetRules, doc, first);
     }
   },
 };
+
+export { datasetScanner as scanner };

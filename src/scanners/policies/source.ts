@@ -43,7 +43,7 @@ export interface ParsedSource {
 }
 
 /** Most nodes one file may expand to; YAML aliases can otherwise multiply a small file (billion laughs). */
-const NODE_BUDGET = 500_000;
+export const NODE_BUDGET = 500_000;
 
 export { NodeBudgetError };
 

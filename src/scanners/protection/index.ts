@@ -2,18 +2,22 @@
 // across files, whether what was released is what was signed (detached CMS signatures,
 // OpenSSF model signing bundles, SHA256SUMS manifests), plus POSIX file modes.
 
-import type { ScanContext, ScanFile, Scanner } from "../../core/rule";
-import { TARGET_KINDS } from "../../types";
+import type { ScanContext, ScanFile, ScannerPlugin } from "../../types";
+import { schemaJson } from "../../core/catalog";
+import { PROTECTION_DETECTORS, PROTECTION_FORMATS } from "./detect";
 import { classifyProtection } from "./classify";
 import type { EncryptionDoc } from "./documents";
 import { protectProject } from "./project";
-import { ALL_RULE_IDS, encryptionRules } from "./rules";
+import { ALL_RULES, encryptionRules } from "./rules";
 import { protectionData, protectionOptions, selectorMatch, type ProtectionOptions } from "./settings";
 
-export const protectionScanner: Scanner = {
+export const protectionScanner: ScannerPlugin = {
   id: "protection",
-  kinds: TARGET_KINDS,
-  ruleIds: ALL_RULE_IDS,
+  kinds: "*",
+  formats: PROTECTION_FORMATS,
+  detectors: PROTECTION_DETECTORS,
+  rules: ALL_RULES,
+  optionsSchema: schemaJson("protection-options"),
   async scan(file: ScanFile, ctx: ScanContext): Promise<void> {
     const classification = await classifyProtection(file, protectionData(), ctx.settings.limits);
     ctx.annotate({ protection: classification.protection });
@@ -31,3 +35,5 @@ export const protectionScanner: Scanner = {
     await protectProject(ctx);
   },
 };
+
+export { protectionScanner as scanner };

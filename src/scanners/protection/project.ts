@@ -8,7 +8,7 @@ import { posix, resolve } from "node:path";
 import picomatch from "picomatch";
 import { UsageError } from "../../core/errors";
 import { sha256File } from "../../core/hash";
-import type { ProjectContext, RuleModule } from "../../core/rule";
+import type { ProjectContext, Rule } from "../../types";
 import type { SignatureInfo, Target } from "../../types";
 import { verifyBundle } from "./bundle";
 import { verifyDetachedCms, type SignatureVerdict } from "./cms";
@@ -24,12 +24,9 @@ type ProjectTarget = Target & { absPath: string };
 const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 const STATUS_ORDER: SignatureInfo["status"][] = ["invalid", "untrusted", "expired", "weak", "missing", "valid"];
 
-export function runProjectRules<Doc>(rules: ReadonlyArray<RuleModule<Doc>>, doc: Doc, ctx: ProjectContext, fallbackUri: string): void {
-  for (const rule of rules) {
-    rule.check(doc, {
-      report: (draft) => ctx.report(rule.id, { ...draft, location: { ...draft.location, uri: draft.location?.uri ?? fallbackUri } }),
-    });
-  }
+/** Runs rules over a document about `fallbackUri` (findings without a uri of their own land there). */
+export function runProjectRules<Doc>(rules: ReadonlyArray<Rule<Doc>>, doc: Doc, ctx: ProjectContext, fallbackUri: string): void {
+  ctx.runRules(rules, doc, fallbackUri);
 }
 
 export function trustStoreFor(ctx: { settings: ProjectContext["settings"]; cwd: string }, options: ProtectionOptions): TrustStore {
@@ -98,12 +95,7 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
     if (!artifact) continue;
     if (sig.bytes > MAX_TEXT_BYTES) {
       // Detached signatures are a few KiB; a huge one is not read whole.
-      ctx.report("aigis/limit-exceeded", {
-        message: `${sig.uri} is ${sig.bytes} bytes, more than the ${MAX_TEXT_BYTES} bytes read for a detached signature, and was not verified.`,
-        location: { uri: sig.uri },
-        evidence: { limit: "detachedSignatureBytes", value: MAX_TEXT_BYTES },
-        fingerprintKey: "signature-size",
-      });
+      ctx.notices(sig.uri).limitExceeded({ what: `${sig.uri} is ${sig.bytes} bytes, more than is read for a detached signature, and was not verified`, limit: "detachedSignatureBytes", value: MAX_TEXT_BYTES, key: "signature-size" });
       continue;
     }
     const verdict = await verifyDetachedCms(await readFile(sig.absPath), artifact.absPath, trust, { now, weak: data.weakSignature });

@@ -7,6 +7,8 @@ import { DEFAULT_LIMITS, type ScanContext } from "../../../src/core/rule";
 import { maskIdentity } from "../../../src/scanners/policies/mask";
 import { readPolicyText } from "../../../src/scanners/policies";
 import { sniffKind } from "../../../src/core/sniff";
+import { builtinRegistry } from "../../../src/core/registry";
+import { scanBytes } from "../../../src/core/scan-file";
 import type { RandomAccessFile } from "../../../src/core/random-access";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +18,7 @@ function memoryFile(bytes: Buffer): RandomAccessFile {
 }
 const sniff = (text: string) => {
   const bytes = Buffer.from(text, "utf8");
-  return sniffKind(bytes.subarray(0, 65536), memoryFile(bytes));
+  return sniffKind(bytes.subarray(0, 65536), memoryFile(bytes), builtinRegistry().detectors);
 };
 
 describe("position-aware parsing", () => {
@@ -204,15 +206,10 @@ describe("Helm templates", () => {
   it("reports a template that stays unreadable as info, not as a defect", async () => {
     const text = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: x\nrules:\n{{ toYaml .Values.rules |\n  nindent 2 }}\n";
     const bytes = Buffer.from(text);
-    const reports: Array<{ ruleId: string; severity?: string; message: string }> = [];
-    const ctx = {
-      settings: { limits: DEFAULT_LIMITS, hints: {}, scannerOptions: {} },
-      report: (ruleId: string, d: { severity?: string; message: string }) => reports.push({ ruleId, ...d }),
-      runRules: () => undefined,
-      annotate: () => undefined,
-    } as unknown as ScanContext;
-    await policyScanner.scan({ uri: "chart/templates/role.yaml", absPath: "/nonexistent", kind: "k8s-rbac", size: bytes.length, head: bytes, file: memoryFile(bytes) }, ctx);
-    expect(reports).toHaveLength(1);
+    const settings = { limits: DEFAULT_LIMITS, hints: {}, scannerOptions: {} };
+    const { findings: reports } = await scanBytes(builtinRegistry(), policyScanner, { uri: "chart/templates/role.yaml", kind: "k8s-rbac", bytes, settings });
+    expect(reports.filter((f) => f.ruleId.startsWith("aigis/"))).toHaveLength(1);
+    reports.sort((a, b) => (a.ruleId.startsWith("aigis/") ? -1 : 1) - (b.ruleId.startsWith("aigis/") ? -1 : 1));
     expect(reports[0]).toMatchObject({ ruleId: "aigis/parse-error", severity: "info" });
     expect(reports[0]!.message).toContain("Helm template");
   });

@@ -2,6 +2,7 @@
 // reported as a known encryption scheme.
 import { BufferFile } from "../../../src/core/random-access";
 import { sniffKind } from "../../../src/core/sniff";
+import { builtinRegistry } from "../../../src/core/registry";
 import { DEFAULT_LIMITS } from "../../../src/core/rule";
 import { classifyProtection } from "../../../src/scanners/protection/classify";
 import { recogniseEncryption } from "../../../src/scanners/protection/formats";
@@ -54,7 +55,7 @@ describe("random bytes are never a known encryption scheme", () => {
       const bytes = Buffer.concat([prefix, body]);
       const file = new BufferFile(bytes);
       expect(recogniseEncryption(bytes, bytes.length)).toBeUndefined();
-      const kind = await sniffKind(bytes.subarray(0, 65536), file);
+      const kind = await sniffKind(bytes.subarray(0, 65536), file, builtinRegistry().detectors);
       // Text that opens with an armor header is sniffed by that header; binary content must not be.
       if (!armored) expect({ seed, kind: ENCRYPTION_KINDS.has(kind) ? kind : "other" }).toEqual({ seed, kind: "other" });
       const c = await classifyProtection({ uri: "r.bin", absPath: "/dev/null", kind, size: bytes.length, head: bytes.subarray(0, 65536), file }, data, DEFAULT_LIMITS);

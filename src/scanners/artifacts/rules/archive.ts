@@ -1,7 +1,8 @@
 // Archive rules: member names that escape the extraction folder, links, bombs, and zip
 // structure tricks that make scanners and loaders see different members.
 
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import type { Limits } from "../../../core/rule";
 
 export interface ArchiveMember {
@@ -48,17 +49,22 @@ function escapes(name: string): "absolute" | "traversal" | undefined {
   return undefined;
 }
 
-export const archivePathTraversal: RuleModule<ArchiveDocument> = {
-  id: "artifact/archive-path-traversal",
+export const archivePathTraversal: Rule<ArchiveDocument> = {
+  meta: {
+    id: "artifact/archive-path-traversal",
+    appliesTo: { kinds: ARCHIVE_KINDS },
+    messages: {
+      found: "The {{format}} member {{name}} has an absolute name, so extracting it writes outside the target folder.",
+      found2: "The {{format}} member {{name}} climbs out of the extraction folder with \"..\".",
+      found3: "The {{format}} {{type}} {{name}} points outside the extraction folder, to {{linkName}}.",
+    },
+  },
   check(doc, ctx) {
     for (const m of doc.members) {
       const how = escapes(m.name);
       if (how) {
         ctx.report({
-          message:
-            how === "absolute"
-              ? `The ${doc.format} member ${JSON.stringify(m.name)} has an absolute name, so extracting it writes outside the target folder.`
-              : `The ${doc.format} member ${JSON.stringify(m.name)} climbs out of the extraction folder with "..".`,
+          messageId: how === "absolute" ? "found" : "found2", data: { format: doc.format, name: JSON.stringify(m.name) },
           location: { member: m.name, offset: m.offset },
           evidence: { name: m.name, kind: how, format: doc.format },
           fingerprintKey: m.name,
@@ -68,7 +74,7 @@ export const archivePathTraversal: RuleModule<ArchiveDocument> = {
       const target = m.linkName && m.type === "symlink" && escapes(m.linkName) !== "absolute" ? `${m.name.replace(/\\/g, "/").replace(/[^/]*$/, "")}${m.linkName}` : m.linkName;
       if ((m.type === "symlink" || m.type === "hardlink") && target && escapes(target)) {
         ctx.report({
-          message: `The ${doc.format} ${m.type} ${JSON.stringify(m.name)} points outside the extraction folder, to ${JSON.stringify(m.linkName)}.`,
+          messageId: "found3", data: { format: doc.format, type: m.type, name: JSON.stringify(m.name), linkName: JSON.stringify(m.linkName) },
           location: { member: m.name, offset: m.offset },
           evidence: { name: m.name, target: m.linkName, kind: "link-target", format: doc.format },
           fingerprintKey: `${m.name}->${m.linkName}`,
@@ -78,13 +84,19 @@ export const archivePathTraversal: RuleModule<ArchiveDocument> = {
   },
 };
 
-export const archiveSymlink: RuleModule<ArchiveDocument> = {
-  id: "artifact/archive-symlink",
+export const archiveSymlink: Rule<ArchiveDocument> = {
+  meta: {
+    id: "artifact/archive-symlink",
+    appliesTo: { kinds: ARCHIVE_KINDS },
+    messages: {
+      found: "The {{format}} member {{name}} is a {{value}} link{{value2}}; extracting and loading it reads or overwrites that file.",
+    },
+  },
   check(doc, ctx) {
     for (const m of doc.members) {
       if (m.type !== "symlink" && m.type !== "hardlink") continue;
       ctx.report({
-        message: `The ${doc.format} member ${JSON.stringify(m.name)} is a ${m.type === "symlink" ? "symbolic" : "hard"} link${m.linkName ? ` to ${JSON.stringify(m.linkName)}` : ""}; extracting and loading it reads or overwrites that file.`,
+        messageId: "found", data: { format: doc.format, name: JSON.stringify(m.name), value: m.type === "symlink" ? "symbolic" : "hard", value2: m.linkName ? ` to ${JSON.stringify(m.linkName)}` : "" },
         location: { member: m.name, offset: m.offset },
         evidence: { name: m.name, target: m.linkName ?? "", linkType: m.type, format: doc.format },
         fingerprintKey: m.name,
@@ -93,8 +105,17 @@ export const archiveSymlink: RuleModule<ArchiveDocument> = {
   },
 };
 
-export const archiveBomb: RuleModule<ArchiveDocument> = {
-  id: "artifact/archive-bomb",
+export const archiveBomb: Rule<ArchiveDocument> = {
+  meta: {
+    id: "artifact/archive-bomb",
+    appliesTo: { kinds: ARCHIVE_KINDS },
+    messages: {
+      found: "The {{format}} member {{name}} expands {{ratio}} times ({{compressedSize}} to {{uncompressedSize}} bytes), above the ratio limit of {{maxCompressionRatio}}.",
+      found2: "The {{format}} archive declares {{total}} bytes of content, above the limit of {{maxArchiveTotalBytes}} bytes.",
+      found3: "The {{format}} archive has more than {{maxArchiveEntries}} entries; only the first {{maxArchiveEntries}} were checked.",
+      found4: "{{value}} expands past {{limit}} bytes and was not read to the end.",
+    },
+  },
   check(doc, ctx) {
     const { maxCompressionRatio, maxArchiveTotalBytes, maxArchiveEntries } = doc.limits;
     let total = 0;
@@ -104,7 +125,7 @@ export const archiveBomb: RuleModule<ArchiveDocument> = {
       const ratio = m.uncompressedSize / Math.max(1, m.compressedSize);
       if (ratio > maxCompressionRatio) {
         ctx.report({
-          message: `The ${doc.format} member ${JSON.stringify(m.name)} expands ${Math.round(ratio)} times (${m.compressedSize} to ${m.uncompressedSize} bytes), above the ratio limit of ${maxCompressionRatio}.`,
+          messageId: "found", data: { format: doc.format, name: JSON.stringify(m.name), ratio: Math.round(ratio), compressedSize: m.compressedSize, uncompressedSize: m.uncompressedSize, maxCompressionRatio },
           location: { member: m.name, offset: m.offset },
           evidence: { name: m.name, ratio: Math.round(ratio), compressedSize: m.compressedSize, uncompressedSize: m.uncompressedSize, limit: maxCompressionRatio },
           fingerprintKey: `ratio:${m.name}`,
@@ -113,21 +134,21 @@ export const archiveBomb: RuleModule<ArchiveDocument> = {
     }
     if (total > maxArchiveTotalBytes) {
       ctx.report({
-        message: `The ${doc.format} archive declares ${total} bytes of content, above the limit of ${maxArchiveTotalBytes} bytes.`,
+        messageId: "found2", data: { format: doc.format, total, maxArchiveTotalBytes },
         evidence: { totalBytes: total, limit: maxArchiveTotalBytes },
         fingerprintKey: "total",
       });
     }
     if (doc.entryLimitHit) {
       ctx.report({
-        message: `The ${doc.format} archive has more than ${maxArchiveEntries} entries; only the first ${maxArchiveEntries} were checked.`,
+        messageId: "found3", data: { format: doc.format, maxArchiveEntries },
         evidence: { limit: maxArchiveEntries },
         fingerprintKey: "entries",
       });
     }
     for (const e of doc.expansionLimitHit) {
       ctx.report({
-        message: `${e.member ? `The ${doc.format} member ${JSON.stringify(e.member)}` : `The ${doc.format} stream`} expands past ${e.limit} bytes and was not read to the end.`,
+        messageId: "found4", data: { value: e.member ? `The ${doc.format} member ${JSON.stringify(e.member)}` : `The ${doc.format} stream`, limit: e.limit },
         location: e.member ? { member: e.member } : {},
         evidence: { limit: e.limit, ...(e.member ? { name: e.member } : {}) },
         fingerprintKey: `expansion:${e.member ?? ""}`,
@@ -136,15 +157,21 @@ export const archiveBomb: RuleModule<ArchiveDocument> = {
   },
 };
 
-export const zipInconsistent: RuleModule<ArchiveDocument> = {
-  id: "artifact/zip-inconsistent",
+export const zipInconsistent: Rule<ArchiveDocument> = {
+  meta: {
+    id: "artifact/zip-inconsistent",
+    appliesTo: { kinds: ARCHIVE_KINDS },
+    messages: {
+      found: "Zip structure disagrees with itself ({{kind}}): {{message}}; loaders and scanners may see different content.",
+    },
+  },
   check(doc, ctx) {
     for (const a of doc.anomalies) {
       const location: { member?: string; offset?: number } = {};
       if (a.member !== undefined) location.member = a.member;
       if (a.offset !== undefined) location.offset = a.offset;
       ctx.report({
-        message: `Zip structure disagrees with itself (${a.kind}): ${a.message}; loaders and scanners may see different content.`,
+        messageId: "found", data: { kind: a.kind, message: a.message },
         location,
         evidence: { anomaly: a.kind, detail: a.message },
         fingerprintKey: `${a.kind}:${a.member ?? ""}`,

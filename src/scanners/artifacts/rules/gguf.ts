@@ -1,9 +1,16 @@
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import type { GgufDocument } from "../formats/gguf";
 import { formatLists } from "../formats/lists";
 
-export const ggufTemplateInjection: RuleModule<GgufDocument> = {
-  id: "artifact/gguf-template-injection",
+export const ggufTemplateInjection: Rule<GgufDocument> = {
+  meta: {
+    id: "artifact/gguf-template-injection",
+    appliesTo: { kinds: ["gguf", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "GGUF metadata {{key}} holds a Jinja template that {{reason}} ({{snippet}}); chat runtimes render it on every request.",
+    },
+  },
   check(doc, ctx) {
     const lists = formatLists().gguf;
     const patterns = lists.injectionPatterns.map((p) => ({ re: new RegExp(p.pattern, "i"), reason: p.reason, pattern: p.pattern }));
@@ -14,7 +21,7 @@ export const ggufTemplateInjection: RuleModule<GgufDocument> = {
       const first = hits[0]!;
       const snippet = first.m![0];
       ctx.report({
-        message: `GGUF metadata ${JSON.stringify(s.key)} holds a Jinja template that ${first.p.reason} (${JSON.stringify(snippet)}); chat runtimes render it on every request.`,
+        messageId: "found", data: { key: JSON.stringify(s.key), reason: first.p.reason, snippet: JSON.stringify(snippet) },
         location: { offset: s.offset },
         evidence: { key: s.key, matches: hits.map((h) => ({ text: h.m![0], reason: h.p.reason })), templateLength: s.value.length },
         fingerprintKey: s.key,

@@ -1,12 +1,19 @@
 // Keras rules: Lambda layers (marshalled Python bytecode) and configs that make Keras
 // import or unpickle code outside Keras.
 
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import { layerName, walkConfig, type KerasDocument } from "../formats/keras";
 import { formatLists } from "../formats/lists";
 
-export const kerasLambda: RuleModule<KerasDocument> = {
-  id: "artifact/keras-lambda",
+export const kerasLambda: Rule<KerasDocument> = {
+  meta: {
+    id: "artifact/keras-lambda",
+    appliesTo: { kinds: ["hdf5", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "Keras {{cls}} layer {{obj}} carries {{bytecode}} that runs when the model is loaded or called ({{container}} config at {{path}}).",
+    },
+  },
   check(doc, ctx) {
     const lists = formatLists().keras;
     for (const { path, obj } of walkConfig(doc.config)) {
@@ -17,7 +24,7 @@ export const kerasLambda: RuleModule<KerasDocument> = {
       const fn = cfg["function"];
       const bytecode = Array.isArray(fn) && typeof fn[0] === "string" ? "marshalled bytecode" : fn && typeof fn === "object" ? "serialized function" : typeof fn === "string" ? `function ${fn}` : "code";
       ctx.report({
-        message: `Keras ${cls} layer ${JSON.stringify(layerName(obj))} carries ${bytecode} that runs when the model is loaded or called (${doc.container} config at ${path}).`,
+        messageId: "found", data: { cls, obj: JSON.stringify(layerName(obj)), bytecode, container: doc.container, path },
         evidence: { layer: layerName(obj), className: cls, functionType: fnType, configPath: path, container: doc.container },
         fingerprintKey: `${cls}:${layerName(obj)}:${path}`,
       });
@@ -25,8 +32,18 @@ export const kerasLambda: RuleModule<KerasDocument> = {
   },
 };
 
-export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
-  id: "artifact/keras-unsafe-config",
+export const kerasUnsafeConfig: Rule<KerasDocument> = {
+  meta: {
+    id: "artifact/keras-unsafe-config",
+    appliesTo: { kinds: ["hdf5", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "Keras layer {{obj}} is a {{cls}}, which unpickles a serialized module when the model is loaded ({{container}} config at {{path}}).",
+      found2: "Keras config at {{path}} holds a serialized Python function ({{cls}}) that runs when the model is loaded without safe mode.",
+      found3: "Keras config names `{{module}}.{{cls}}` at {{path}}, a module outside Keras that loading imports and calls.",
+      found4: "Keras config at {{path}} holds a serialized Python {{fnType}} that runs when the model is loaded.",
+      found5: "The .keras archive holds Python source {{member}}, which custom-object loading may import and run.",
+    },
+  },
   check(doc, ctx) {
     const lists = formatLists().keras;
     const allowed = (module: string): boolean => lists.allowedModulePrefixes.some((p) => module === p || module.startsWith(p + "."));
@@ -39,7 +56,7 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
       const cls = typeof obj["class_name"] === "string" ? (obj["class_name"] as string) : "";
       if (lists.dangerousClasses.includes(cls)) {
         ctx.report({
-          message: `Keras layer ${JSON.stringify(layerName(obj))} is a ${cls}, which unpickles a serialized module when the model is loaded (${doc.container} config at ${path}).`,
+          messageId: "found", data: { obj: JSON.stringify(layerName(obj)), cls, container: doc.container, path },
           severity: "critical",
           evidence: { layer: layerName(obj), className: cls, configPath: path, container: doc.container },
           fingerprintKey: `class:${cls}:${path}`,
@@ -48,7 +65,7 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
       }
       if (lists.functionClasses.includes(cls) && !codeLayerConfigs.has(path.replace(/\.function$/, ""))) {
         ctx.report({
-          message: `Keras config at ${path} holds a serialized Python function (${cls}) that runs when the model is loaded without safe mode.`,
+          messageId: "found2", data: { path, cls },
           severity: "critical",
           evidence: { className: cls, configPath: path, container: doc.container },
           fingerprintKey: `function-class:${path}`,
@@ -58,7 +75,7 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
       const module = obj["module"];
       if (typeof module === "string" && cls && !allowed(module)) {
         ctx.report({
-          message: `Keras config names \`${module}.${cls}\` at ${path}, a module outside Keras that loading imports and calls.`,
+          messageId: "found3", data: { module, cls, path },
           evidence: { module, className: cls, configPath: path, container: doc.container },
           fingerprintKey: `module:${module}.${cls}`,
         });
@@ -66,7 +83,7 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
       const fnType = obj["function_type"];
       if (typeof fnType === "string" && lists.dangerousFunctionTypes.includes(fnType) && !codeLayerConfigs.has(path)) {
         ctx.report({
-          message: `Keras config at ${path} holds a serialized Python ${fnType} that runs when the model is loaded.`,
+          messageId: "found4", data: { path, fnType },
           evidence: { functionType: fnType, configPath: path, container: doc.container },
           fingerprintKey: `function:${path}`,
         });
@@ -74,7 +91,7 @@ export const kerasUnsafeConfig: RuleModule<KerasDocument> = {
     }
     for (const member of doc.pythonMembers) {
       ctx.report({
-        message: `The .keras archive holds Python source ${JSON.stringify(member)}, which custom-object loading may import and run.`,
+        messageId: "found5", data: { member: JSON.stringify(member) },
         location: { member },
         evidence: { member, container: doc.container },
         fingerprintKey: `py:${member}`,

@@ -1,5 +1,6 @@
+import { ARCHIVE_KINDS } from "../kinds";
 import { posix } from "node:path";
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { formatLists } from "../formats/lists";
 import type { OnnxDocument } from "../formats/onnx";
 
@@ -15,14 +16,20 @@ export function unsafeLocation(location: string): string | undefined {
   return undefined;
 }
 
-export const onnxExternalData: RuleModule<OnnxDocument> = {
-  id: "artifact/onnx-external-data",
+export const onnxExternalData: Rule<OnnxDocument> = {
+  meta: {
+    id: "artifact/onnx-external-data",
+    appliesTo: { kinds: ["onnx", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "ONNX tensor {{tensor}} ({{where}}) reads its data from {{location}}, which {{why}}.",
+    },
+  },
   check(doc, ctx) {
     for (const e of doc.externalData) {
       const why = unsafeLocation(e.location);
       if (!why) continue;
       ctx.report({
-        message: `ONNX tensor ${JSON.stringify(e.tensor)} (${e.where}) reads its data from ${JSON.stringify(e.location)}, which ${why}.`,
+        messageId: "found", data: { tensor: JSON.stringify(e.tensor), where: e.where, location: JSON.stringify(e.location), why },
         evidence: { tensor: e.tensor, location: e.location, where: e.where, reason: why },
         fingerprintKey: `${e.tensor}:${e.location}`,
       });
@@ -30,8 +37,15 @@ export const onnxExternalData: RuleModule<OnnxDocument> = {
   },
 };
 
-export const onnxCustomOp: RuleModule<OnnxDocument> = {
-  id: "artifact/onnx-custom-op",
+export const onnxCustomOp: Rule<OnnxDocument> = {
+  meta: {
+    id: "artifact/onnx-custom-op",
+    appliesTo: { kinds: ["onnx", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "ONNX model runs operator{{value}} {{map}} from custom domain {{domain}}, which needs a native operator library loaded with the model.",
+      found2: "ONNX model imports custom operator domain {{domain}}, which needs a native operator library loaded with the model.",
+    },
+  },
   check(doc, ctx) {
     const known = new Set(formatLists().onnx.knownDomains);
     const local = new Set(doc.localFunctionDomains);
@@ -44,9 +58,7 @@ export const onnxCustomOp: RuleModule<OnnxDocument> = {
     for (const [domain, nodes] of byDomain) {
       const ops = [...new Set(nodes.map((n) => n.opType))];
       ctx.report({
-        message: nodes.length
-          ? `ONNX model runs operator${ops.length > 1 ? "s" : ""} ${ops.slice(0, 5).map((o) => JSON.stringify(o)).join(", ")} from custom domain ${JSON.stringify(domain)}, which needs a native operator library loaded with the model.`
-          : `ONNX model imports custom operator domain ${JSON.stringify(domain)}, which needs a native operator library loaded with the model.`,
+        messageId: nodes.length ? "found" : "found2", data: { value: ops.length > 1 ? "s" : "", map: ops.slice(0, 5).map((o) => JSON.stringify(o)).join(", "), domain: JSON.stringify(domain) },
         evidence: { domain, ops, nodes: nodes.slice(0, 10).map((n) => n.node || n.where) },
         fingerprintKey: domain,
       });

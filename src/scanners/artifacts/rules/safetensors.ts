@@ -1,4 +1,5 @@
-import type { RuleModule } from "../../../core/rule";
+import { ARCHIVE_KINDS } from "../kinds";
+import type { Rule } from "../../../types";
 import { formatLists } from "../formats/lists";
 import type { SafetensorsDocument } from "../formats/safetensors";
 
@@ -51,12 +52,18 @@ export function safetensorsProblems(doc: SafetensorsDocument): Array<{ problem: 
   return problems;
 }
 
-export const safetensorsMalformed: RuleModule<SafetensorsDocument> = {
-  id: "artifact/safetensors-malformed",
+export const safetensorsMalformed: Rule<SafetensorsDocument> = {
+  meta: {
+    id: "artifact/safetensors-malformed",
+    appliesTo: { kinds: ["safetensors", ...ARCHIVE_KINDS] },
+    messages: {
+      found: "safetensors {{value}}: {{problem}}.",
+    },
+  },
   check(doc, ctx) {
     for (const p of safetensorsProblems(doc)) {
       ctx.report({
-        message: `safetensors ${p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header"}: ${p.problem}.`,
+        messageId: "found", data: { value: p.tensor ? `tensor ${JSON.stringify(p.tensor)}` : "header", problem: p.problem },
         location: { offset: p.tensor ? 8 : 0 },
         evidence: { problem: p.problem, ...(p.tensor ? { tensor: p.tensor } : {}), headerLength: doc.headerLength, fileSize: doc.fileSize },
         fingerprintKey: `${p.tensor ?? ""}:${p.problem.replace(/\d+/g, "N")}`,

@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { rng } from "../analysis/neighbours";
 import { plural, type DatasetDocument } from "../document";
 import { capital } from "./label-noise";
@@ -397,8 +397,17 @@ function describePositions(doc: DatasetDocument, items: TriggerItem[]): string {
   return `pixels x ${Math.min(...xs)}-${Math.max(...xs)}, y ${Math.min(...ys)}-${Math.max(...ys)}`;
 }
 
-export const backdoorTrigger: RuleModule<DatasetDocument> = {
-  id: "dataset/backdoor-trigger",
+export const backdoorTrigger: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/backdoor-trigger",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
+    messages: {
+      found: "{{pattern}} appear{{value}} in {{rowsLength}} {{what}}, {{value2}}% of them labelled {{target}}, while {{value3}}% of those {{what}} otherwise resemble other labels: a backdoor trigger targeting label {{target}}.",
+      found2: "{{r}} carries the backdoor trigger ({{value}}) and is labelled {{target}}.",
+      found3: "Class {{target}} has {{rowsLength}} {{what}} with extreme scores on its top singular vector (robust z up to {{maxRobustZ}}), a spectral signature of poisoned {{what}}.",
+    },
+  },
   check(doc, ctx) {
     const triggers = findTriggers(doc);
     const what = doc.table.rowUris ? "images" : "rows";
@@ -408,7 +417,7 @@ export const backdoorTrigger: RuleModule<DatasetDocument> = {
       const where = describePositions(doc, tr.items);
       const pattern = value !== undefined ? `Value ${value} at ${plural(tr.items.length, "position")} (${where})` : `Values ${tr.items.map((it) => `${doc.table.features.names[it.col]}=${it.value}`).join(", ")}`;
       ctx.report({
-        message: `${pattern} appear${value !== undefined ? "s" : ""} in ${tr.rows.length} ${what}, ${(tr.purity * 100).toFixed(0)}% of them labelled ${tr.target}, while ${(tr.disagreement * 100).toFixed(0)}% of those ${what} otherwise resemble other labels: a backdoor trigger targeting label ${tr.target}.`,
+        messageId: "found", data: { pattern, value: value !== undefined ? "s" : "", rowsLength: tr.rows.length, what, value2: (tr.purity * 100).toFixed(0), target: tr.target, value3: (tr.disagreement * 100).toFixed(0) },
         location: doc.summaryLocation(),
         evidence: {
           method: "value-label association",
@@ -425,7 +434,7 @@ export const backdoorTrigger: RuleModule<DatasetDocument> = {
         fingerprintKey: `trigger:${tr.target}:${tr.items.map((it) => `${it.col}=${it.value}`).join(",")}`,
       });
       doc.reportRows(ctx, tr.rows, (r) => ({
-        message: `${capital(doc.rowName(r))} carries the backdoor trigger (${value !== undefined ? `value ${value} at ${where}` : where}) and is labelled ${tr.target}.`,
+        messageId: "found2", data: { r: capital(doc.rowName(r)), value: value !== undefined ? `value ${value} at ${where}` : where, target: tr.target },
         severity: "medium",
         location: doc.rowLocation(r),
         evidence: { targetLabel: tr.target, trigger: where },
@@ -434,7 +443,7 @@ export const backdoorTrigger: RuleModule<DatasetDocument> = {
     }
     for (const s of spectralOutliers(doc)) {
       ctx.report({
-        message: `Class ${s.target} has ${s.rows.length} ${what} with extreme scores on its top singular vector (robust z up to ${s.maxRobustZ.toFixed(1)}), a spectral signature of poisoned ${what}.`,
+        messageId: "found3", data: { target: s.target, rowsLength: s.rows.length, what, maxRobustZ: s.maxRobustZ.toFixed(1) },
         severity: "low",
         location: doc.summaryLocation(),
         evidence: { method: "spectral-signature", targetLabel: s.target, rows: doc.listRows(s.rows), rowCount: s.rows.length, maxRobustZ: Number(s.maxRobustZ.toFixed(1)) },

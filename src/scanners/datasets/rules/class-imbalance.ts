@@ -1,8 +1,15 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import type { DatasetDocument } from "../document";
 
-export const classImbalance: RuleModule<DatasetDocument> = {
-  id: "dataset/class-imbalance",
+export const classImbalance: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/class-imbalance",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
+    messages: {
+      found: "Class {{minority}} has {{minorityRows}} of {{total}} rows ({{minorityPercent}}%) against {{majorityRows}} for class {{majority}}, a {{ratio}}:1 imbalance in label {{label}}.",
+    },
+  },
   check(doc, ctx) {
     const label = doc.table.label;
     if (!label) return;
@@ -25,7 +32,7 @@ export const classImbalance: RuleModule<DatasetDocument> = {
     const minShare = counts[min]! / total;
     if (ratio <= t.maxRatio && minShare >= t.minShare) return;
     ctx.report({
-      message: `Class ${label.classes[min]} has ${counts[min]} of ${total} rows (${(minShare * 100).toFixed(1)}%) against ${counts[max]} for class ${label.classes[max]}, a ${ratio.toFixed(1)}:1 imbalance in label ${label.name}.`,
+      messageId: "found", data: { minority: label.classes[min]!, minorityRows: counts[min]!, total, minorityPercent: (minShare * 100).toFixed(1), majorityRows: counts[max]!, majority: label.classes[max]!, ratio: ratio.toFixed(1), label: label.name },
       location: { ...doc.summaryLocation(), ...(doc.table.rowUris ? {} : { column: label.name }) },
       evidence: { summary: true, counts: Object.fromEntries(label.classes.map((c, i) => [c, counts[i]])), ratio: Number(ratio.toFixed(2)), minorityShare: Number(minShare.toFixed(4)) },
       fingerprintKey: "imbalance",

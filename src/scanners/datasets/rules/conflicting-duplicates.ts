@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { plural, type DatasetDocument } from "../document";
 
 export interface DuplicateGroup {
@@ -123,23 +123,31 @@ export function conflictingGroups(doc: DatasetDocument): DuplicateGroup[] {
   return out.sort((a, b) => a.rows[0]! - b.rows[0]!);
 }
 
-export const conflictingDuplicates: RuleModule<DatasetDocument> = {
-  id: "dataset/conflicting-duplicates",
+export const conflictingDuplicates: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/conflicting-duplicates",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
+    messages: {
+      found: "{{value}} {{value2}} {{map}}{{value3}} carry different labels ({{labels}}).",
+      found2: "{{groupsLength}} of identical or near-identical {{value}} ({{rows}} in all) carry conflicting labels.",
+    },
+  },
   check(doc, ctx) {
     const groups = conflictingGroups(doc);
     if (groups.length === 0) return;
     const omitted = doc.reportRows(ctx, groups, (g) => ({
-      message: `${g.exact ? "Identical" : "Near-identical"} ${doc.table.rowUris ? "images" : "rows"} ${g.rows
+      messageId: "found", data: { value: g.exact ? "Identical" : "Near-identical", value2: doc.table.rowUris ? "images" : "rows", map: g.rows
         .slice(0, 5)
         .map((r) => doc.rowRef(r))
-        .join(", ")}${g.rows.length > 5 ? ", ..." : ""} carry different labels (${g.labels.join(", ")}).`,
+        .join(", "), value3: g.rows.length > 5 ? ", ..." : "", labels: g.labels.join(", ") },
       location: doc.rowLocation(g.rows[0]!),
       evidence: { rows: doc.listRows(g.rows), labels: g.labels, exact: g.exact },
       fingerprintKey: `group:${g.rows.map((r) => doc.rowRef(r)).join(",")}`,
     }));
     const rows = groups.reduce((n, g) => n + g.rows.length, 0);
     ctx.report({
-      message: `${plural(groups.length, "group")} of identical or near-identical ${doc.table.rowUris ? "images" : "rows"} (${rows} in all) carry conflicting labels.`,
+      messageId: "found2", data: { groupsLength: plural(groups.length, "group"), value: doc.table.rowUris ? "images" : "rows", rows },
       location: doc.summaryLocation(),
       evidence: { summary: true, groups: groups.length, rows, exactGroups: groups.filter((g) => g.exact).length, groupsNotReportedSeparately: omitted },
       fingerprintKey: "summary",

@@ -1,5 +1,5 @@
 import type { Severity } from "../../../types";
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { plural, type DatasetDocument } from "../document";
 import { findLabelErrors, type LabelErrors } from "../analysis/label-errors";
 import type { ClassPair } from "../analysis/confident-learning";
@@ -25,8 +25,16 @@ export function pairSentence(doc: DatasetDocument, p: ClassPair): string {
   return `${pct(p.share)} of rows labelled ${classes[p.given]} look like ${classes[p.likely]}`;
 }
 
-export const labelNoise: RuleModule<DatasetDocument> = {
-  id: "dataset/label-noise",
+export const labelNoise: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/label-noise",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
+    messages: {
+      row: "{{row}} is labelled {{label}} but {{basis}} it in class {{suggested}}.",
+      summary: "{{rows}} of {{rowCount}} ({{percent}}) carry a label {{basis}} with, a sign of label noise or label-flip poisoning.{{pairs}}",
+    },
+  },
   check(doc, ctx) {
     const found: LabelErrors | undefined = findLabelErrors(doc);
     if (!found || found.estimate.issues.length === 0) return;
@@ -39,7 +47,8 @@ export const labelNoise: RuleModule<DatasetDocument> = {
     const rowSeverity: Severity = severity === "low" ? "low" : "medium";
     const text = method === "text-model";
     const omitted = doc.reportRows(ctx, issues, (s) => ({
-      message: `${capital(doc.rowName(s.row))} is labelled ${classes[s.given]} but ${text ? "a text model trained without it puts" : "its nearest neighbours put"} it in class ${classes[s.likely]}.`,
+      messageId: "row",
+      data: { row: capital(doc.rowName(s.row)), label: classes[s.given]!, basis: text ? "a text model trained without it puts" : "its nearest neighbours put", suggested: classes[s.likely]! },
       severity: rowSeverity,
       location: doc.rowLocation(s.row, doc.table.label!.name),
       evidence: {
@@ -54,7 +63,8 @@ export const labelNoise: RuleModule<DatasetDocument> = {
     const systematic = named.filter((p) => isSystematic(p, t));
     const pairText = named.length === 0 ? "" : ` ${capital(named.map((p) => pairSentence(doc, p)).join("; "))}${systematic.length > 0 ? " (one direction only: systematic relabelling, the pattern of label-flip poisoning)" : " (both directions: class overlap more than relabelling)"}.`;
     ctx.report({
-      message: `${plural(issues.length, "row")} of ${doc.table.rowCount} (${pct(share)}) carry a label ${text ? "that a text model trained without them disagrees" : "their nearest neighbours disagree"} with, a sign of label noise or label-flip poisoning.${pairText}`,
+      messageId: "summary",
+      data: { rows: plural(issues.length, "row"), rowCount: doc.table.rowCount, percent: pct(share), basis: text ? "that a text model trained without them disagrees" : "their nearest neighbours disagree", pairs: pairText },
       severity,
       location: doc.summaryLocation(),
       evidence: {

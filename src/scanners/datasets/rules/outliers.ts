@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { plural, type DatasetDocument } from "../document";
 import { capital } from "./label-noise";
 
@@ -34,19 +34,26 @@ export function outlierRows(doc: DatasetDocument): Array<{ row: number; z: numbe
   return out;
 }
 
-export const outliers: RuleModule<DatasetDocument> = {
-  id: "dataset/outliers",
+export const outliers: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/outliers",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    messages: {
+      found: "{{row}} lies far from every other row (neighbour distance {{z}} robust deviations above the median).",
+      found2: "{{foundLength}} of {{rowCount}} are outliers by nearest-neighbour distance.",
+    },
+  },
   check(doc, ctx) {
     const found = outlierRows(doc);
     if (found.length === 0) return;
     const omitted = doc.reportRows(ctx, found, (o) => ({
-      message: `${capital(doc.rowName(o.row))} lies far from every other row (neighbour distance ${o.z.toFixed(1)} robust deviations above the median).`,
+      messageId: "found", data: { row: capital(doc.rowName(o.row)), z: o.z.toFixed(1) },
       location: doc.rowLocation(o.row),
       evidence: { robustZ: Number(o.z.toFixed(2)) },
       fingerprintKey: `row:${doc.rowRef(o.row)}`,
     }));
     ctx.report({
-      message: `${plural(found.length, "row")} of ${doc.table.rowCount} are outliers by nearest-neighbour distance.`,
+      messageId: "found2", data: { foundLength: plural(found.length, "row"), rowCount: doc.table.rowCount },
       location: doc.summaryLocation(),
       evidence: { summary: true, rows: doc.listRows(found.map((o) => o.row)), count: found.length, rowsNotReportedSeparately: omitted, minRobustZ: doc.thresholds.outliers.minRobustZ },
       fingerprintKey: "summary",

@@ -1,5 +1,5 @@
 import type { Severity } from "../../../types";
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { SEVERITIES } from "../../../types";
 import type { PiiType } from "../analysis/pii";
 import { plural, type DatasetDocument } from "../document";
@@ -15,15 +15,22 @@ const NAMES: Record<PiiType, string> = {
 
 const worst = (a: Severity, b: Severity): Severity => (SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b);
 
-export const personalData: RuleModule<DatasetDocument> = {
-  id: "dataset/personal-data",
+export const personalData: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/personal-data",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    messages: {
+      found: "{{row}}, column {{column}} holds {{nAMES}} ({{masked}}).",
+      found2: "Personal data in {{countsSize}}: {{parts}}.",
+    },
+  },
   check(doc, ctx) {
     const pii = doc.pii;
     if (!pii || pii.counts.size === 0) return;
     const sev = doc.thresholds.personalData.severity;
     for (const c of pii.cells) {
       ctx.report({
-        message: `${doc.rowName(c.row).replace(/^./, (x) => x.toUpperCase())}, column ${c.column} holds ${NAMES[c.hit.type]} (${c.hit.masked}).`,
+        messageId: "found", data: { row: doc.rowName(c.row).replace(/^./, (x) => x.toUpperCase()), column: c.column, nAMES: NAMES[c.hit.type], masked: c.hit.masked },
         severity: sev[c.hit.type],
         location: doc.rowLocation(c.row, c.column),
         evidence: { type: c.hit.type, masked: c.hit.masked, validation: c.hit.validation, column: c.column, row: c.row },
@@ -40,7 +47,7 @@ export const personalData: RuleModule<DatasetDocument> = {
     }
     const notReported = [...pii.overflow.values()].reduce((a, b) => a + b, 0);
     ctx.report({
-      message: `Personal data in ${plural(pii.counts.size, "column")}: ${parts.join("; ")}.`,
+      messageId: "found2", data: { countsSize: plural(pii.counts.size, "column"), parts: parts.join("; ") },
       severity,
       location: doc.summaryLocation(),
       evidence: { summary: true, columns, cellsNotReportedSeparately: notReported, perColumnCap: doc.thresholds.maxRowFindings },

@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import type { DatasetDocument } from "../document";
 
 export interface TextTrigger {
@@ -189,13 +189,24 @@ function overlap(a: number[], b: number[]): number {
   return both / (a.length + b.length - both || 1);
 }
 
-export const textTrigger: RuleModule<DatasetDocument> = {
-  id: "dataset/text-trigger",
+export const textTrigger: Rule<DatasetDocument> = {
+  meta: {
+    id: "dataset/text-trigger",
+    appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
+    requires: [
+      { id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined },
+      { id: "text-column", description: "a text column (recognised by name, or given with --text-column or scanners.datasets.textColumn)", isMet: (doc) => doc.table.textColumn !== undefined },
+    ],
+    messages: {
+      found: "The phrase \"{{phrase}}\" appears in {{documentFrequency}} texts of column {{column}}, {{value}}% labelled {{target}}, and {{value2}}% of those texts otherwise read as another label: a text backdoor trigger targeting label {{target}}.",
+      found2: "Row {{r}} contains the trigger \"{{phrase}}\" and is labelled {{target}}.",
+    },
+  },
   check(doc, ctx) {
     const column = doc.table.textColumn;
     for (const tr of findTextTriggers(doc)) {
       ctx.report({
-        message: `The phrase "${tr.phrase}" appears in ${tr.documentFrequency} texts of column ${column}, ${(tr.purity * 100).toFixed(0)}% labelled ${tr.target}, and ${(tr.disagreement * 100).toFixed(0)}% of those texts otherwise read as another label: a text backdoor trigger targeting label ${tr.target}.`,
+        messageId: "found", data: { phrase: tr.phrase, documentFrequency: tr.documentFrequency, column: column ?? "", value: (tr.purity * 100).toFixed(0), target: tr.target, value2: (tr.disagreement * 100).toFixed(0) },
         location: { ...doc.summaryLocation(), ...(column ? { column } : {}) },
         evidence: {
           trigger: tr.phrase,
@@ -210,7 +221,7 @@ export const textTrigger: RuleModule<DatasetDocument> = {
         fingerprintKey: `trigger:${tr.target}:${tr.phrase}`,
       });
       doc.reportRows(ctx, tr.rows, (r) => ({
-        message: `Row ${r} contains the trigger "${tr.phrase}" and is labelled ${tr.target}.`,
+        messageId: "found2", data: { r, phrase: tr.phrase, target: tr.target },
         severity: "medium",
         location: { row: r, ...(column ? { column } : {}) },
         evidence: { trigger: tr.phrase, targetLabel: tr.target },

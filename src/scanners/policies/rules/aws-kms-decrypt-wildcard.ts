@@ -1,12 +1,18 @@
 // Identity policies that allow kms:Decrypt on every key.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { actionMatches, awsData, isAllow, listed, narrowing, statementEvidence, statementLabel, unconstrainedResource } from "../aws/analysis";
 import type { AwsDocument } from "../aws/model";
 
 const DECRYPTING = ["kms:Decrypt", "kms:ReEncryptFrom"];
 
-export const awsKmsDecryptWildcard: RuleModule<AwsDocument> = {
-  id: "policy/aws-kms-decrypt-wildcard",
+export const awsKmsDecryptWildcard: Rule<AwsDocument> = {
+  meta: {
+    id: "policy/aws-kms-decrypt-wildcard",
+    appliesTo: { kinds: ["iam-policy"] },
+    messages: {
+      found: "{{policy}} allows {{decrypting}} on every KMS key (\"Resource\": \"*\"), so its holder can decrypt any dataset or model encrypted under a key it can reach; list the key ARNs, or add a kms:ViaService or kms:EncryptionContext condition.",
+    },
+  },
   check(doc, ctx) {
     for (const policy of doc.policies) {
       for (const st of policy.statements) {
@@ -16,7 +22,7 @@ export const awsKmsDecryptWildcard: RuleModule<AwsDocument> = {
         if (decrypting.length === 0) continue;
         if (narrowing(st, awsData().kmsDecryptNarrowingKeys).narrowedBy) continue;
         ctx.report({
-          message: `${statementLabel(policy, st)} allows ${listed(decrypting, 3)} on every KMS key ("Resource": "*"), so its holder can decrypt any dataset or model encrypted under a key it can reach; list the key ARNs, or add a kms:ViaService or kms:EncryptionContext condition.`,
+          messageId: "found", data: { policy: statementLabel(policy, st), decrypting: listed(decrypting, 3) },
           location: { line: st.line },
           evidence: { ...statementEvidence(policy, st), decryptActions: decrypting },
           fingerprintKey: `${st.path}:kms-decrypt`,

@@ -1,5 +1,5 @@
 // S3 bucket policies should refuse plain-HTTP requests (Deny when aws:SecureTransport is false).
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { grants, isBucketPolicy } from "../aws/analysis";
 import type { AwsCondition, AwsDocument, AwsPolicy, AwsStatement } from "../aws/model";
 
@@ -19,8 +19,14 @@ function allowsOnlyTls(policy: AwsPolicy): boolean {
   return allows.length > 0 && allows.every((s) => s.conditions.some((c) => secure(c, "true") && !c.ifExists));
 }
 
-export const awsMissingSecureTransport: RuleModule<AwsDocument> = {
-  id: "policy/aws-missing-secure-transport",
+export const awsMissingSecureTransport: Rule<AwsDocument> = {
+  meta: {
+    id: "policy/aws-missing-secure-transport",
+    appliesTo: { kinds: ["iam-policy"] },
+    messages: {
+      found: "{{value}} has no Deny for requests with aws:SecureTransport false, so objects can be read and written over plain HTTP; add a Deny on s3:* for Principal \"*\" with Condition {\"Bool\": {\"aws:SecureTransport\": \"false\"}}.",
+    },
+  },
   check(doc, ctx) {
     // A truncated file may have lost the Deny that would satisfy this check.
     if (!doc.complete) return;
@@ -30,7 +36,7 @@ export const awsMissingSecureTransport: RuleModule<AwsDocument> = {
       // A policy that grants nothing readable has nothing to send over HTTP.
       if (!policy.statements.some((s) => grants(s, "s3:GetObject") || grants(s, "s3:PutObject"))) continue;
       ctx.report({
-        message: `${policy.owner ? `Bucket policy ${policy.owner}` : policy.path ? `The bucket policy at ${policy.path}` : "The bucket policy"} has no Deny for requests with aws:SecureTransport false, so objects can be read and written over plain HTTP; add a Deny on s3:* for Principal "*" with Condition {"Bool": {"aws:SecureTransport": "false"}}.`,
+        messageId: "found", data: { value: policy.owner ? `Bucket policy ${policy.owner}` : policy.path ? `The bucket policy at ${policy.path}` : "The bucket policy" },
         location: { line: policy.line },
         evidence: { path: policy.path, ...(policy.owner ? { owner: policy.owner } : {}) },
         fingerprintKey: `${policy.path}:secure-transport`,

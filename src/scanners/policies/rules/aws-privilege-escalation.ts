@@ -1,6 +1,6 @@
 // Known privilege-escalation action sets (Rhino Security Labs, as listed by cloudsplaining)
 // allowed on every resource by one policy, after unconditional Deny statements.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { actionMatches, awsData, grants, listed, policyLabel, unconstrainedResource } from "../aws/analysis";
 import type { AwsDocument, AwsPolicy, AwsStatement } from "../aws/model";
 
@@ -19,8 +19,14 @@ function granter(policy: AwsPolicy): (action: string) => AwsStatement | undefine
   };
 }
 
-export const awsPrivilegeEscalation: RuleModule<AwsDocument> = {
-  id: "policy/aws-privilege-escalation",
+export const awsPrivilegeEscalation: Rule<AwsDocument> = {
+  meta: {
+    id: "policy/aws-privilege-escalation",
+    appliesTo: { kinds: ["iam-policy"] },
+    messages: {
+      found: "{{policy}} lets its holder escalate privileges ({{map}}) because {{actions}} {{value}} allowed on every resource; scope these actions to named ARNs or keep them in an administrators-only role.",
+    },
+  },
   check(doc, ctx) {
     for (const policy of doc.policies) {
       const methods: Array<{ name: string; actions: string[]; at: AwsStatement }> = [];
@@ -33,7 +39,7 @@ export const awsPrivilegeEscalation: RuleModule<AwsDocument> = {
       const first = methods[0]!;
       const actions = [...new Set(methods.flatMap((m) => m.actions))];
       ctx.report({
-        message: `${policyLabel(policy)} lets its holder escalate privileges (${listed(methods.map((m) => m.name), 3)}) because ${listed(actions, 4)} ${actions.length === 1 ? "is" : "are"} allowed on every resource; scope these actions to named ARNs or keep them in an administrators-only role.`,
+        messageId: "found", data: { policy: policyLabel(policy), map: listed(methods.map((m) => m.name), 3), actions: listed(actions, 4), value: actions.length === 1 ? "is" : "are" },
         location: { line: first.at.line },
         evidence: { path: policy.path, ...(policy.owner ? { owner: policy.owner } : {}), methods: methods.map((m) => ({ name: m.name, actions: m.actions, line: m.at.line })) },
         fingerprintKey: `${policy.path}:escalation`,

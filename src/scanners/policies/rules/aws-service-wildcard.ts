@@ -1,5 +1,5 @@
 // Allow statements with "service:*" on services that hold models, data, keys or identities.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { awsData, describeResources, isAllow, listed, onlyAccountRoots, statementEvidence, statementLabel } from "../aws/analysis";
 import type { AwsDocument } from "../aws/model";
 
@@ -12,8 +12,14 @@ const NARROWER: Record<string, string> = {
   iam: "the specific iam: actions on named role ARNs",
 };
 
-export const awsServiceWildcard: RuleModule<AwsDocument> = {
-  id: "policy/aws-service-wildcard",
+export const awsServiceWildcard: Rule<AwsDocument> = {
+  meta: {
+    id: "policy/aws-service-wildcard",
+    appliesTo: { kinds: ["iam-policy"] },
+    messages: {
+      found: "{{policy}} allows every action of {{wild}} on {{st}}, including deleting and re-permissioning data; grant only what is used, e.g. {{value}}.",
+    },
+  },
   check(doc, ctx) {
     const services = new Set(awsData().dataServices);
     for (const policy of doc.policies) {
@@ -27,7 +33,7 @@ export const awsServiceWildcard: RuleModule<AwsDocument> = {
         if (wild.length === 0) continue;
         const svc = wild[0]!.split(":")[0]!.toLowerCase();
         ctx.report({
-          message: `${statementLabel(policy, st)} allows every action of ${listed(wild, 3)} on ${describeResources(st)}, including deleting and re-permissioning data; grant only what is used, e.g. ${NARROWER[svc] ?? `the ${svc}: read actions the workload calls`}.`,
+          messageId: "found", data: { policy: statementLabel(policy, st), wild: listed(wild, 3), st: describeResources(st), value: NARROWER[svc] ?? `the ${svc}: read actions the workload calls` },
           location: { line: st.line },
           evidence: { ...statementEvidence(policy, st), serviceWildcards: wild },
           fingerprintKey: `${st.path}:service-wildcard`,

@@ -1,17 +1,23 @@
 // Allow statements with Action "*": every action of every service.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { describeResources, isAllow, statementEvidence, statementLabel, unconstrainedResource } from "../aws/analysis";
 import type { AwsDocument } from "../aws/model";
 
-export const awsWildcardAction: RuleModule<AwsDocument> = {
-  id: "policy/aws-wildcard-action",
+export const awsWildcardAction: Rule<AwsDocument> = {
+  meta: {
+    id: "policy/aws-wildcard-action",
+    appliesTo: { kinds: ["iam-policy"] },
+    messages: {
+      found: "{{policy}} allows every action of every service (\"Action\": \"*\") on {{st}}{{value}}; list only the actions the workload needs, e.g. s3:GetObject on the model bucket's objects.",
+    },
+  },
   check(doc, ctx) {
     for (const policy of doc.policies) {
       for (const st of policy.statements) {
         if (!isAllow(st) || !(st.actions ?? []).some((a) => a === "*" || a === "*:*")) continue;
         const admin = unconstrainedResource(st) && st.conditions.length === 0;
         ctx.report({
-          message: `${statementLabel(policy, st)} allows every action of every service ("Action": "*") on ${describeResources(st)}${admin ? ", which is full administrator access" : ""}; list only the actions the workload needs, e.g. s3:GetObject on the model bucket's objects.`,
+          messageId: "found", data: { policy: statementLabel(policy, st), st: describeResources(st), value: admin ? ", which is full administrator access" : "" },
           location: { line: st.line },
           ...(admin ? { severity: "critical" as const } : {}),
           evidence: statementEvidence(policy, st),

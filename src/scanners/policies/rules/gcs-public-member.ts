@@ -1,5 +1,5 @@
 // GCS IAM bindings that include allUsers or allAuthenticatedUsers.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { gcsData, type GcsDocument } from "../gcs/model";
 
 const WHO: Record<string, string> = {
@@ -7,8 +7,14 @@ const WHO: Record<string, string> = {
   allauthenticatedusers: "anyone with any Google account",
 };
 
-export const gcsPublicMember: RuleModule<GcsDocument> = {
-  id: "policy/gcs-public-member",
+export const gcsPublicMember: Rule<GcsDocument> = {
+  meta: {
+    id: "policy/gcs-public-member",
+    appliesTo: { kinds: ["gcs-iam-policy"] },
+    messages: {
+      found: "Binding {{value}} gives {{member}} the role {{role}}, so {{who}} can {{value2}}{{value3}}; grant the role to named users, groups or service accounts, and share single files through signed URLs.",
+    },
+  },
   check(doc, ctx) {
     const data = gcsData();
     const publicMembers = new Set(data.publicMembers.map((m) => m.toLowerCase()));
@@ -19,7 +25,7 @@ export const gcsPublicMember: RuleModule<GcsDocument> = {
         const writes = writeRoles.has(b.role);
         const who = WHO[m.member.toLowerCase()] ?? m.member;
         ctx.report({
-          message: `Binding ${b.index + 1} gives ${m.member} the role ${b.role}, so ${who} can ${writes ? "write objects into the bucket, planting models or poisoned data" : "read the bucket's objects"}${b.condition ? " (an IAM condition does not make the member less public)" : ""}; grant the role to named users, groups or service accounts, and share single files through signed URLs.`,
+          messageId: "found", data: { value: b.index + 1, member: m.member, role: b.role, who, value2: writes ? "write objects into the bucket, planting models or poisoned data" : "read the bucket's objects", value3: b.condition ? " (an IAM condition does not make the member less public)" : "" },
           location: { line: m.line },
           ...(writes ? { severity: "critical" as const } : {}),
           evidence: { role: b.role, member: m.member, binding: b.index, ...(b.condition ? { condition: b.condition } : {}) },

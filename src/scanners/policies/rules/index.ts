@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import type { AwsDocument } from "../aws/model";
 import type { GcsDocument } from "../gcs/model";
 import type { RbacDocument } from "../k8s/model";
@@ -20,7 +20,7 @@ import { k8sEscalationVerbs } from "./k8s-escalation-verbs";
 import { k8sSecretsAccess } from "./k8s-secrets-access";
 import { k8sWildcard } from "./k8s-wildcard";
 
-export const awsRules: ReadonlyArray<RuleModule<AwsDocument>> = [
+export const awsRules: ReadonlyArray<Rule<AwsDocument>> = [
   awsPublicWrite,
   awsPublicPrincipal,
   awsAllowNotPrincipal,
@@ -33,6 +33,6 @@ export const awsRules: ReadonlyArray<RuleModule<AwsDocument>> = [
   awsMissingSecureTransport,
 ];
 
-export const gcsRules: ReadonlyArray<RuleModule<GcsDocument>> = [gcsPublicMember, gcsPrimitiveRole];
+export const gcsRules: ReadonlyArray<Rule<GcsDocument>> = [gcsPublicMember, gcsPrimitiveRole];
 
-export const k8sRules: ReadonlyArray<RuleModule<RbacDocument>> = [k8sWildcard, k8sSecretsAccess, k8sEscalationVerbs, k8sAnonymousBinding, k8sClusterAdminBinding];
+export const k8sRules: ReadonlyArray<Rule<RbacDocument>> = [k8sWildcard, k8sSecretsAccess, k8sEscalationVerbs, k8sAnonymousBinding, k8sClusterAdminBinding];

@@ -1,9 +1,15 @@
 // Bindings to system:anonymous, system:unauthenticated or system:authenticated.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { k8sData, objectLabel, subjectLabel, type RbacDocument } from "../k8s/model";
 
-export const k8sAnonymousBinding: RuleModule<RbacDocument> = {
-  id: "policy/k8s-anonymous-binding",
+export const k8sAnonymousBinding: Rule<RbacDocument> = {
+  meta: {
+    id: "policy/k8s-anonymous-binding",
+    appliesTo: { kinds: ["k8s-rbac"] },
+    messages: {
+      found: "{{o}} binds {{kind}} \"{{name}}\" to {{s}}, that is {{who}}; bind the role to the named service accounts or groups that need it.",
+    },
+  },
   check(doc, ctx) {
     const data = k8sData();
     const defaults = new Set(data.defaultPublicRoles);
@@ -13,7 +19,7 @@ export const k8sAnonymousBinding: RuleModule<RbacDocument> = {
         const match = data.anonymousSubjects.find((a) => a.name === s.name && (s.kind === "Group" || s.kind === "User"));
         if (!match) continue;
         ctx.report({
-          message: `${objectLabel(o)} binds ${o.roleRef.kind} "${o.roleRef.name}" to ${subjectLabel(s)}, that is ${match.who}; bind the role to the named service accounts or groups that need it.`,
+          messageId: "found", data: { o: objectLabel(o), kind: o.roleRef.kind, name: o.roleRef.name, s: subjectLabel(s), who: match.who },
           location: { line: s.line },
           severity: match.severity,
           evidence: { kind: o.kind, name: o.name, roleRef: o.roleRef.name, subject: s.name },

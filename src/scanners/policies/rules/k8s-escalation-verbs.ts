@@ -1,5 +1,5 @@
 // RBAC rules with escalate, bind or impersonate, and grants the RBAC good-practices page calls escalation paths.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { listed } from "../aws/analysis";
 import { k8sData, objectLabel, type RbacDocument } from "../k8s/model";
 
@@ -9,8 +9,14 @@ const WHY: Record<string, string> = {
   impersonate: "impersonate lets them act as any user, group or service account",
 };
 
-export const k8sEscalationVerbs: RuleModule<RbacDocument> = {
-  id: "policy/k8s-escalation-verbs",
+export const k8sEscalationVerbs: Rule<RbacDocument> = {
+  meta: {
+    id: "policy/k8s-escalation-verbs",
+    appliesTo: { kinds: ["k8s-rbac"] },
+    messages: {
+      found: "{{o}} rule {{value}} grants {{found}} on {{resources}}{{value2}}: {{reasons}}; drop these permissions or limit them with resourceNames to the exact objects an operator needs.",
+    },
+  },
   check(doc, ctx) {
     const data = k8sData();
     for (const o of doc.objects) {
@@ -34,7 +40,7 @@ export const k8sEscalationVerbs: RuleModule<RbacDocument> = {
         if (found.length === 0) continue;
         const named = r.resourceNames.length > 0;
         ctx.report({
-          message: `${objectLabel(o)} rule ${r.index + 1} grants ${listed(found, 3)} on ${listed(r.resources, 3)}${named ? ` (limited to ${listed(r.resourceNames, 2)})` : ""}: ${reasons.join("; ")}; drop these permissions or limit them with resourceNames to the exact objects an operator needs.`,
+          messageId: "found", data: { o: objectLabel(o), value: r.index + 1, found: listed(found, 3), resources: listed(r.resources, 3), value2: named ? ` (limited to ${listed(r.resourceNames, 2)})` : "", reasons: reasons.join("; ") },
           location: { line: r.line },
           ...(named ? { severity: "medium" as const } : {}),
           evidence: { kind: o.kind, name: o.name, rule: r.index, grants: found, resources: r.resources },

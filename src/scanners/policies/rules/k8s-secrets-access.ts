@@ -1,10 +1,16 @@
 // RBAC rules that read or change Secrets without naming them.
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import { listed } from "../aws/analysis";
 import { k8sData, objectLabel, type RbacDocument } from "../k8s/model";
 
-export const k8sSecretsAccess: RuleModule<RbacDocument> = {
-  id: "policy/k8s-secrets-access",
+export const k8sSecretsAccess: Rule<RbacDocument> = {
+  meta: {
+    id: "policy/k8s-secrets-access",
+    appliesTo: { kinds: ["k8s-rbac"] },
+    messages: {
+      found: "{{o}} rule {{value}} lets its subjects {{granted}} every Secret {{scope}}, exposing the credentials, tokens and keys stored there; name the secrets in resourceNames and grant only get.",
+    },
+  },
   check(doc, ctx) {
     const verbs = new Set(k8sData().secretVerbs);
     for (const o of doc.objects) {
@@ -16,7 +22,7 @@ export const k8sSecretsAccess: RuleModule<RbacDocument> = {
         if (granted.length === 0) continue;
         const scope = o.kind === "ClusterRole" ? "in every namespace where it is bound (cluster-wide through a ClusterRoleBinding)" : `in namespace ${o.namespace ?? "(the role's namespace)"}`;
         ctx.report({
-          message: `${objectLabel(o)} rule ${r.index + 1} lets its subjects ${listed(granted, 4)} every Secret ${scope}, exposing the credentials, tokens and keys stored there; name the secrets in resourceNames and grant only get.`,
+          messageId: "found", data: { o: objectLabel(o), value: r.index + 1, granted: listed(granted, 4), scope },
           location: { line: r.line },
           evidence: { kind: o.kind, name: o.name, rule: r.index, verbs: granted },
           fingerprintKey: `${o.kind}/${o.namespace ?? ""}/${o.name}:${r.index}:secrets`,

@@ -1,4 +1,4 @@
-import type { RuleModule } from "../../../core/rule";
+import type { Rule } from "../../../types";
 import type { EncryptionDoc, FileModeDoc, IntegrityDoc, SignatureDoc } from "../documents";
 import { integrityMismatch } from "./integrity-mismatch";
 import { missingSignature } from "./missing-signature";
@@ -11,9 +11,11 @@ import { weakSignature } from "./weak-signature";
 import { worldReadablePersonalData } from "./world-readable-personal-data";
 import { worldWritable } from "./world-writable";
 
-export const encryptionRules: ReadonlyArray<RuleModule<EncryptionDoc>> = [unencryptedArtifact];
-export const signatureRules: ReadonlyArray<RuleModule<SignatureDoc>> = [signatureInvalid, signatureUntrusted, signatureExpired, weakSignature, missingSignature];
-export const integrityRules: ReadonlyArray<RuleModule<IntegrityDoc>> = [integrityMismatch, unlistedFile];
-export const fileModeRules: ReadonlyArray<RuleModule<FileModeDoc>> = [worldWritable, worldReadablePersonalData];
+export const encryptionRules: ReadonlyArray<Rule<EncryptionDoc>> = [unencryptedArtifact];
+export const signatureRules: ReadonlyArray<Rule<SignatureDoc>> = [signatureInvalid, signatureUntrusted, signatureExpired, weakSignature, missingSignature];
+export const integrityRules: ReadonlyArray<Rule<IntegrityDoc>> = [integrityMismatch, unlistedFile];
+export const fileModeRules: ReadonlyArray<Rule<FileModeDoc>> = [worldWritable, worldReadablePersonalData];
 
-export const ALL_RULE_IDS: ReadonlyArray<string> = [...encryptionRules, ...signatureRules, ...integrityRules, ...fileModeRules].map((r) => r.id);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const ALL_RULES: ReadonlyArray<Rule<any>> = [...encryptionRules, ...signatureRules, ...integrityRules, ...fileModeRules];
+export const ALL_RULE_IDS: ReadonlyArray<string> = ALL_RULES.map((r) => r.meta.id);

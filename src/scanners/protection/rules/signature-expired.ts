@@ -1,3 +1,3 @@
-import { signatureStatusRule, sigName } from "./signature-status";
+import { signatureStatusRule } from "./signature-status";
 
-export const signatureExpired = signatureStatusRule("protection/signature-expired", "expired", (d) => `The ${sigName(d)} over ${d.subject ?? d.uri} relies on a certificate outside its validity`);
+export const signatureExpired = signatureStatusRule("protection/signature-expired", "expired", "The {{signature}} over {{subject}} relies on a certificate outside its validity: {{reasons}}.");

@@ -1,3 +1,3 @@
-import { signatureStatusRule, sigName } from "./signature-status";
+import { signatureStatusRule } from "./signature-status";
 
-export const signatureInvalid = signatureStatusRule("protection/signature-invalid", "invalid", (d) => `The ${sigName(d)} does not verify for ${d.subject ?? d.uri}`);
+export const signatureInvalid = signatureStatusRule("protection/signature-invalid", "invalid", "The {{signature}} does not verify for {{subject}}: {{reasons}}.");

@@ -1,16 +1,21 @@
 // Shared by the signature rules: each reports the verdicts of one status.
 
-import type { RuleModule } from "../../../core/rule";
-import type { SignatureStatus } from "../../../types";
+import type { Rule, SignatureStatus } from "../../../types";
 import type { SignatureDoc } from "../documents";
 
-export function signatureStatusRule(id: string, status: SignatureStatus, describe: (doc: SignatureDoc) => string): RuleModule<SignatureDoc> {
+/** `template` may use {{signature}} (which signature), {{subject}} (what it covers) and {{reasons}}. */
+export function signatureStatusRule(id: string, status: SignatureStatus, template: string): Rule<SignatureDoc> {
   return {
-    id,
+    meta: {
+      id,
+      appliesTo: { kinds: "*", conditions: ["a detached signature or model signing bundle covers the file"] },
+      messages: { [status]: template },
+    },
     check(doc, ctx) {
       if (doc.status !== status) return;
       ctx.report({
-        message: `${describe(doc)}: ${doc.reasons.join("; ")}.`,
+        messageId: status,
+        data: { signature: sigName(doc), subject: doc.subject ?? doc.uri, reasons: doc.reasons.join("; ") },
         location: { uri: doc.uri },
         evidence: {
           status: doc.status,

@@ -1,3 +1,3 @@
-import { signatureStatusRule, sigName } from "./signature-status";
+import { signatureStatusRule } from "./signature-status";
 
-export const signatureUntrusted = signatureStatusRule("protection/signature-untrusted", "untrusted", (d) => `The ${sigName(d)} over ${d.subject ?? d.uri} is not from a trusted signer`);
+export const signatureUntrusted = signatureStatusRule("protection/signature-untrusted", "untrusted", "The {{signature}} over {{subject}} is not from a trusted signer: {{reasons}}.");

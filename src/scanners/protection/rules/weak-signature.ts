@@ -1,3 +1,3 @@
-import { signatureStatusRule, sigName } from "./signature-status";
+import { signatureStatusRule } from "./signature-status";
 
-export const weakSignature = signatureStatusRule("protection/weak-signature", "weak", (d) => `The ${sigName(d)} over ${d.subject ?? d.uri} verifies but uses weak cryptography`);
+export const weakSignature = signatureStatusRule("protection/weak-signature", "weak", "The {{signature}} over {{subject}} verifies but uses weak cryptography: {{reasons}}.");

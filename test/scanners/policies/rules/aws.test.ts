@@ -1,4 +1,4 @@
-import { runRuleTests } from "../../../helpers/rule-tester";
+import { collect, runRuleTests } from "../../../helpers/rule-tester";
 import { awsAllowNotAction } from "../../../../src/scanners/policies/rules/aws-allow-not-action";
 import { awsAllowNotPrincipal } from "../../../../src/scanners/policies/rules/aws-allow-not-principal";
 import { awsKmsDecryptWildcard } from "../../../../src/scanners/policies/rules/aws-kms-decrypt-wildcard";
@@ -95,8 +95,7 @@ runRuleTests(awsWildcardAction, {
   ],
 });
 it("aws-wildcard-action keeps the catalog severity when the resource is named", () => {
-  const out: Array<{ severity?: string }> = [];
-  awsWildcardAction.check(aws({ Effect: "Allow", Action: "*", Resource: OBJECTS }), { report: (d) => out.push(d) });
+  const out = collect(awsWildcardAction, aws({ Effect: "Allow", Action: "*", Resource: OBJECTS }));
   expect(out).toHaveLength(1);
   expect(out[0]!.severity).toBeUndefined();
 });

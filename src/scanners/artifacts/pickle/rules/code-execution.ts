@@ -1,10 +1,17 @@
-import type { RuleModule } from "../../../../core/rule";
+import { PICKLE_CARRIER_KINDS } from "../../kinds";
+import type { Rule } from "../../../../types";
 import { groupImports, type PickleDocument } from "../document";
 
 const MAX_LISTED = 10;
 
-export const pickleCodeExecution: RuleModule<PickleDocument> = {
-  id: "artifact/pickle-code-execution",
+export const pickleCodeExecution: Rule<PickleDocument> = {
+  meta: {
+    id: "artifact/pickle-code-execution",
+    appliesTo: { kinds: PICKLE_CARRIER_KINDS },
+    messages: {
+      found: "Pickle imports `{{resolved}}`{{value}} with {{opcode}} at offset {{offset}} {{how}}; it {{reason}}.",
+    },
+  },
   check(doc, ctx) {
     for (const g of groupImports(doc, "deny")) {
       const j = g.first.judgement;
@@ -13,7 +20,7 @@ export const pickleCodeExecution: RuleModule<PickleDocument> = {
       const written = `${g.first.module}.${g.first.name}`;
       const how = called ? `and calls it as ${g.calls[0]!.chain}` : "(imported; any later call or attribute use runs it)";
       ctx.report({
-        message: `Pickle imports \`${g.resolved}\`${written !== g.resolved ? ` (written as \`${written}\`)` : ""} with ${g.first.opcode} at offset ${g.first.offset} ${how}; it ${j.reason}.`,
+        messageId: "found", data: { resolved: g.resolved, value: written !== g.resolved ? ` (written as \`${written}\`)` : "", opcode: g.first.opcode, offset: g.first.offset, how, reason: j.reason },
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,

@@ -1,14 +1,21 @@
-import type { RuleModule } from "../../../../core/rule";
+import { PICKLE_CARRIER_KINDS } from "../../kinds";
+import type { Rule } from "../../../../types";
 import { groupImports, type PickleDocument } from "../document";
 
 const MAX_LISTED = 10;
 
-export const pickleUnknownImport: RuleModule<PickleDocument> = {
-  id: "artifact/pickle-unknown-import",
+export const pickleUnknownImport: Rule<PickleDocument> = {
+  meta: {
+    id: "artifact/pickle-unknown-import",
+    appliesTo: { kinds: PICKLE_CARRIER_KINDS },
+    messages: {
+      found: "Pickle imports `{{resolved}}` with {{opcode}} at offset {{offset}}, which is on neither the allow-list nor the deny-list{{calls}}.",
+    },
+  },
   check(doc, ctx) {
     for (const g of groupImports(doc, "unknown")) {
       ctx.report({
-        message: `Pickle imports \`${g.resolved}\` with ${g.first.opcode} at offset ${g.first.offset}, which is on neither the allow-list nor the deny-list${callSummary(g.calls)}.`,
+        messageId: "found", data: { resolved: g.resolved, opcode: g.first.opcode, offset: g.first.offset, calls: callSummary(g.calls) },
         location: { offset: g.first.offset },
         evidence: {
           callable: g.resolved,
