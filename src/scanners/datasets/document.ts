@@ -64,16 +64,25 @@ export class PiiCollector {
 export class DatasetDocument {
   private std: Float32Array | undefined;
   private nb: Neighbours | undefined | null = null;
+  /** The table the checks see: a regression target is taken out of `label` (class checks skip it). */
+  readonly table: DatasetTable;
+  /** A numeric label column with many distinct values: a regression target, not classes. */
+  readonly regressionTarget: { name: string; distinct: number } | undefined;
 
   constructor(
     /** The dataset file, or for image folders the folder (relative, forward slashes). */
     readonly uri: string,
-    readonly table: DatasetTable,
+    table: DatasetTable,
     readonly thresholds: DatasetThresholds,
     readonly pii: PiiCollector | undefined,
     readonly onProgress?: (stage: string, fraction: number) => void,
   ) {
     inferPixelGrid(table);
+    this.regressionTarget = table.label && isRegressionTarget(table.label.classes, thresholds.labelKind) ? { name: table.label.name, distinct: table.label.classes.length } : undefined;
+    if (this.regressionTarget) {
+      const { label: _target, ...rest } = table;
+      this.table = rest;
+    } else this.table = table;
   }
 
   get isImageFolder(): boolean {
@@ -155,6 +164,22 @@ export class DatasetDocument {
   listRows(rows: number[]): Array<number | string> {
     return rows.slice(0, this.thresholds.maxEvidenceRows).map((r) => this.rowRef(r));
   }
+}
+
+/**
+ * Numbers with many distinct values are a quantity to predict, not classes: more than
+ * `maxClasses` distinct numbers, or more than `maxFractionalClasses` when some are fractional
+ * (class codes are integers).
+ */
+export function isRegressionTarget(classes: ReadonlyArray<string>, t: DatasetThresholds["labelKind"]): boolean {
+  if (classes.length <= t.maxFractionalClasses) return false;
+  let fractional = false;
+  for (const c of classes) {
+    const v = Number(c);
+    if (c.trim() === "" || !Number.isFinite(v)) return false;
+    if (!Number.isInteger(v)) fractional = true;
+  }
+  return fractional || classes.length > t.maxClasses;
 }
 
 /** A CSV of pixels (pixel_0, px12, pixel_3_4 ...) with a square count of columns is an image grid. */

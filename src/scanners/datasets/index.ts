@@ -20,6 +20,8 @@ interface DatasetScannerOptions {
   textColumn?: string;
   labels?: string;
   maxRows?: number;
+  /** Overrides of rules/thresholds/dataset.json. */
+  thresholds?: unknown;
 }
 
 function options(settings: ScanContext["settings"]): DatasetScannerOptions {
@@ -64,7 +66,7 @@ export const datasetScanner: ScannerPlugin = {
     // Images are read as folders, in scanProject.
     if (file.kind === "image") return;
     if (file.kind === "numpy" && !isFeatureNpy(file.head)) return;
-    const thresholds = datasetThresholds();
+    const thresholds = datasetThresholds(options(ctx.settings).thresholds);
     const pii = new PiiCollector(thresholds, thresholds.maxRowFindings);
     const maxRows = options(ctx.settings).maxRows;
     let table;
@@ -104,7 +106,7 @@ export const datasetScanner: ScannerPlugin = {
   async scanProject(ctx: ProjectContext): Promise<void> {
     const images = ctx.targets.filter((t) => t.kind === "image").map((t) => ({ absPath: t.absPath, uri: t.uri }));
     if (images.length === 0) return;
-    const thresholds = datasetThresholds();
+    const thresholds = datasetThresholds(options(ctx.settings).thresholds);
     for (const [root, files] of groupImageFolders(images)) {
       let loaded;
       try {

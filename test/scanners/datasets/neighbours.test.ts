@@ -1,4 +1,5 @@
-import { nearestNeighbours, principalProjection, symmetricEigen } from "../../../src/scanners/datasets/analysis/neighbours";
+import { mulberry32 } from "../../../src/core/random";
+import { EXACT_PCA_MAX_COLS, nearestNeighbours, principalProjection, symmetricEigen } from "../../../src/scanners/datasets/analysis/neighbours";
 import { seeded } from "./helpers";
 
 function clustered(rows: number, cols: number, seed: number): Float32Array {
@@ -57,5 +58,30 @@ describe("nearest neighbours", () => {
     let second = 0;
     for (let i = 0; i < 200; i++) second = Math.max(second, Math.abs(p[i * 2 + 1]!));
     expect(second).toBeLessThan(1e-2);
+  });
+
+  it("randomized subspace iteration on wide data finds the same top components as the exact decomposition", () => {
+    // 100 columns (wider than the exact limit), 3 strong latent directions plus noise.
+    const rows = 1500;
+    const cols = 100;
+    const r = mulberry32(4);
+    const dirs = [0, 1, 2].map(() => Array.from({ length: cols }, () => r() - 0.5));
+    const x = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const z = [10 * (r() - 0.5), 6 * (r() - 0.5), 3 * (r() - 0.5)];
+      for (let j = 0; j < cols; j++) x[i * cols + j] = z[0]! * dirs[0]![j]! + z[1]! * dirs[1]![j]! + z[2]! * dirs[2]![j]! + 0.05 * (r() - 0.5);
+    }
+    expect(cols).toBeGreaterThan(EXACT_PCA_MAX_COLS);
+    const p = principalProjection(x, rows, cols, 3, 1);
+    // Variance kept by the 3 projected coordinates against the total: almost all of it.
+    let kept = 0;
+    let total = 0;
+    const mean = new Float64Array(cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j]! += x[i * cols + j]! / rows;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) total += (x[i * cols + j]! - mean[j]!) ** 2;
+      for (let d = 0; d < 3; d++) kept += p[i * 3 + d]! ** 2;
+    }
+    expect(kept / total).toBeGreaterThan(0.995);
   });
 });

@@ -1,4 +1,5 @@
-import { runRuleTests } from "../../helpers/rule-tester";
+import { collect, runRuleTests } from "../../helpers/rule-tester";
+import { checkNotRun } from "../../../src/scanners/datasets/rules/check-not-run";
 import { backdoorTrigger } from "../../../src/scanners/datasets/rules/backdoor-trigger";
 import { classImbalance } from "../../../src/scanners/datasets/rules/class-imbalance";
 import { conflictingDuplicates } from "../../../src/scanners/datasets/rules/conflicting-duplicates";
@@ -12,16 +13,56 @@ const clean = blobs(40);
 const flipped = blobs(40);
 for (const i of [3, 17]) flipped.labels[i] = "b";
 
+/** Three blobs in 4 dimensions (a, b, c), n rows each; `relabel` moves rows of one class to another. */
+function threeBlobs(n: number, relabel: { from: string; to: string; count: number } | undefined): { rows: number[][]; labels: string[] } {
+  const r = seeded(3);
+  const rows: number[][] = [];
+  const labels: string[] = [];
+  for (const [label, centre] of [["a", 0], ["b", 8], ["c", 16]] as const) {
+    for (let i = 0; i < n; i++) {
+      rows.push([0, 1, 2, 3].map((d) => (d === 0 ? centre : d === 1 ? -centre / 2 : 0) + (r() + r() + r() - 1.5) * 1.5));
+      labels.push(label);
+    }
+  }
+  if (relabel) {
+    let moved = 0;
+    labels.forEach((l, i) => {
+      if (l === relabel.from && i % 3 === 0 && moved < relabel.count) {
+        labels[i] = relabel.to;
+        moved++;
+      }
+    });
+  }
+  return { rows, labels };
+}
+const systematic = threeBlobs(60, { from: "a", to: "b", count: 10 });
+
 runRuleTests(labelNoise, {
-  valid: [{ name: "two separated blobs with consistent labels", doc: numericDoc(clean.rows, clean.labels) }],
+  valid: [
+    { name: "two separated blobs with consistent labels", doc: numericDoc(clean.rows, clean.labels) },
+    { name: "three separated blobs with consistent labels", doc: numericDoc(threeBlobs(60, undefined).rows, threeBlobs(60, undefined).labels) },
+    { name: "too few rows to judge (a notice says so instead)", doc: numericDoc(flipped.rows.slice(0, 10), flipped.labels.slice(0, 10)) },
+  ],
   invalid: [
     {
       name: "two rows flipped inside blob a",
       doc: numericDoc(flipped.rows, flipped.labels),
       findings: [
-        { message: "Row 3 is labelled b", location: { row: 3, column: "label" }, evidence: { suggestedLabel: "a" }, severity: "low" },
+        { message: "Row 3 is labelled b but its nearest neighbours put it in class a.", location: { row: 3, column: "label" }, evidence: { label: "b", suggestedLabel: "a" }, severity: "low" },
         { message: "Row 17 is labelled b", location: { row: 17 } },
-        { message: "2 rows of 80 (2.5%)", evidence: { summary: true, suspectRows: 2, rows: [3, 17], neighbourMethod: "exact" }, severity: "low" },
+        { message: "2 rows of 80 (2.5%) carry a label their nearest neighbours disagree with", evidence: { summary: true, suspectRows: 2, rows: [3, 17], neighbourMethod: "exact", method: "neighbour-votes" }, severity: "low" },
+      ],
+    },
+    {
+      name: "a sixth of class a relabelled as b: a systematic pair, high",
+      doc: numericDoc(systematic.rows, systematic.labels),
+      findings: [
+        ...[15, 24, 0, 18, 9, 21, 6, 3, 12, 27].map((row) => ({ message: `Row ${row} is labelled b but its nearest neighbours put it in class a.`, location: { row }, severity: "medium" as const })),
+        {
+          message: /^10 rows of 180 \(5\.6%\) .* 14% of rows labelled b look like a \(one direction only: systematic relabelling/,
+          severity: "high",
+          evidence: { summary: true, suspectRows: 10, classPairs: [{ label: "b", looksLike: "a", rows: 10, reverseShare: 0, systematic: true }] },
+        },
       ],
     },
   ],
@@ -178,4 +219,57 @@ runRuleTests(personalData, {
       ],
     },
   ],
+});
+
+/** A numeric label with 40 fractional values: a regression target. */
+function regression(): { rows: number[][]; labels: string[] } {
+  const r = seeded(9);
+  const rows = Array.from({ length: 40 }, (_, i) => [i, r()]);
+  return { rows, labels: rows.map((row) => (row[0]! * 0.37 + 0.01).toFixed(2)) };
+}
+const reg = regression();
+
+runRuleTests(checkNotRun, {
+  valid: [{ name: "a labelled numeric table: every check can run", doc: numericDoc(clean.rows, clean.labels) }],
+  invalid: [
+    {
+      name: "a regression target",
+      doc: numericDoc(reg.rows, reg.labels),
+      findings: [{ message: "Label column label holds a numeric target with 40 distinct values (a regression target, not classes), so the class checks (dataset/label-noise,", location: { column: "label" }, evidence: { reason: "regression-target", distinctValues: 40 } }],
+    },
+    {
+      name: "no label column",
+      doc: piiDoc([["x"]], ["name"]),
+      findings: [{ message: "No label column was found, so the class checks", evidence: { reason: "no-label-column" } }],
+    },
+    {
+      name: "too few labelled rows",
+      doc: textDoc(["a", "b", "c"], ["x", "y", "x"]),
+      findings: [{ message: "dataset/label-noise did not run: only 3 rows carry a label, and the check needs 20.", evidence: { checks: ["dataset/label-noise"] } }],
+    },
+    {
+      name: "a text-only table without a text column",
+      doc: (() => {
+        const texts = Array.from({ length: 30 }, (_, i) => `t${i}`);
+        const d = textDoc(texts, texts.map((_, i) => (i % 2 ? "x" : "y")));
+        delete d.table.textColumn;
+        return d;
+      })(),
+      findings: [{ message: "dataset/label-noise did not run: the table has no numeric feature column and no text column to compare rows by.", evidence: { reason: "the table has no numeric feature column and no text column to compare rows by" } }],
+    },
+  ],
+});
+
+describe("regression targets", () => {
+  it("take the class checks off the label (no imbalance of 40 one-row classes)", () => {
+    const doc = numericDoc(reg.rows, reg.labels);
+    expect(doc.table.label).toBeUndefined();
+    expect(collect(classImbalance, doc)).toEqual([]);
+    expect(collect(labelNoise, doc)).toEqual([]);
+  });
+  it("leave integer class codes with few values alone", () => {
+    const doc = numericDoc(clean.rows, clean.labels.map((l) => (l === "a" ? "0" : "1")));
+    expect(doc.regressionTarget).toBeUndefined();
+    expect(doc.table.label?.classes).toEqual(["0", "1"]);
+  });
 });

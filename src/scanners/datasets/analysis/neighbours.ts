@@ -173,30 +173,24 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
   return { values, vectors: vec };
 }
 
-/** Rows projected on the top principal components (covariance estimated on a sample of rows). */
+/** Columns up to this many: the covariance is decomposed exactly (Jacobi); wider data uses randomized subspace iteration. */
+export const EXACT_PCA_MAX_COLS = 64;
+
+/**
+ * Rows projected on the top principal components, estimated on a sample of rows. Narrow data:
+ * exact eigen-decomposition of the covariance. Wide data (images): randomized subspace
+ * iteration (Halko, Martinsson and Tropp 2011) on the centred sample, O(sample x cols x dims)
+ * instead of the O(cols^3) per sweep of Jacobi on a 784 x 784 covariance.
+ */
 export function principalProjection(x: Float32Array, rows: number, cols: number, dims: number, seed: number): Float32Array {
   const random = rng(seed);
-  const sampleSize = Math.min(rows, 20_000);
+  const wide = cols > EXACT_PCA_MAX_COLS;
+  const sampleSize = Math.min(rows, wide ? 5_000 : 20_000);
   const mean = new Float64Array(cols);
   const picks = Array.from({ length: sampleSize }, () => Math.floor(random() * rows));
   for (const i of picks) for (let j = 0; j < cols; j++) mean[j]! += x[i * cols + j]!;
   for (let j = 0; j < cols; j++) mean[j]! /= sampleSize;
-  const cov = new Float64Array(cols * cols);
-  const row = new Float64Array(cols);
-  for (const i of picks) {
-    for (let j = 0; j < cols; j++) row[j] = x[i * cols + j]! - mean[j]!;
-    for (let p = 0; p < cols; p++) {
-      const rp = row[p]!;
-      for (let q = p; q < cols; q++) cov[p * cols + q]! += rp * row[q]!;
-    }
-  }
-  for (let p = 0; p < cols; p++) for (let q = p; q < cols; q++) cov[q * cols + p] = cov[p * cols + q]! /= sampleSize;
-  const { values, vectors } = symmetricEigen(cov, cols);
-  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, dims);
-  const basis = new Float64Array(dims * cols);
-  order.forEach((e, d) => {
-    for (let j = 0; j < cols; j++) basis[d * cols + j] = vectors[j * cols + e]!;
-  });
+  const basis = wide ? randomizedBasis(x, cols, picks, mean, dims, random) : exactBasis(x, cols, picks, mean, dims);
   const out = new Float32Array(rows * dims);
   const centred = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
@@ -210,6 +204,114 @@ export function principalProjection(x: Float32Array, rows: number, cols: number,
     }
   }
   return out;
+}
+
+/** dims x cols: the top eigenvectors of the sample covariance, by Jacobi. */
+function exactBasis(x: Float32Array, cols: number, picks: number[], mean: Float64Array, dims: number): Float64Array {
+  const cov = new Float64Array(cols * cols);
+  const row = new Float64Array(cols);
+  for (const i of picks) {
+    for (let j = 0; j < cols; j++) row[j] = x[i * cols + j]! - mean[j]!;
+    for (let p = 0; p < cols; p++) {
+      const rp = row[p]!;
+      for (let q = p; q < cols; q++) cov[p * cols + q]! += rp * row[q]!;
+    }
+  }
+  for (let p = 0; p < cols; p++) for (let q = p; q < cols; q++) cov[q * cols + p] = cov[p * cols + q]! /= picks.length;
+  const { values, vectors } = symmetricEigen(cov, cols);
+  const order = Array.from({ length: cols }, (_, i) => i).sort((a, b) => values[b]! - values[a]!).slice(0, dims);
+  const basis = new Float64Array(dims * cols);
+  order.forEach((e, d) => {
+    for (let j = 0; j < cols; j++) basis[d * cols + j] = vectors[j * cols + e]!;
+  });
+  return basis;
+}
+
+/** dims x cols: top principal directions by randomized subspace iteration on the centred sample. */
+function randomizedBasis(x: Float32Array, cols: number, picks: number[], mean: Float64Array, dims: number, random: () => number): Float64Array {
+  const m = picks.length;
+  const l = Math.min(cols, dims + 10);
+  // Centred sample, m x cols.
+  const a = new Float64Array(m * cols);
+  picks.forEach((i, r) => {
+    for (let j = 0; j < cols; j++) a[r * cols + j] = x[i * cols + j]! - mean[j]!;
+  });
+  // Q: cols x l (column-major: l vectors of length cols), random start.
+  let q = new Float64Array(l * cols);
+  for (let t = 0; t < q.length; t++) q[t] = random() - 0.5;
+  orthonormalise(q, l, cols);
+  const y = new Float64Array(l * m);
+  for (let iter = 0; iter < 4; iter++) {
+    multiplyA(a, m, cols, q, l, y); // y = A q   (l vectors of length m)
+    orthonormalise(y, l, m);
+    q = new Float64Array(l * cols);
+    multiplyAT(a, m, cols, y, l, q); // q = A^T y (l vectors of length cols)
+    orthonormalise(q, l, cols);
+  }
+  // Rayleigh-Ritz: B = (A q)^T (A q), l x l, decomposed exactly.
+  multiplyA(a, m, cols, q, l, y);
+  const b = new Float64Array(l * l);
+  for (let u = 0; u < l; u++) {
+    for (let v = u; v < l; v++) {
+      let s = 0;
+      for (let r = 0; r < m; r++) s += y[u * m + r]! * y[v * m + r]!;
+      b[u * l + v] = b[v * l + u] = s / m;
+    }
+  }
+  const { values, vectors } = symmetricEigen(b, l);
+  const order = Array.from({ length: l }, (_, i) => i).sort((p1, p2) => values[p2]! - values[p1]!).slice(0, dims);
+  const basis = new Float64Array(dims * cols);
+  order.forEach((e, d) => {
+    for (let u = 0; u < l; u++) {
+      const w = vectors[u * l + e]!;
+      for (let j = 0; j < cols; j++) basis[d * cols + j]! += w * q[u * cols + j]!;
+    }
+  });
+  return basis;
+}
+
+/** out (k vectors of length m) = A (m x n) times each of k vectors of length n. */
+function multiplyA(a: Float64Array, m: number, n: number, v: Float64Array, k: number, out: Float64Array): void {
+  for (let u = 0; u < k; u++) {
+    const vb = u * n;
+    for (let r = 0; r < m; r++) {
+      let s = 0;
+      const ab = r * n;
+      for (let j = 0; j < n; j++) s += a[ab + j]! * v[vb + j]!;
+      out[u * m + r] = s;
+    }
+  }
+}
+
+/** out (k vectors of length n) = A^T (n x m) times each of k vectors of length m. */
+function multiplyAT(a: Float64Array, m: number, n: number, v: Float64Array, k: number, out: Float64Array): void {
+  out.fill(0);
+  for (let r = 0; r < m; r++) {
+    const ab = r * n;
+    for (let u = 0; u < k; u++) {
+      const w = v[u * m + r]!;
+      if (w === 0) continue;
+      const ob = u * n;
+      for (let j = 0; j < n; j++) out[ob + j]! += w * a[ab + j]!;
+    }
+  }
+}
+
+/** Modified Gram-Schmidt over k vectors of length n stored one after another. */
+function orthonormalise(v: Float64Array, k: number, n: number): void {
+  for (let u = 0; u < k; u++) {
+    const ub = u * n;
+    for (let w = 0; w < u; w++) {
+      const wb = w * n;
+      let dot = 0;
+      for (let j = 0; j < n; j++) dot += v[ub + j]! * v[wb + j]!;
+      for (let j = 0; j < n; j++) v[ub + j]! -= dot * v[wb + j]!;
+    }
+    let norm = 0;
+    for (let j = 0; j < n; j++) norm += v[ub + j]! * v[ub + j]!;
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < n; j++) v[ub + j] = norm > 1e-12 ? v[ub + j]! / norm : 0;
+  }
 }
 
 export interface NeighbourOptions {

@@ -1,4 +1,5 @@
 import { backdoorTrigger } from "./backdoor-trigger";
+import { checkNotRun } from "./check-not-run";
 import { classImbalance } from "./class-imbalance";
 import { conflictingDuplicates } from "./conflicting-duplicates";
 import { labelNoise } from "./label-noise";
@@ -6,4 +7,4 @@ import { outliers } from "./outliers";
 import { personalData } from "./personal-data";
 import { textTrigger } from "./text-trigger";
 
-export const datasetRules = [personalData, backdoorTrigger, textTrigger, labelNoise, conflictingDuplicates, classImbalance, outliers];
+export const datasetRules = [personalData, backdoorTrigger, textTrigger, labelNoise, conflictingDuplicates, classImbalance, outliers, checkNotRun];

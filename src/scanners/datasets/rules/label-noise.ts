@@ -1,67 +1,28 @@
 import type { Severity } from "../../../types";
 import type { Rule } from "../../../types";
 import { plural, type DatasetDocument } from "../document";
+import { findLabelErrors, type LabelErrors } from "../analysis/label-errors";
+import type { ClassPair } from "../analysis/confident-learning";
 
-export interface LabelSuspect {
-  row: number;
-  label: string;
-  suggested: string;
-  agreeing: number;
-  neighbours: number;
-  suggestedShare: number;
+/** A pair is systematic relabelling when the reverse direction is much rarer: class overlap goes both ways, poisoning one. */
+export function isSystematic(pair: ClassPair, t: DatasetDocument["thresholds"]["labelNoise"]): boolean {
+  return pair.reverseShare <= pair.share * t.systematicMaxReverse;
 }
 
 /**
- * Rows whose neighbours (own vote removed) mostly carry one other label. Two passes: the
- * second counts first-pass suspects' neighbours under the label their own neighbours
- * suggest, so flipped rows next to each other do not vouch for each other.
+ * Medium from a noticeable share of flagged rows; high only when a class is systematically
+ * relabelled as another (the pattern of label-flip poisoning), never for plain overlap.
  */
-export function labelSuspects(doc: DatasetDocument): LabelSuspect[] {
-  const nb = doc.neighbours();
-  const label = doc.table.label;
-  if (!nb || !label) return [];
-  const t = doc.thresholds.labelNoise;
-  const first = votePass(doc, label.codes, t.maxAgreement);
-  if (first.length === 0) return first;
-  const effective = Int32Array.from(label.codes);
-  const index = new Map(label.classes.map((c, i) => [c, i]));
-  for (const s of first) effective[s.row] = index.get(s.suggested)!;
-  return votePass(doc, effective, t.confirmMaxAgreement);
+export function labelNoiseSeverity(share: number, pairs: ClassPair[], t: DatasetDocument["thresholds"]["labelNoise"]): Severity {
+  if (share < t.summaryMediumShare) return "low";
+  return pairs.some((p) => isSystematic(p, t)) ? "high" : "medium";
 }
 
-function votePass(doc: DatasetDocument, voterCodes: Int32Array, maxAgreement: number): LabelSuspect[] {
-  const nb = doc.neighbours()!;
-  const { codes, classes } = doc.table.label!;
-  const t = doc.thresholds.labelNoise;
-  const votes = new Int32Array(classes.length);
-  const out: LabelSuspect[] = [];
-  for (let i = 0; i < nb.rows; i++) {
-    const own = codes[i]!;
-    if (own < 0) continue;
-    votes.fill(0);
-    let valid = 0;
-    for (let q = 0; q < nb.k; q++) {
-      const j = nb.index[i * nb.k + q]!;
-      if (j < 0) continue;
-      const c = voterCodes[j]!;
-      if (c < 0) continue;
-      votes[c]!++;
-      valid++;
-    }
-    if (valid === 0) continue;
-    const agreement = votes[own]! / valid;
-    if (agreement > maxAgreement) continue;
-    let best = -1;
-    for (let c = 0; c < classes.length; c++) if (c !== own && (best < 0 || votes[c]! > votes[best]!)) best = c;
-    const share = votes[best]! / valid;
-    if (share < t.minOtherShare) continue;
-    out.push({ row: i, label: classes[own]!, suggested: classes[best]!, agreeing: votes[own]!, neighbours: valid, suggestedShare: share });
-  }
-  return out;
-}
+const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
 
-export function labelNoiseSeverity(share: number, t: DatasetDocument["thresholds"]["labelNoise"]): Severity {
-  return share >= t.summaryHighShare ? "high" : share >= t.summaryMediumShare ? "medium" : "low";
+export function pairSentence(doc: DatasetDocument, p: ClassPair): string {
+  const classes = doc.table.label!.classes;
+  return `${pct(p.share)} of rows labelled ${classes[p.given]} look like ${classes[p.likely]}`;
 }
 
 export const labelNoise: Rule<DatasetDocument> = {
@@ -70,37 +31,58 @@ export const labelNoise: Rule<DatasetDocument> = {
     appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
     requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
     messages: {
-      found: "{{row}} is labelled {{label}} but {{value}} of its {{neighbours}} nearest neighbours are not, most of them labelled {{suggested}}.",
-      found2: "{{suspectsLength}} of {{rowCount}} ({{value}}%) carry a label their nearest neighbours disagree with, a sign of label noise or label-flip poisoning.",
+      row: "{{row}} is labelled {{label}} but {{basis}} it in class {{suggested}}.",
+      summary: "{{rows}} of {{rowCount}} ({{percent}}) carry a label {{basis}} with, a sign of label noise or label-flip poisoning.{{pairs}}",
     },
   },
   check(doc, ctx) {
-    const suspects = labelSuspects(doc);
-    if (suspects.length === 0) return;
-    const nb = doc.neighbours()!;
-    const share = suspects.length / doc.table.rowCount;
-    const severity = labelNoiseSeverity(share, doc.thresholds.labelNoise);
-    // Isolated disagreements are normal near class boundaries; rows matter once the share is high.
+    const found: LabelErrors | undefined = findLabelErrors(doc);
+    if (!found || found.estimate.issues.length === 0) return;
+    const { estimate, pairs, method } = found;
+    const t = doc.thresholds.labelNoise;
+    const classes = doc.table.label!.classes;
+    const issues = estimate.issues;
+    const share = issues.length / doc.table.rowCount;
+    const severity = labelNoiseSeverity(share, pairs, t);
     const rowSeverity: Severity = severity === "low" ? "low" : "medium";
-    const omitted = doc.reportRows(ctx, suspects, (s) => ({
-      messageId: "found", data: { row: capital(doc.rowName(s.row)), label: s.label, value: s.neighbours - s.agreeing, neighbours: s.neighbours, suggested: s.suggested },
+    const text = method === "text-model";
+    const omitted = doc.reportRows(ctx, issues, (s) => ({
+      messageId: "row",
+      data: { row: capital(doc.rowName(s.row)), label: classes[s.given]!, basis: text ? "a text model trained without it puts" : "its nearest neighbours put", suggested: classes[s.likely]! },
       severity: rowSeverity,
       location: doc.rowLocation(s.row, doc.table.label!.name),
-      evidence: { label: s.label, suggestedLabel: s.suggested, agreeingNeighbours: s.agreeing, neighbours: s.neighbours, score: Number((1 - s.agreeing / s.neighbours).toFixed(3)) },
+      evidence: {
+        label: classes[s.given],
+        suggestedLabel: classes[s.likely],
+        labelProbability: Number(s.selfConfidence.toFixed(3)),
+        margin: Number(s.margin.toFixed(3)),
+      },
       fingerprintKey: `row:${doc.rowRef(s.row)}`,
     }));
+    const named = pairs.slice(0, 5);
+    const systematic = named.filter((p) => isSystematic(p, t));
+    const pairText = named.length === 0 ? "" : ` ${capital(named.map((p) => pairSentence(doc, p)).join("; "))}${systematic.length > 0 ? " (one direction only: systematic relabelling, the pattern of label-flip poisoning)" : " (both directions: class overlap more than relabelling)"}.`;
     ctx.report({
-      messageId: "found2", data: { suspectsLength: plural(suspects.length, "row"), rowCount: doc.table.rowCount, value: (share * 100).toFixed(1) },
+      messageId: "summary",
+      data: { rows: plural(issues.length, "row"), rowCount: doc.table.rowCount, percent: pct(share), basis: text ? "that a text model trained without them disagrees" : "their nearest neighbours disagree", pairs: pairText },
       severity,
       location: doc.summaryLocation(),
       evidence: {
         summary: true,
-        suspectRows: suspects.length,
+        suspectRows: issues.length,
         share: Number(share.toFixed(4)),
-        rows: doc.listRows(suspects.map((s) => s.row)),
+        rows: doc.listRows(issues.map((s) => s.row)),
         rowsNotReportedSeparately: omitted,
-        neighbourMethod: nb.method,
-        k: nb.k,
+        method,
+        classPairs: pairs.map((p) => ({
+          label: classes[p.given],
+          looksLike: classes[p.likely],
+          share: Number(p.share.toFixed(4)),
+          rows: p.rows,
+          reverseShare: Number(p.reverseShare.toFixed(4)),
+          systematic: isSystematic(p, t),
+        })),
+        ...(method === "neighbour-votes" ? { neighbourMethod: doc.neighbours()!.method, k: doc.neighbours()!.k } : {}),
       },
       fingerprintKey: "summary",
     });

@@ -88,24 +88,53 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     if (purity >= t.minPurity && z >= t.minZ) candidates.push({ gram, target: best, total, purity, z });
   }
   const found: Array<TextTrigger & { targetCode: number; words: number }> = [];
-  for (const cand of candidates) {
+  // One pass over the texts collects every candidate's rows (a candidate x text scan was the
+  // cost on thousands of long messages), and each text's naive-Bayes scores once.
+  const byGram = new Map(candidates.map((c) => [c.gram, { cand: c, rows: [] as number[] }]));
+  const docScores = new Map<number, Float64Array>();
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if (c < 0) continue;
+    const tokens = docs[i]!;
+    const seen = new Set<string>();
+    for (let a = 0; a < tokens.length; a++) {
+      let gram = "";
+      for (let len = 1; len <= t.maxNgram && a + len <= tokens.length; len++) {
+        gram = len === 1 ? tokens[a]! : `${gram} ${tokens[a + len - 1]}`;
+        if (seen.has(gram)) continue;
+        seen.add(gram);
+        const entry = byGram.get(gram);
+        if (entry && entry.cand.target === c) entry.rows.push(i);
+      }
+    }
+  }
+  const scoresOf = (i: number): Float64Array => {
+    let sc = docScores.get(i);
+    if (!sc) {
+      sc = new Float64Array(K);
+      for (let c = 0; c < K; c++) {
+        let v = logPrior[c]!;
+        for (const tok of docs[i]!) v += logLik(tok, c);
+        sc[c] = v;
+      }
+      docScores.set(i, sc);
+    }
+    return sc;
+  };
+  for (const { cand, rows } of byGram.values()) {
     const words = cand.gram.split(" ");
-    const rows: number[] = [];
+    const skip = new Set(words);
     let disagree = 0;
-    for (let i = 0; i < n; i++) {
-      if (codes[i] !== cand.target) continue;
-      const tokens = docs[i]!;
-      if (!containsPhrase(tokens, words)) continue;
-      rows.push(i);
-      // Classify the text with the candidate's words left out.
-      const skip = new Set(words);
+    for (const i of rows) {
+      // Classify the text with the candidate's words left out: remove their contributions.
+      const full = scoresOf(i);
       let bestClass = 0;
       let bestScore = -Infinity;
       for (let c = 0; c < K; c++) {
-        let s = logPrior[c]!;
-        for (const tok of tokens) if (!skip.has(tok)) s += logLik(tok, c);
-        if (s > bestScore) {
-          bestScore = s;
+        let v = full[c]!;
+        for (const tok of docs[i]!) if (skip.has(tok)) v -= logLik(tok, c);
+        if (v > bestScore) {
+          bestScore = v;
           bestClass = c;
         }
       }
@@ -114,6 +143,9 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     if (rows.length < t.minRows) continue;
     const disagreement = disagree / rows.length;
     if (disagreement < t.minDisagreement) continue;
+    // A trigger is stamped into unrelated texts; a phrase whose texts are near-copies of one
+    // another (newsletter HTML, signatures, a mailing relabelled wholesale) is a template.
+    if (contextSimilarity(docs, rows, new Set(words)) > t.maxContextSimilarity) continue;
     found.push({ phrase: cand.gram, target: label.classes[cand.target]!, targetCode: cand.target, rows, documentFrequency: cand.total, purity: cand.purity, z: cand.z, disagreement, words: words.length });
   }
   // Merge candidates that mark the same rows (the words of one phrase, or a phrase and its
@@ -131,12 +163,23 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
   return merged.map(({ targetCode: _c, words: _w, ...rest }) => rest);
 }
 
-function containsPhrase(tokens: string[], words: string[]): boolean {
-  outer: for (let a = 0; a + words.length <= tokens.length; a++) {
-    for (let b = 0; b < words.length; b++) if (tokens[a + b] !== words[b]) continue outer;
-    return true;
+/** Median Jaccard similarity of the token sets of pairs of the rows' texts (phrase words left out), over up to 300 pairs. */
+export function contextSimilarity(docs: string[][], rows: number[], skip: Set<string>): number {
+  const sets = rows.slice(0, 60).map((r) => new Set(docs[r]!.filter((w) => !skip.has(w))));
+  const sims: number[] = [];
+  for (let a = 0; a < sets.length && sims.length < 300; a++) {
+    for (let b = a + 1; b < sets.length && sims.length < 300; b++) {
+      const x = sets[a]!;
+      const y = sets[b]!;
+      let both = 0;
+      for (const w of x) if (y.has(w)) both++;
+      const union = x.size + y.size - both;
+      sims.push(union > 0 ? both / union : 1);
+    }
   }
-  return false;
+  if (sims.length === 0) return 0;
+  sims.sort((p, q) => p - q);
+  return sims[Math.floor(sims.length / 2)]!;
 }
 
 function overlap(a: number[], b: number[]): number {
