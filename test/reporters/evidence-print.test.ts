@@ -66,7 +66,7 @@ describe("the demo's evidence", () => {
 
   it("fills in the inventory: hash as a monospace block, protection and a signature column that says what was recorded", () => {
     const inv = html.slice(html.indexOf('<section id="artifacts">'), html.indexOf('<section id="scope">'));
-    expect(inv).toMatch(/<code class="hash">[0-9a-f]{32}<br>[0-9a-f]{32}<\/code>/);
+    expect(inv).toMatch(/<code class="hash" title="[0-9a-f]{64}">[0-9a-f]{32}<br>[0-9a-f]{32}<\/code>/);
     expect(inv).toContain("plaintext");
     expect(inv).not.toMatch(/<td><\/td><\/tr>/);
   });

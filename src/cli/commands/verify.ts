@@ -1,6 +1,7 @@
 // aigis verify ARTIFACT --signature FILE --trust-anchor PEM...: one explicit signature check.
 import { Command } from "commander";
 import { verifyArtifact } from "../../scanners/protection/verify";
+import { visibleControls } from "../../reporters/safe-text";
 import type { CliIO, CommandOutcome } from "../io";
 
 const EXAMPLES = `
@@ -37,9 +38,11 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     if (opts.format === "json") {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      io.stdout.write(`${result.artifact}: ${result.status.toUpperCase()} (${result.type === "cms" ? "CMS signature" : "model signing bundle"} ${result.signature}${result.signer ? `, signer ${result.signer}` : ""})\n`);
-      for (const r of result.reasons) io.stdout.write(`  - ${r}\n`);
-      for (const f of result.files ?? []) if (f.result !== "ok") io.stdout.write(`  ${f.result.padEnd(8)} ${f.name}\n`);
+      // Names and signer strings come from the files checked: control characters are shown, never sent to the terminal.
+      const show = visibleControls;
+      io.stdout.write(`${show(result.artifact)}: ${result.status.toUpperCase()} (${result.type === "cms" ? "CMS signature" : "model signing bundle"} ${show(result.signature)}${result.signer ? `, signer ${show(result.signer)}` : ""})\n`);
+      for (const r of result.reasons) io.stdout.write(`  - ${show(r)}\n`);
+      for (const f of result.files ?? []) if (f.result !== "ok") io.stdout.write(`  ${f.result.padEnd(8)} ${show(f.name)}\n`);
     }
     outcome.exitCode = result.status === "valid" || (result.status === "weak" && opts.allowWeak === true) ? 0 : 1;
   });

@@ -167,7 +167,8 @@ async function scanZipFile(ctx: ScanContext, file: RandomAccessFile): Promise<vo
   await scanArchiveMembers(
     ctx,
     listing.entries
-      .filter((e) => !e.name.endsWith("/"))
+      // Encrypted members cannot be read; the artifact scanner reports them as a protection state.
+      .filter((e) => !e.name.endsWith("/") && e.method !== 99 && (e.flags & 1) === 0)
       .map((e) => ({ name: e.localName ?? e.name, size: e.uncompressedSize, read: () => readZipEntry(file, e, cap) })),
   );
 }

@@ -38,7 +38,8 @@ export async function classifyProtection(file: ScanFile, data: ProtectionData, l
         const scheme = zip.zipCrypto > 0 ? "zipcrypto" : "zip-aes";
         return { protection: { state: "encrypted", scheme }, detail: `zip, ${zip.aes} AES and ${zip.zipCrypto} ZipCrypto entries of ${zip.entries}` };
       }
-      const partly = encrypted > 0 ? `; only ${encrypted} of ${zip.entries} entries encrypted` : "";
+      const fake = zip.fakeFlag > 0 ? `; ${zip.fakeFlag} entries flagged as encrypted hold plain data` : "";
+      const partly = (encrypted > 0 ? `; only ${encrypted} of ${zip.entries} entries encrypted` : "") + fake;
       if (zip.deflated > 0) return { protection: { state: "compressed", scheme: "zip" }, detail: `zip, ${zip.deflated} compressed entries${partly}` };
       return { protection: { state: "plaintext" }, detail: `zip, stored entries${partly}` };
     }

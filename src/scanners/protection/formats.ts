@@ -3,7 +3,7 @@
 // bytes are not mistaken for a known scheme.
 
 import type { RandomAccessFile } from "../../core/random-access";
-import { listZip } from "../artifacts/archive/zip";
+import { listZip, peekZipEntry, type ZipEntry } from "../artifacts/archive/zip";
 
 export type EncryptionScheme = "age" | "openpgp" | "openssl-enc" | "cms" | "jwe" | "zip-aes" | "zipcrypto";
 
@@ -206,18 +206,46 @@ function jwe(text: string): EncryptionMatch | undefined {
 export interface ZipProtection {
   entries: number;
   aes: number;
+  /** Entries whose data is ZipCrypto ciphertext, not just flagged as encrypted. */
   zipCrypto: number;
+  /** Entries flagged as encrypted whose data reads as plain data (the fake-encryption trick). */
+  fakeFlag: number;
   deflated: number;
+}
+
+/** Flagged entries whose data is checked; past this the sample speaks for the rest. */
+const MAX_ZIPCRYPTO_CHECKS = 64;
+
+/**
+ * Whether a ZipCrypto-flagged entry really holds ciphertext: the flag alone is a known trick
+ * (loaders ignore it and read the data plain), and counting it as encryption would be false
+ * assurance. Deflated data that will not inflate is ciphertext; stored data must carry the
+ * 12-byte ZipCrypto header in its size.
+ */
+async function zipCryptoGenuine(file: RandomAccessFile, entry: ZipEntry): Promise<boolean> {
+  if (entry.method === 0) return entry.compressedSize === entry.uncompressedSize + 12;
+  try {
+    await peekZipEntry(file, entry, 4096);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export async function zipProtection(file: RandomAccessFile, maxEntries: number): Promise<ZipProtection | undefined> {
   try {
     const { entries } = await listZip(file, maxEntries);
     const files = entries.filter((e) => !e.name.endsWith("/"));
+    const flagged = files.filter((e) => e.method !== 99 && (e.flags & 1) === 1);
+    const checked = flagged.slice(0, MAX_ZIPCRYPTO_CHECKS);
+    let genuine = 0;
+    for (const e of checked) if (await zipCryptoGenuine(file, e)) genuine++;
+    const zipCrypto = checked.length === flagged.length ? genuine : genuine === checked.length ? flagged.length : Math.round((genuine / checked.length) * flagged.length);
     return {
       entries: files.length,
       aes: files.filter((e) => e.method === 99).length,
-      zipCrypto: files.filter((e) => e.method !== 99 && (e.flags & 1) === 1).length,
+      zipCrypto,
+      fakeFlag: flagged.length - zipCrypto,
       deflated: files.filter((e) => e.method === 8 || e.method === 12 || e.method === 14 || e.method === 93 || e.method === 95).length,
     };
   } catch {

@@ -11,7 +11,9 @@ it("every signature, bundle, manifest and PEM fixture reads cleanly as its own k
   const report = await scan([`${FIXTURES}/signatures`, `${FIXTURES}/sigstore`, `${FIXTURES}/rekor`, `${FIXTURES}/pki`, `${FIXTURES}/manifests`]);
   const kinds = new Set(report.targets.filter((t) => /\.(p7s|sig|pem|sigstore\.json)$|SHA256SUMS$/.test(t.uri)).map((t) => t.kind));
   expect([...kinds].sort()).toEqual(["checksum-manifest", "cms-signature", "pem", "sigstore-bundle"]);
-  expect(report.findings.filter((f) => f.ruleId === "aigis/unsupported-format" || f.ruleId === "aigis/parse-error")).toEqual([]);
+  // The signed payloads beside them are stand-ins (a text file named model.onnx is rightly a parse error); the signature files themselves read cleanly.
+  const signatureFile = /\.(p7s|sig|pem|sigstore\.json|sigstore|bundle\.json)$|SHA256SUMS$/;
+  expect(report.findings.filter((f) => signatureFile.test(f.location.uri) && (f.ruleId === "aigis/unsupported-format" || f.ruleId === "aigis/parse-error"))).toEqual([]);
 });
 
 describe("broken signature files", () => {
