@@ -9,5 +9,5 @@ import { parse } from "yaml";
  * and at most 100 alias expansions are made before the document is refused.
  */
 export function parseYamlData(text: string): unknown {
-  return parse(text, { maxAliasCount: 100, uniqueKeys: true, merge: false });
+  return parse(text, { maxAliasCount: 100, uniqueKeys: true, merge: false, logLevel: "error" });
 }

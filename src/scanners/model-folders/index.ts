@@ -69,7 +69,8 @@ export function collectFromConfig(value: unknown, container: string, member?: st
 function parseConfig(text: string, yaml: boolean): unknown {
   if (!yaml) return JSON.parse(text);
   // Aliases are bounded so a YAML alias bomb cannot expand without limit.
-  const docs = parseAllDocuments(text)
+  // Scanned YAML: the library must not write warnings to the process (aigis reports, it does not print).
+  const docs = parseAllDocuments(text, { logLevel: "silent" })
     .filter((d) => !("errors" in d) || d.errors.length === 0)
     .map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown);
   // One document (the usual config) keeps its own paths; a stream of several is a list.

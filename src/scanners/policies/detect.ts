@@ -108,7 +108,7 @@ export function detectPolicyKind(text: string): PolicyKind | undefined {
   let found: PolicyKind | undefined;
   let docs;
   try {
-    docs = parseAllDocuments(text, { strict: false, uniqueKeys: false });
+    docs = parseAllDocuments(text, { strict: false, uniqueKeys: false, logLevel: "silent" });
   } catch {
     return undefined;
   }

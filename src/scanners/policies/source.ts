@@ -62,7 +62,7 @@ export function parseJsonSource(text: string): ParsedSource {
 /** Parses every document of a YAML stream, keeping line numbers; tags (CloudFormation `!Ref`) are kept as expressions. */
 export function parseYamlSource(text: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: false, strict: false });
+  const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: false, strict: false, logLevel: "silent" });
   const docs: Document[] = Array.isArray(parsed) ? parsed : [];
   const errors: SourceError[] = [];
   const documents: SNode[] = [];
