@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { Finding, Report, Severity, Target, TargetKind } from "../types";
 import { SEVERITIES } from "../types";
+import { isActive } from "../core/suppressions";
 import type { FrameworkAssessment } from "./index";
 
 /** How much of each group the printed report shows. */
@@ -60,15 +61,17 @@ export type FrameworkVerdict = "non-conformities" | "no-failures-in-assessed" | 
 
 export interface FrameworkSummary {
   id: string;
-  name: string;
+  /** Name with version, the version not repeated when the name holds it. */
+  label: string;
   verdict: FrameworkVerdict;
   failed: number;
   passed: number;
   notAssessed: number;
 }
 
-/** Broad classes of artifact an auditor asks about. */
-export type InventoryClass = "model" | "dataset" | "policy" | "protection" | "archive" | "other";
+/** Broad classes of artifact an auditor asks about, in the order the inventory lists them. */
+export const INVENTORY_CLASSES = ["model", "dataset", "policy", "protection", "archive", "other"] as const;
+export type InventoryClass = (typeof INVENTORY_CLASSES)[number];
 
 export interface InventoryEntry {
   uri: string;
@@ -98,7 +101,12 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
 
 /** Findings that count for the gate and the controls: neither accepted risks nor absent since the baseline. */
 export function countingFindings(report: Report): Finding[] {
-  return report.findings.filter((f) => f.suppression === undefined && f.baselineState !== "absent");
+  return report.findings.filter(isActive);
+}
+
+/** A framework's name with its version, without repeating a version the name already holds. */
+export function frameworkLabel(name: string, version: string): string {
+  return name.includes(version) ? name : `${name} (${version})`;
 }
 
 function subgroupLabel(f: Finding): string {
@@ -176,7 +184,7 @@ export function topRisks(groups: ReadonlyArray<RuleFindings>, limit = DEFAULT_WO
 export function frameworkSummaries(assessments: ReadonlyArray<FrameworkAssessment>): FrameworkSummary[] {
   return assessments.map((a) => ({
     id: a.framework.id,
-    name: a.framework.name,
+    label: frameworkLabel(a.framework.name, a.framework.version),
     verdict: a.counts.failed > 0 ? "non-conformities" : a.counts.passed > 0 ? "no-failures-in-assessed" : "not-assessed",
     failed: a.counts.failed,
     passed: a.counts.passed,
@@ -278,14 +286,12 @@ export function buildInventory(targets: ReadonlyArray<Target>, findings: Readonl
       entries.push({ uri: `${g.root}/`, kind: "image", class: "dataset", bytes: sorted.reduce((a, t) => a + t.bytes, 0), sha256: createHash("sha256").update(manifest).digest("hex"), files: sorted.length, findings: sorted.reduce((a, t) => a + (findingsIn.get(t.uri) ?? 0), 0) });
     }
   }
-  const order: InventoryClass[] = ["model", "dataset", "policy", "protection", "archive", "other"];
-  entries.sort((a, b) => order.indexOf(a.class) - order.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  entries.sort((a, b) => INVENTORY_CLASSES.indexOf(a.class) - INVENTORY_CLASSES.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   return { entries, others: [...others.entries()].map(([kind, o]) => ({ kind, ...o })).sort((a, b) => b.files - a.files) };
 }
 
 /** The inventory rows to print: artifacts with findings first, then by class; at most `limit`. */
 export function inventoryToPrint(inv: Inventory, limit = DEFAULT_WORKPAPER_LIMITS.inventoryRows): Set<InventoryEntry> {
-  const order: InventoryClass[] = ["model", "dataset", "policy", "protection", "archive", "other"];
-  const ranked = [...inv.entries].sort((a, b) => Number(b.findings > 0) - Number(a.findings > 0) || order.indexOf(a.class) - order.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+  const ranked = [...inv.entries].sort((a, b) => Number(b.findings > 0) - Number(a.findings > 0) || INVENTORY_CLASSES.indexOf(a.class) - INVENTORY_CLASSES.indexOf(b.class) || (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   return new Set(ranked.slice(0, limit));
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Finding, ModelMetadata, ProbeResult, Report, Severity, Target } from "../types";
 import { packageHomepage, type Catalog } from "../core/catalog";
-import { inventoryClass } from "../compliance/workpaper";
+import { inventoryClass, maxSeverity } from "../compliance/workpaper";
 import { SECURITY_SEVERITY, ruleDocsUri } from "./sarif";
 
 /** Fingerprints listed per vulnerability; the JSON report has every finding. */
@@ -135,7 +135,7 @@ function vulnerabilities(report: Report, catalog: Catalog, refs: ReadonlySet<str
   for (const [key, fs] of groups) {
     const [ruleId, uri] = key.split("\u0000") as [string, string];
     const rule = catalog.rules.get(ruleId);
-    const severity: Severity = fs.reduce<Severity>((s, f) => (Number(SECURITY_SEVERITY[f.severity]) > Number(SECURITY_SEVERITY[s]) ? f.severity : s), fs[0]!.severity);
+    const severity: Severity = fs.reduce<Severity>((s, f) => maxSeverity(s, f.severity), fs[0]!.severity);
     const suppressed = fs.every((f) => f.suppression !== undefined);
     const ref = componentRef(uri);
     const v: Json = {

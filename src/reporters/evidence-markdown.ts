@@ -4,7 +4,7 @@
 import { markdownCode, markdownText } from "./safe-text";
 import { SEVERITIES } from "../types";
 import type { Evidence } from "../compliance/evidence";
-import { buildInventory, countingFindings, frameworkSummaries, groupFindings, inventoryToPrint, topRisks } from "../compliance/workpaper";
+import { buildInventory, countingFindings, frameworkLabel, frameworkSummaries, groupFindings, inventoryToPrint, topRisks } from "../compliance/workpaper";
 
 const STATUS: Record<string, string> = { failed: "❌ failed", passed: "✅ passed", "not-assessed": "➖ not assessed" };
 
@@ -12,9 +12,6 @@ function cell(s: unknown): string {
   return String(s).replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
-function frameworkLabel(name: string, version: string): string {
-  return name.includes(version) ? name : `${name} (${version})`;
-}
 
 export function toEvidenceMarkdown(e: Evidence): string {
   const r = e.report;
@@ -25,9 +22,10 @@ export function toEvidenceMarkdown(e: Evidence): string {
   out.push(`${r.targets.length} artifacts scanned; ${SEVERITIES.map((s) => `${r.summary.bySeverity[s]} ${s}`).join(", ")}; ${e.acceptedRisks.length} accepted risks.`, "");
   const verdict = { "non-conformities": "non-conformities found", "no-failures-in-assessed": "no failures in the controls assessed", "not-assessed": "not assessed" } as const;
   out.push("| Framework | Verdict | Failed | Passed | Not assessed |", "|---|---|---:|---:|---:|");
-  frameworkSummaries(e.assessments).forEach((v, i) => out.push(`| ${cell(frameworkLabel(v.name, e.assessments[i]!.framework.version))} | ${verdict[v.verdict]} | ${v.failed} | ${v.passed} | ${v.notAssessed} |`));
+  for (const v of frameworkSummaries(e.assessments)) out.push(`| ${cell(v.label)} | ${verdict[v.verdict]} | ${v.failed} | ${v.passed} | ${v.notAssessed} |`);
   out.push("");
-  const groups = groupFindings(countingFindings(r));
+  const counted = countingFindings(r);
+  const groups = groupFindings(counted);
   const risks = topRisks(groups);
   if (risks.length > 0) {
     out.push("**Top risks**", "");
@@ -79,7 +77,7 @@ export function toEvidenceMarkdown(e: Evidence): string {
       out.push("");
     }
   }
-  const inventory = buildInventory(r.targets, countingFindings(r));
+  const inventory = buildInventory(r.targets, counted);
   const printed = inventoryToPrint(inventory);
   out.push("## Inventory of artifacts", "");
   if (printed.size < inventory.entries.length) out.push(`${inventory.entries.length} artifacts in scope; ${printed.size} listed (those with findings first). The CycloneDX bill of materials lists every one.`, "");

@@ -6,7 +6,7 @@ import { SEVERITIES } from "../types";
 import type { Catalog } from "../core/catalog";
 import type { ControlAssessment, ControlStatus } from "../compliance";
 import type { Evidence } from "../compliance/evidence";
-import { buildInventory, countingFindings, inventoryToPrint, frameworkSummaries, groupFindings, inventoryClass, topRisks, type FrameworkVerdict, type Inventory, type InventoryClass, type InventoryEntry, type RuleFindings } from "../compliance/workpaper";
+import { buildInventory, countingFindings, frameworkLabel, frameworkSummaries, groupFindings, INVENTORY_CLASSES, inventoryClass, inventoryToPrint, topRisks, type FrameworkVerdict, type Inventory, type InventoryClass, type InventoryEntry, type RuleFindings } from "../compliance/workpaper";
 import { ruleDocsUri } from "./sarif";
 
 
@@ -96,11 +96,6 @@ function hashHtml(hex: string): string {
 
 function ruleAnchor(ruleId: string): string {
   return `rule-${ruleId.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-}
-
-/** A framework's name with its version, without repeating a version the name already holds. */
-export function frameworkLabel(name: string, version: string): string {
-  return name.includes(version) ? name : `${name} (${version})`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -244,7 +239,7 @@ function inventoryHtml(inv: Inventory): string {
   const parts: string[] = [];
   const printed = inventoryToPrint(inv);
   if (printed.size < inv.entries.length) parts.push(`<p class="note">${inv.entries.length} artifacts are in scope; the ${printed.size} listed here are those with findings first, then models, datasets and policies. The CycloneDX bill of materials (<code>--format cyclonedx</code>) and the JSON report list every artifact with its hash.</p>`);
-  for (const cls of Object.keys(CLASS_LABEL) as InventoryClass[]) {
+  for (const cls of INVENTORY_CLASSES) {
     const all = inv.entries.filter((e) => e.class === cls);
     const rows = all.filter((e) => printed.has(e));
     if (all.length === 0) continue;
@@ -349,13 +344,15 @@ export function toHtml(e: Evidence, catalog: Catalog): string {
   const verdicts = frameworkSummaries(e.assessments);
   const inventory = buildInventory(r.targets, counted);
   const classCounts = new Map<InventoryClass, number>();
-  for (const t of r.targets) classCounts.set(inventoryClass(t.kind), (classCounts.get(inventoryClass(t.kind)) ?? 0) + 1);
+  for (const t of r.targets) {
+    const cls = inventoryClass(t.kind);
+    classCounts.set(cls, (classCounts.get(cls) ?? 0) + 1);
+  }
   const totalBytes = r.targets.reduce((a, t) => a + t.bytes, 0);
   const suspected = r.probes.filter((p) => p.backdoor?.suspected === true);
   const body: string[] = [];
 
-  const scopeLine = `${plural(r.targets.length, "artifact")} (${bytesText(totalBytes)}): ${(["model", "dataset", "policy", "protection", "archive", "other"] as InventoryClass[])
-    .filter((c) => (classCounts.get(c) ?? 0) > 0)
+  const scopeLine = `${plural(r.targets.length, "artifact")} (${bytesText(totalBytes)}): ${INVENTORY_CLASSES.filter((c) => (classCounts.get(c) ?? 0) > 0)
     .map((c) => `${classCounts.get(c)} ${c === "protection" ? "key, signature or encrypted" : c === "other" ? "other" : c}`)
     .join(", ")}${r.probes.length ? `; ${plural(r.probes.length, "model")} probed` : ""}.`;
   body.push(
@@ -371,7 +368,7 @@ export function toHtml(e: Evidence, catalog: Catalog): string {
 <div class="cards">${SEVERITIES.map((s) => `<div class="card"><div class="n">${r.summary.bySeverity[s]}</div>${sevBadge(s)}</div>`).join("")}<div class="card"><div class="n">${e.acceptedRisks.length}</div>accepted risks</div>${r.summary.new !== undefined ? `<div class="card"><div class="n">${r.summary.new}</div>new since baseline</div>` : ""}</div>
 <h3>Verdict per framework</h3>
 <table><thead><tr><th>Framework</th><th>Verdict</th><th class="num">Failed</th><th class="num">Passed</th><th class="num">Not assessed</th></tr></thead><tbody>${verdicts
-        .map((v, i) => `<tr><td><a href="#fw-${esc(v.id)}">${esc(frameworkLabel(v.name, e.assessments[i]!.framework.version))}</a></td><td><span class="badge st-${VERDICT_STATUS[v.verdict]}">${VERDICT_TEXT[v.verdict]}</span></td><td class="num">${v.failed}</td><td class="num">${v.passed}</td><td class="num">${v.notAssessed}</td></tr>`)
+        .map((v) => `<tr><td><a href="#fw-${esc(v.id)}">${esc(v.label)}</a></td><td><span class="badge st-${VERDICT_STATUS[v.verdict]}">${VERDICT_TEXT[v.verdict]}</span></td><td class="num">${v.failed}</td><td class="num">${v.passed}</td><td class="num">${v.notAssessed}</td></tr>`)
         .join("")}</tbody></table>
 ${suspected.map(backdoorCallout).join("")}
 <h3>Top risks</h3>
