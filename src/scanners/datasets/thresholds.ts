@@ -37,6 +37,11 @@ export interface DatasetThresholds {
     minPatchPurity: number;
     minDisagreement: number;
     maskedNeighbourSample: number;
+    maxItemBackground: number;
+    matchShare: number;
+    minSourceShare: number;
+    maxSourceShare: number;
+    high: { maxSourceShare: number; maxItemBackground: number; minPurity: number; minDisagreement: number; maxTargetShare: number };
     spectral: { minClassRows: number; minRobustZ: number; minOutlierRows: number; powerIterations: number };
   };
   textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; mergeJaccard: number; maxTextRows: number; maxContextSimilarity: number };

@@ -20,6 +20,26 @@ export interface Trigger {
   z: number;
   /** Share of the rows whose other features (trigger masked) look like another label. */
   disagreement: number;
+  /** Evidence beyond label disagreement: how unusual the pattern is outside the carrying rows. */
+  evidence: TriggerEvidence;
+  severity: "high" | "medium";
+}
+
+export interface TriggerEvidence {
+  /** Per position: share of the rows not carrying the trigger that hold the same value there. */
+  itemBackground: number[];
+  /** Positions whose value is unusual (background share at most `maxItemBackground`): a carrying row holds these. */
+  unusualItems: number;
+  /** How many unusual positions a row must match to carry the trigger. */
+  matchItems: number;
+  /** Labels the carrying rows resemble with the trigger masked, with the share of probed rows for each. */
+  sourceLabels: Array<{ label: string; share: number }>;
+  /** Share of the rows of those source labels (not carrying it under the target label) that hold the pattern. */
+  sourceShare: number;
+  /** Share of all rows not labelled with the target that hold the pattern. */
+  elsewhereShare: number;
+  /** Share of the target label's rows that carry the pattern (a feature that defines the class is near 1). */
+  targetShare: number;
 }
 
 export interface SpectralOutliers {
@@ -145,11 +165,108 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
     const z = (rows.length - total * p0) / Math.sqrt(total * p0 * (1 - p0));
     if (purity < t.minPatchPurity || z < t.minZ) continue;
     if (triggers.some((tr) => tr.targetCode === target && jaccard(tr.rows, rows) >= t.groupJaccard)) continue;
-    const disagreement = maskedDisagreement(doc, rows, items, target);
-    if (disagreement < t.minDisagreement) continue;
-    triggers.push({ items: items.sort((a, b) => a.col - b.col), target: label.classes[target]!, targetCode: target, rows, otherLabelRows: other, purity, z, disagreement });
+    items.sort((a, b) => a.col - b.col);
+    const judged = judgePattern(doc, items, target, rows, classCount, labelled);
+    if (!judged) continue;
+    if (triggers.some((tr) => tr.targetCode === target && jaccard(tr.rows, judged.rows) >= t.groupJaccard)) continue;
+    triggers.push({ ...judged, items, target: label.classes[target]!, targetCode: target });
   }
   return triggers;
+}
+
+/**
+ * Label disagreement alone is what plain label noise looks like too. A trigger is a pattern
+ * stamped on rows of other classes: its values are unusual at their positions for every class
+ * (background share over the rows that do not carry it), the rows holding the unusual part are
+ * almost all labelled with the target, their remaining content looks like other labels, and the
+ * classes they look like (the sources) do not hold the pattern themselves. Rows that were merely
+ * relabelled share only what their source class looks like, which that class holds too.
+ */
+function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number, exactRows: number[], classCount: Float64Array, labelled: number): Omit<Trigger, "items" | "target" | "targetCode"> | undefined {
+  const t = doc.thresholds.backdoor;
+  const { data, rows: n, cols } = doc.table.features;
+  const label = doc.table.label!;
+  const codes = label.codes;
+  const exact = new Uint8Array(n);
+  for (const i of exactRows) exact[i] = 1;
+  // 1. Per position: how common the value is among the rows that do not carry the whole pattern.
+  let rest = 0;
+  const same = new Float64Array(items.length);
+  for (let i = 0; i < n; i++) {
+    if (exact[i] || codes[i]! < 0) continue;
+    rest++;
+    const b = i * cols;
+    items.forEach((it, q) => {
+      if (data[b + it.col] === it.value) same[q]!++;
+    });
+  }
+  const itemBackground = Array.from(same, (k) => (rest > 0 ? k / rest : 1));
+  const unusual = items.filter((_, q) => itemBackground[q]! <= t.maxItemBackground);
+  if (unusual.length === 0) return undefined;
+  // 2. Carriers hold the unusual part (most of it for wide patterns such as blended triggers,
+  //    whose value survives only where the image is background).
+  const matchItems = unusual.length <= 4 ? unusual.length : Math.ceil(t.matchShare * unusual.length);
+  const holds = new Uint8Array(n);
+  const rows: number[] = [];
+  let other = 0;
+  for (let i = 0; i < n; i++) {
+    if (codes[i]! < 0) continue;
+    const b = i * cols;
+    let k = 0;
+    for (const it of unusual) if (data[b + it.col] === it.value) k++;
+    if (k < matchItems) continue;
+    holds[i] = 1;
+    if (codes[i] === target) rows.push(i);
+    else other++;
+  }
+  if (rows.length < t.minRows) return undefined;
+  const total = rows.length + other;
+  const p0 = classCount[target]! / labelled;
+  const purity = rows.length / total;
+  const z = (rows.length - total * p0) / Math.sqrt(total * p0 * (1 - p0));
+  if (purity < t.minPatchPurity || z < t.minZ) return undefined;
+  // 3. With the pattern masked, what do the carriers look like?
+  const votes = maskedVotes(doc, rows, items);
+  const probed = votes.reduce((a, b) => a + b, 0);
+  if (probed === 0) return undefined;
+  const disagreement = 1 - votes[target]! / probed;
+  if (disagreement < t.minDisagreement) return undefined;
+  const sources = votes.map((v, c) => ({ c, share: v / probed })).filter((s) => s.c !== target && s.share >= t.minSourceShare).sort((a, b) => b.share - a.share);
+  // 4. Do the source labels hold the pattern themselves? Their rows not carrying it under the target label.
+  let sourceRows = 0;
+  let sourceHolders = 0;
+  const isSource = new Uint8Array(label.classes.length);
+  for (const s of sources) isSource[s.c] = 1;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if (c < 0 || !isSource[c]) continue;
+    sourceRows++;
+    if (holds[i]) sourceHolders++;
+  }
+  const sourceShare = sourceRows > 0 ? sourceHolders / sourceRows : 0;
+  if (sourceShare > t.maxSourceShare) return undefined;
+  const notTarget = labelled - classCount[target]!;
+  const elsewhereShare = notTarget > 0 ? other / notTarget : 0;
+  const targetShare = rows.length / classCount[target]!;
+  const strongest = Math.min(...itemBackground);
+  const high = sourceShare <= t.high.maxSourceShare && strongest <= t.high.maxItemBackground && purity >= t.high.minPurity && disagreement >= t.high.minDisagreement && targetShare <= t.high.maxTargetShare;
+  return {
+    rows,
+    otherLabelRows: other,
+    purity,
+    z,
+    disagreement,
+    severity: high ? "high" : "medium",
+    evidence: {
+      itemBackground,
+      unusualItems: unusual.length,
+      matchItems,
+      sourceLabels: sources.map((s) => ({ label: label.classes[s.c]!, share: s.share })),
+      sourceShare,
+      elsewhereShare,
+      targetShare,
+    },
+  };
 }
 
 function carriers(doc: DatasetDocument, items: TriggerItem[], target: number): { rows: number[]; other: number } {
@@ -279,10 +396,10 @@ function jaccard(a: number[], b: number[]): number {
 /**
  * Dirty-label poisoning takes rows of other classes, stamps the trigger and relabels them.
  * With the trigger's columns left out, such rows still look like their original class: the
- * share of them whose nearest reference rows carry another label separates a trigger from a
- * feature that genuinely marks the class.
+ * label their nearest reference rows vote for, counted per label over (up to 100 of) the rows,
+ * separates a trigger from a feature that genuinely marks the class and names the source classes.
  */
-function maskedDisagreement(doc: DatasetDocument, rows: number[], items: TriggerItem[], target: number): number {
+function maskedVotes(doc: DatasetDocument, rows: number[], items: TriggerItem[]): number[] {
   const x = doc.standardised();
   const { rows: n, cols } = doc.table.features;
   const codes = doc.table.label!.codes;
@@ -292,8 +409,8 @@ function maskedDisagreement(doc: DatasetDocument, rows: number[], items: Trigger
   const reference = Array.from(sampleRows(n, doc.thresholds.backdoor.maskedNeighbourSample, 11)).filter((i) => !carrier.has(i) && codes[i]! >= 0);
   const probe = rows.length > 100 ? Array.from(sampleRows(rows.length, 100, 13), (i) => rows[i]!) : rows;
   const k = Math.min(doc.thresholds.neighbours.k, reference.length);
-  if (k === 0) return 0;
-  let disagree = 0;
+  const predicted = new Array<number>(doc.table.label!.classes.length).fill(0);
+  if (k === 0) return predicted;
   const best = new Float64Array(k);
   const bestIdx = new Int32Array(k);
   const votes = new Int32Array(doc.table.label!.classes.length);
@@ -321,9 +438,9 @@ function maskedDisagreement(doc: DatasetDocument, rows: number[], items: Trigger
     for (const r of bestIdx) if (r >= 0) votes[codes[r]!]!++;
     let top = 0;
     for (let c = 1; c < votes.length; c++) if (votes[c]! > votes[top]!) top = c;
-    if (top !== target) disagree++;
+    predicted[top]!++;
   }
-  return disagree / probe.length;
+  return predicted;
 }
 
 /** Spectral signatures (Tran et al. 2018): per class, rows with extreme scores on the top singular vector. */
@@ -389,6 +506,9 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
   return out;
 }
 
+const round3 = (x: number): number => Number(x.toFixed(3));
+const percent = (x: number): string => (x > 0 && x < 0.01 ? "<1" : (x * 100).toFixed(0));
+
 function describePositions(doc: DatasetDocument, items: TriggerItem[]): string {
   if (!doc.table.imageShape) return `column${items.length === 1 ? "" : "s"} ${items.map((it) => doc.table.features.names[it.col]).join(", ")}`;
   const ps = items.map((it) => doc.position(it.col));
@@ -403,7 +523,7 @@ export const backdoorTrigger: Rule<DatasetDocument> = {
     appliesTo: { kinds: ["csv", "jsonl", "parquet", "numpy", "image"] },
     requires: [{ id: "label-column", description: "a label column (recognised by name, or given with --label-column or scanners.datasets.labelColumn)", isMet: (doc) => doc.table.label !== undefined }],
     messages: {
-      found: "{{pattern}} appear{{value}} in {{rowsLength}} {{what}}, {{value2}}% of them labelled {{target}}, while {{value3}}% of those {{what}} otherwise resemble other labels: a backdoor trigger targeting label {{target}}.",
+      found: "{{pattern}} appear{{value}} in {{rowsLength}} {{what}}, {{value2}}% of them labelled {{target}}, while {{value3}}% of those {{what}} otherwise resemble other labels ({{sources}}), whose own {{what}} hold the pattern in {{sourceShare}}% of cases: a backdoor trigger targeting label {{target}}.",
       found2: "{{r}} carries the backdoor trigger ({{value}}) and is labelled {{target}}.",
       found3: "Class {{target}} has {{rowsLength}} {{what}} with extreme scores on its top singular vector (robust z up to {{maxRobustZ}}), a spectral signature of poisoned {{what}}.",
     },
@@ -416,14 +536,23 @@ export const backdoorTrigger: Rule<DatasetDocument> = {
       const value = values.length === 1 ? values[0]! : undefined;
       const where = describePositions(doc, tr.items);
       const pattern = value !== undefined ? `Value ${value} at ${plural(tr.items.length, "position")} (${where})` : `Values ${tr.items.map((it) => `${doc.table.features.names[it.col]}=${it.value}`).join(", ")}`;
+      const ev = tr.evidence;
+      const sources = ev.sourceLabels.map((s) => `${s.label} ${(s.share * 100).toFixed(0)}%`).join(", ") || "no single label";
       ctx.report({
-        messageId: "found", data: { pattern, value: value !== undefined ? "s" : "", rowsLength: tr.rows.length, what, value2: (tr.purity * 100).toFixed(0), target: tr.target, value3: (tr.disagreement * 100).toFixed(0) },
+        messageId: "found", data: { pattern, value: value !== undefined ? "s" : "", rowsLength: tr.rows.length, what, value2: (tr.purity * 100).toFixed(0), target: tr.target, value3: (tr.disagreement * 100).toFixed(0), sources, sourceShare: percent(ev.sourceShare) },
+        severity: tr.severity,
         location: doc.summaryLocation(),
         evidence: {
           method: "value-label association",
           targetLabel: tr.target,
           ...(value !== undefined ? { value } : {}),
-          positions: tr.items.map((it) => ({ ...doc.position(it.col), value: it.value })),
+          positions: tr.items.map((it, q) => ({ ...doc.position(it.col), value: it.value, background: round3(ev.itemBackground[q]!) })),
+          unusualPositions: ev.unusualItems,
+          matchPositions: ev.matchItems,
+          sourceLabels: ev.sourceLabels.map((s) => ({ label: s.label, share: round3(s.share) })),
+          sourceShare: round3(ev.sourceShare),
+          elsewhereShare: round3(ev.elsewhereShare),
+          targetShare: round3(ev.targetShare),
           rows: doc.listRows(tr.rows),
           rowCount: tr.rows.length,
           otherLabelRows: tr.otherLabelRows,
