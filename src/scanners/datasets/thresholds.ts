@@ -38,6 +38,8 @@ export interface DatasetThresholds {
     minDisagreement: number;
     maskedNeighbourSample: number;
     maxItemBackground: number;
+    seedMinPurity: number;
+    seedItemsPerLabel: number;
     matchShare: number;
     minSourceShare: number;
     maxSourceShare: number;

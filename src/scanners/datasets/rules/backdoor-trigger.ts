@@ -28,6 +28,8 @@ export interface Trigger {
 export interface TriggerEvidence {
   /** Per position: share of the rows not carrying the trigger that hold the same value there. */
   itemBackground: number[];
+  /** Share of those rows that hold the whole pattern. */
+  jointBackground: number;
   /** Positions whose value is unusual (background share at most `maxItemBackground`): a carrying row holds these. */
   unusualItems: number;
   /** How many unusual positions a row must match to carry the trigger. */
@@ -105,6 +107,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
   }
   // 3. Items whose rows are almost all one label, far above its base rate.
   const strong: Array<TriggerItem & { target: number; purity: number; z: number }> = [];
+  const lifted: typeof strong = [];
   candidates.forEach((m, j) => {
     for (const [value, slot] of m) {
       let total = 0;
@@ -120,8 +123,27 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
       const purity = hit / total;
       const z = (hit - total * p0) / Math.sqrt(total * p0 * (1 - p0));
       if (purity >= t.minPurity && z >= t.minZ) strong.push({ col: j, value, target: best, purity, z });
+      else {
+        // A patch drawn over the content (a ring, the centre of an image) holds values that
+        // are common one by one: such an item only lifts its label. Grouped with the items
+        // that share its rows it seeds a pattern, which the evidence test then judges.
+        for (let c = 0; c < K; c++) {
+          const k = itemClass[j]![slot * K + c]!;
+          const q = classCount[c]! / labelled;
+          if (k < t.minRows || k / total < t.seedMinPurity || q >= 1) continue;
+          const zc = (k - total * q) / Math.sqrt(total * q * (1 - q));
+          if (zc >= t.minZ) lifted.push({ col: j, value, target: c, purity: k / total, z: zc });
+        }
+      }
     }
   });
+  const perTarget = new Map<number, number>();
+  for (const item of lifted.sort((a, b) => b.z - a.z)) {
+    const used = perTarget.get(item.target) ?? 0;
+    if (used >= t.seedItemsPerLabel) continue;
+    perTarget.set(item.target, used + 1);
+    strong.push(item);
+  }
   if (strong.length === 0) return [];
   // 4. Group items of one label whose row sets overlap into patches (values may differ per position).
   const seeds: Array<{ items: TriggerItem[]; target: number; z: number }> = [];
@@ -191,21 +213,29 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
   for (const i of exactRows) exact[i] = 1;
   // 1. Per position: how common the value is among the rows that do not carry the whole pattern.
   let rest = 0;
+  let restAll = 0;
   const same = new Float64Array(items.length);
   for (let i = 0; i < n; i++) {
     if (exact[i] || codes[i]! < 0) continue;
     rest++;
     const b = i * cols;
+    let k = 0;
     items.forEach((it, q) => {
-      if (data[b + it.col] === it.value) same[q]!++;
+      if (data[b + it.col] === it.value) same[q]!++, k++;
     });
+    if (k === items.length) restAll++;
   }
   const itemBackground = Array.from(same, (k) => (rest > 0 ? k / rest : 1));
-  const unusual = items.filter((_, q) => itemBackground[q]! <= t.maxItemBackground);
+  const jointBackground = rest > 0 ? restAll / rest : 1;
+  // A patch over the digit (the centre of an image) may hold only values that are common one by
+  // one; then the whole conjunction must be unusual and a carrier holds all of it.
+  let unusual = items.filter((_, q) => itemBackground[q]! <= t.maxItemBackground);
+  if (unusual.length === 0 && jointBackground <= t.maxItemBackground) unusual = items;
   if (unusual.length === 0) return undefined;
+  const strongest = Math.min(jointBackground, ...itemBackground);
   // 2. Carriers hold the unusual part (most of it for wide patterns such as blended triggers,
   //    whose value survives only where the image is background).
-  const matchItems = unusual.length <= 4 ? unusual.length : Math.ceil(t.matchShare * unusual.length);
+  const matchItems = unusual.length <= 4 || unusual === items ? unusual.length : Math.ceil(t.matchShare * unusual.length);
   const holds = new Uint8Array(n);
   const rows: number[] = [];
   let other = 0;
@@ -248,7 +278,6 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
   const notTarget = labelled - classCount[target]!;
   const elsewhereShare = notTarget > 0 ? other / notTarget : 0;
   const targetShare = rows.length / classCount[target]!;
-  const strongest = Math.min(...itemBackground);
   const high = sourceShare <= t.high.maxSourceShare && strongest <= t.high.maxItemBackground && purity >= t.high.minPurity && disagreement >= t.high.minDisagreement && targetShare <= t.high.maxTargetShare;
   return {
     rows,
@@ -259,6 +288,7 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
     severity: high ? "high" : "medium",
     evidence: {
       itemBackground,
+      jointBackground,
       unusualItems: unusual.length,
       matchItems,
       sourceLabels: sources.map((s) => ({ label: label.classes[s.c]!, share: s.share })),
@@ -547,6 +577,7 @@ export const backdoorTrigger: Rule<DatasetDocument> = {
           targetLabel: tr.target,
           ...(value !== undefined ? { value } : {}),
           positions: tr.items.map((it, q) => ({ ...doc.position(it.col), value: it.value, background: round3(ev.itemBackground[q]!) })),
+          jointBackground: round3(ev.jointBackground),
           unusualPositions: ev.unusualItems,
           matchPositions: ev.matchItems,
           sourceLabels: ev.sourceLabels.map((s) => ({ label: s.label, share: round3(s.share) })),
