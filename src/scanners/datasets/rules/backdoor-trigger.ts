@@ -483,6 +483,21 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
   const byClass: number[][] = label.classes.map(() => []);
   for (let i = 0; i < n; i++) if (label.codes[i]! >= 0) byClass[label.codes[i]!]!.push(i);
   const out: SpectralOutliers[] = [];
+  // Mislabelled rows also stand out on a class's top singular vector: an outlier whose nearest
+  // neighbours mostly carry another label is label noise (dataset/label-noise), not a signature.
+  const nb = doc.neighbours();
+  const relabelled = (i: number): boolean => {
+    if (!nb) return false;
+    let agree = 0;
+    let valid = 0;
+    for (let q = 0; q < nb.k; q++) {
+      const j = nb.index[i * nb.k + q]!;
+      if (j < 0 || label.codes[j]! < 0) continue;
+      valid++;
+      if (label.codes[j] === label.codes[i]) agree++;
+    }
+    return valid > 0 && agree / valid <= 0.5;
+  };
   const mean = new Float64Array(cols);
   const v = new Float64Array(cols);
   const next = new Float64Array(cols);
@@ -528,8 +543,10 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
     let maxZ = 0;
     for (let q = 0; q < members.length; q++) {
       const z = (score[q]! - median) / mad;
-      if (z > maxZ) maxZ = z;
-      if (z >= t.minRobustZ) flagged.push(members[q]!);
+      if (z >= t.minRobustZ && !relabelled(members[q]!)) {
+        flagged.push(members[q]!);
+        if (z > maxZ) maxZ = z;
+      }
     }
     if (flagged.length >= t.minOutlierRows) out.push({ target: label.classes[c]!, rows: flagged, maxRobustZ: maxZ });
   }
@@ -555,7 +572,7 @@ export const backdoorTrigger: Rule<DatasetDocument> = {
     messages: {
       found: "{{pattern}} appear{{value}} in {{rowsLength}} {{what}}, {{value2}}% of them labelled {{target}}, while {{value3}}% of those {{what}} otherwise resemble other labels ({{sources}}), whose own {{what}} hold the pattern in {{sourceShare}}% of cases: a backdoor trigger targeting label {{target}}.",
       found2: "{{r}} carries the backdoor trigger ({{value}}) and is labelled {{target}}.",
-      found3: "Class {{target}} has {{rowsLength}} {{what}} with extreme scores on its top singular vector (robust z up to {{maxRobustZ}}), a spectral signature of poisoned {{what}}.",
+      found3: "Class {{target}} has {{rowsLength}} {{what}} with extreme scores on its top singular vector (robust z up to {{maxRobustZ}}) whose neighbours share their label, a spectral signature of poisoned {{what}} (or of a distinct sub-population: review them).",
     },
   },
   check(doc, ctx) {
