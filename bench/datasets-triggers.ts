@@ -19,6 +19,8 @@ import { mulberry32 } from "../src/core/random";
 import { DatasetDocument } from "../src/scanners/datasets/document";
 import { tableFromMatrix } from "../src/scanners/datasets/loaders/table-builder";
 import { backdoorTrigger } from "../src/scanners/datasets/rules/backdoor-trigger";
+import { classImbalance } from "../src/scanners/datasets/rules/class-imbalance";
+import { labelNoise } from "../src/scanners/datasets/rules/label-noise";
 import { datasetThresholds } from "../src/scanners/datasets/thresholds";
 import type { FindingDraft, RuleContext, ScanSettings } from "../src/types";
 
@@ -211,6 +213,21 @@ function run(set: ImageSet, x: Float32Array, labels: string[], target?: string, 
   return result;
 }
 
+/** What the label checks say about the clean set: label-noise summary severity and class-imbalance findings. */
+function cleanLabelChecks(set: ImageSet): string {
+  const names = Array.from({ length: set.side * set.side }, (_, p) => `pixel_${Math.floor(p / set.side)}_${p % set.side}`);
+  const doc = new DatasetDocument(`${set.name}.csv`, tableFromMatrix("csv", set.x, set.labels.length, names.length, names, set.labels), datasetThresholds(), undefined);
+  const found: FindingDraft[] = [];
+  const ctx: RuleContext = { report: (f) => found.push(f), settings: {} as ScanSettings };
+  labelNoise.check(doc, ctx);
+  const summary = found.find((f) => (f.evidence as { summary?: boolean } | undefined)?.summary);
+  const rows = found.length - (summary ? 1 : 0);
+  const noise = summary ? `${summary.severity ?? "default"} (${rows} rows flagged)` : `none (${rows} rows flagged)`;
+  const imbalance: FindingDraft[] = [];
+  classImbalance.check(doc, { report: (f) => imbalance.push(f), settings: {} as ScanSettings });
+  return `label-noise summary ${noise}; class-imbalance findings ${imbalance.length}`;
+}
+
 function cpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -228,6 +245,7 @@ function main(): void {
     const t0 = cpu();
     const clean = run(set, set.x, set.labels);
     console.log(`clean: trigger findings high ${clean.high}, medium ${clean.medium}, low ${clean.low} (${(cpu() - t0).toFixed(1)} s CPU per scan)`);
+    console.log(`clean: ${cleanLabelChecks(set)}`);
     console.log("\nplanted triggers (dirty label): found = a trigger finding naming the target; P/R of its rows");
     console.log("| trigger | rate | target | found | severity | P | R | other findings |");
     console.log("|---|---|---|---|---|---|---|---|");

@@ -47,7 +47,7 @@ export interface DatasetThresholds {
     spectral: { minClassRows: number; minRobustZ: number; minOutlierRows: number; powerIterations: number };
   };
   textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; mergeJaccard: number; maxTextRows: number; maxContextSimilarity: number };
-  classImbalance: { maxRatio: number; minShare: number };
+  classImbalance: { maxRatio: number; minShare: number; minEvenShare: number };
   outliers: { minRobustZ: number; minRows: number };
   personalData: { severity: Record<PiiType, Severity>; negativeContext: string[] };
 }

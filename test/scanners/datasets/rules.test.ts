@@ -159,8 +159,17 @@ runRuleTests(textTrigger, {
 });
 
 runRuleTests(classImbalance, {
-  valid: [{ name: "balanced classes", doc: numericDoc(clean.rows, clean.labels) }],
+  valid: [
+    { name: "balanced classes", doc: numericDoc(clean.rows, clean.labels) },
+    // 60 classes of 10 rows: each holds 1.7% of the rows, an even split, not a minority.
+    { name: "many balanced classes", doc: numericDoc(Array.from({ length: 600 }, (_, i) => [i % 7, i % 11]), Array.from({ length: 600 }, (_, i) => `class${i % 60}`)) },
+  ],
   invalid: [
+    {
+      name: "60 classes, one of them with 1 row",
+      doc: numericDoc(Array.from({ length: 591 }, (_, i) => [i % 7, i % 11]), Array.from({ length: 591 }, (_, i) => (i === 0 ? "rare" : `class${i % 59}`))),
+      findings: [{ message: "Class rare has 1 of 591 rows (0.2%)", evidence: { ratio: 10 } }],
+    },
     {
       name: "40 rows against 2",
       doc: numericDoc(clean.rows.slice(0, 42), clean.labels.slice(0, 42)),

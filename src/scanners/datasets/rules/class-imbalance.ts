@@ -30,7 +30,10 @@ export const classImbalance: Rule<DatasetDocument> = {
     });
     const ratio = counts[max]! / Math.max(1, counts[min]!);
     const minShare = counts[min]! / total;
-    if (ratio <= t.maxRatio && minShare >= t.minShare) return;
+    // A small share is imbalance only against what an even split would give: 100 balanced
+    // classes hold 1% each, which is not a minority.
+    const evenShare = 1 / label.classes.length;
+    if (ratio <= t.maxRatio && (minShare >= t.minShare || minShare >= t.minEvenShare * evenShare)) return;
     ctx.report({
       messageId: "found", data: { minority: label.classes[min]!, minorityRows: counts[min]!, total, minorityPercent: (minShare * 100).toFixed(1), majorityRows: counts[max]!, majority: label.classes[max]!, ratio: ratio.toFixed(1), label: label.name },
       location: { ...doc.summaryLocation(), ...(doc.table.rowUris ? {} : { column: label.name }) },
