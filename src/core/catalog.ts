@@ -159,15 +159,30 @@ function readCatalog(dir: string): Catalog {
       controls.set(control.id, { framework: fw, control });
     }
   }
-  for (const rule of rules.values()) {
-    for (const c of rule.controls) {
-      if (!controls.has(c)) throw new CatalogError(`rule ${rule.id} maps to unknown control ${c}`);
-    }
-    for (const c of Object.keys(rule.rationale ?? {})) {
-      if (!rule.controls.includes(c)) throw new CatalogError(`rule ${rule.id} gives a rationale for ${c}, which it does not map to`);
-    }
-  }
+  const problems = [...rules.values()].flatMap((rule) => mappingProblems(rule, controls));
+  if (problems.length > 0) throw new CatalogError(`control mappings in ${join(dir, "catalog")} are not reviewed data:\n  ${problems.join("\n  ")}`);
   return { rules, frameworks, controls };
+}
+
+/**
+ * What is wrong with a rule's control mappings: a control no framework defines, a mapping
+ * without its one-line rationale, a rationale for a control it does not map, or no control
+ * and no `unmappedReason` (and the reverse). Every mapping is a claim in an auditor's report,
+ * so each must say why a finding of the rule is evidence the control is not met.
+ */
+export function mappingProblems(rule: CatalogRule, controls: ReadonlyMap<string, unknown>): string[] {
+  const problems: string[] = [];
+  const rationale = rule.rationale ?? {};
+  for (const c of rule.controls) {
+    if (!controls.has(c)) problems.push(`rule ${rule.id} maps to unknown control ${c}`);
+    if (!Object.prototype.hasOwnProperty.call(rationale, c)) problems.push(`rule ${rule.id} maps to ${c} without a rationale (add "${c}": "why a finding of this rule is evidence ${c} is not met" to its rationale)`);
+  }
+  for (const c of Object.keys(rationale)) {
+    if (!rule.controls.includes(c)) problems.push(`rule ${rule.id} gives a rationale for ${c}, which it does not map to`);
+  }
+  if (rule.controls.length === 0 && !rule.unmappedReason) problems.push(`rule ${rule.id} maps to no control and gives no unmappedReason`);
+  if (rule.controls.length > 0 && rule.unmappedReason) problems.push(`rule ${rule.id} gives an unmappedReason but maps to ${rule.controls.join(", ")}`);
+  return problems;
 }
 
 /** The framework of a control id. */

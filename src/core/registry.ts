@@ -4,7 +4,7 @@
 // loaded again in a worker thread from the same paths, so a custom scanner behaves the same
 // with one job or many.
 
-import { compileSchema, formatAjvErrors, loadCatalog, CatalogError, schemaValidator, type Catalog } from "./catalog";
+import { compileSchema, formatAjvErrors, loadCatalog, mappingProblems, CatalogError, schemaValidator, type Catalog } from "./catalog";
 import { AIGIS_NOTICES } from "./notices";
 import type { AnyRule, CatalogRule, ContentDetector, FormatDeclaration, KindCategory, RulePack, ScannerModule, ScannerPlugin, TargetKind } from "../types";
 import { GENERIC_KINDS } from "../types";
@@ -82,7 +82,8 @@ function withPluginCatalog(base: Catalog, scanners: ReadonlyArray<ScannerPlugin>
     const area = r.id.split("/")[0] ?? "";
     if (!validate({ area, rules: [r] })) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id} is invalid:\n  ${formatAjvErrors(validate.errors).join("\n  ")}`);
     if (rules.has(r.id)) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id} is already defined`);
-    for (const c of r.controls) if (!base.controls.has(c)) throw new RegistryError(`scanner ${s.id}: rule ${r.id} maps to unknown control ${c}`);
+    const problems = mappingProblems(r, base.controls);
+    if (problems.length > 0) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id}: ${problems.join("; ")}`);
     rules.set(r.id, r);
   }
   return { ...base, rules };

@@ -183,8 +183,14 @@ export interface CatalogRule {
   remediation: string;
   controls: string[];
   tags: string[];
-  /** Per mapped control, why a finding of this rule can fail it (reviewed with the mapping). */
+  /**
+   * Per mapped control, one line: why a finding of this rule is evidence the control is not met
+   * (reviewed with the mapping). The catalogue loader and the registry require exactly one per
+   * control; optional here only so hand-built catalogues in tests stay short.
+   */
   rationale?: Record<string, string>;
+  /** Why the rule maps to no control at all (a notice that can neither fail nor assess one); only with empty `controls`. */
+  unmappedReason?: string;
   /** Set when findings of this rule may carry their own severity; says why (e.g. "critical when the role grants every verb"). */
   severityOverride?: string;
 }
