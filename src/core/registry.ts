@@ -7,7 +7,7 @@
 import { compileSchema, formatAjvErrors, loadCatalog, mappingProblems, CatalogError, schemaValidator, type Catalog } from "./catalog";
 import { AIGIS_NOTICES } from "./notices";
 import type { AnyRule, CatalogRule, ContentDetector, FormatDeclaration, KindCategory, RulePack, ScannerModule, ScannerPlugin, TargetKind } from "../types";
-import { GENERIC_KINDS } from "../types";
+import { GENERIC_KIND_CATEGORIES, GENERIC_KINDS, type GenericKind } from "../types";
 
 /** Where a scanner or rule pack comes from: an object in this thread, or a module any thread can load. */
 export type PluginSource = ScannerPlugin | { module: string };
@@ -192,7 +192,7 @@ export function createRegistry(options: RegistryOptions | ReadonlyArray<PluginSo
     },
     detectors,
     formats,
-    categoryOf: (kind) => formats.get(kind)?.category,
+    categoryOf: (kind) => formats.get(kind)?.category ?? (Object.hasOwn(GENERIC_KIND_CATEGORIES, kind) ? GENERIC_KIND_CATEGORIES[kind as GenericKind] : undefined),
     spec: portable ? { scanners: scannerPaths as string[], packs: packPaths as string[], requireCompleteCatalog: opts.requireCompleteCatalog ?? false } : undefined,
   };
 }

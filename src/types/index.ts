@@ -51,6 +51,25 @@ export interface FindingSuppression {
  */
 export const GENERIC_KINDS = ["zip", "tar", "gzip", "bzip2", "xz", "zstd", "json", "jsonl", "yaml", "csv", "text", "unknown"] as const;
 export type GenericKind = (typeof GENERIC_KINDS)[number];
+/**
+ * What core's generic kinds are, declared once like a scanner's `formats` (see KindCategory):
+ * archives and compressed streams may hold models or data. A scanner may declare a text kind
+ * more precisely (the dataset scanner: csv and jsonl are data).
+ */
+export const GENERIC_KIND_CATEGORIES: Readonly<Record<GenericKind, "container" | "data" | "other">> = {
+  zip: "container",
+  tar: "container",
+  gzip: "container",
+  bzip2: "container",
+  xz: "container",
+  zstd: "container",
+  json: "other",
+  jsonl: "other",
+  yaml: "other",
+  csv: "other",
+  text: "other",
+  unknown: "other",
+};
 /** A kind name in kebab case: one of GENERIC_KINDS or one a scanner contributes ("pickle", "onnx", "iam-policy"...). */
 export type TargetKind = string;
 
