@@ -136,7 +136,9 @@ export function assessCompliance(report: Report, catalog: Catalog, frameworkIds:
   const findingsFor = new Map<string, Finding[]>();
   for (const f of report.findings) {
     if (f.baselineState === "absent") continue;
-    for (const c of f.controls) {
+    // The catalogue the assessment is made with decides the mapping (its rationale is what the
+    // report shows); a rule it does not know (a plugin not loaded now) keeps the scan's mapping.
+    for (const c of catalog.rules.get(f.ruleId)?.controls ?? f.controls) {
       const list = findingsFor.get(c);
       if (list) list.push(f);
       else findingsFor.set(c, [f]);

@@ -36,6 +36,17 @@ describe("rationale where a control fails", () => {
     expect(failuresOf("GDPR-35", [f("model/membership-inference")], catalog)).toEqual([{ rule: "model/membership-inference", findings: 1 }]);
   });
 
+  it("judges a finding by the mapping of the catalogue the assessment is made with, not the scan's", () => {
+    // A report from before the review: membership inference then mapped to GDPR-35 (DPIA), which it cannot fail.
+    const old: Finding = { ruleId: "model/membership-inference", severity: "high", message: "m.", location: { uri: "probe:model.onnx" }, controls: ["GDPR-25", "GDPR-32", "GDPR-35", "AIRMF-MEASURE-2.10"], fingerprint: "e".repeat(32) };
+    const evidence = buildEvidence({ ...report, findings: [old] }, catalog, { frameworks: ["gdpr", "owasp-ml-top10"] });
+    const status = (id: string): string | undefined => evidence.assessments.flatMap((a) => a.controls).find((c) => c.control.id === id)?.status;
+    expect(status("GDPR-35")).not.toBe("failed");
+    expect(status("OWASP-ML04")).toBe("failed");
+    const ml04 = evidence.assessments.flatMap((a) => a.controls).find((c) => c.control.id === "OWASP-ML04")!;
+    expect(ml04.failedBy).toEqual([{ rule: "model/membership-inference", findings: 1, rationale: rationale("model/membership-inference", "OWASP-ML04") }]);
+  });
+
   it("puts failedBy with rationales in the JSON evidence, valid against its schema", () => {
     const evidence = evidenceJson(buildEvidence(report, catalog));
     const validate = schemaValidator("evidence");
