@@ -4,18 +4,18 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { useTempDirs } from "../helpers/temp";
+import { tempDir } from "../helpers/temp";
 
 const ROOT = join(__dirname, "..", "..");
 const CLI = join(ROOT, "dist", "bin", "aigis.js");
 const PRELOAD = join(__dirname, "lazy-loading", "record-modules.js");
-const temp = useTempDirs("aigis-lazy-");
+const PREFIX = "aigis-lazy-";
 
 /** Never needed for --version or a small JSON file: signatures, YAML, models, tables, images, ONNX. */
 const HEAVY = ["node-forge", "yaml", "@tensorflow/tfjs-core", "onnxruntime-web", "onnxruntime-node", "onnxruntime-common", "hyparquet", "jsfive", "pngjs", "jpeg-js", "protobufjs", "@huggingface/jinja"];
 
 function loadedBy(args: string[]): Array<{ thread: string; packages: string[] }> {
-  const out = join(temp.make(), "modules.jsonl");
+  const out = join(tempDir(PREFIX), "modules.jsonl");
   const run = spawnSync(process.execPath, ["--require", PRELOAD, CLI, ...args], { encoding: "utf8", env: { ...process.env, LAZY_OUT: out } });
   expect(run.status).toBe(0);
   return readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { thread: string; packages: string[] });
@@ -31,7 +31,7 @@ describe("lazy loading (built CLI)", () => {
   });
 
   it("a scan of one small JSON file loads no signature, YAML, model, table or image library in any thread", () => {
-    const dir = temp.make();
+    const dir = tempDir(PREFIX);
     writeFileSync(join(dir, "small.json"), JSON.stringify({ name: "small", values: [1, 2, 3] }) + "\n");
     const threads = loadedBy(["scan", join(dir, "small.json"), "-q", "--no-progress"]);
     expect(threads.map((t) => t.thread)).toContain("main");
@@ -39,7 +39,7 @@ describe("lazy loading (built CLI)", () => {
   });
 
   it("the same preload sees those libraries when a target needs them (the check can fail)", () => {
-    const dir = temp.make();
+    const dir = tempDir(PREFIX);
     writeFileSync(join(dir, "deploy.yaml"), "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: all\nrules:\n  - apiGroups: ['*']\n    resources: ['*']\n    verbs: ['*']\n");
     const threads = loadedBy(["scan", join(dir, "deploy.yaml"), "-q", "--no-progress", "--fail-on", "none"]);
     expect(threads.some((t) => t.packages.includes("yaml"))).toBe(true);

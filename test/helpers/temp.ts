@@ -1,37 +1,45 @@
-// Temporary folders for tests, removed when the test file ends: a test run leaves nothing in
-// the system temp folder (test/core/temp-cleanup.test.ts checks that the suite uses this).
+// Temporary folders made by tests are removed after each test file: test/helpers/temp-setup.ts
+// (jest setupFilesAfterEnv) tracks every fs.mkdtempSync of a test, so a plain mkdtempSync is
+// cleaned up too; scripts/jest-global-teardown.js fails the run if anything is left in the
+// run's private temp folder (scripts/jest-global-setup.js points TMPDIR at it).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export interface TempDirs {
-  /** A new empty folder under the system temp folder, removed in afterAll. */
-  make(prefix?: string): string;
+interface Tracked {
+  made: Set<string>;
 }
-
-const made: string[] = [];
-let hooked = false;
-
-/** Removes every folder made through this module so far (also used by the afterAll hook). */
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-}
+const MARK = Symbol.for("aigis.test.tempDirs");
 
 /**
- * Call at a test file's top level (or inside describe): folders made through the returned `make`
- * are removed after the file's tests, pass or fail. Without jest (bench), call removeTempDirs.
+ * Wraps fs.mkdtempSync once per jest worker so every folder it makes is recorded. The core fs
+ * module is shared by the test files of a worker; ts-jest compiles named imports to property
+ * reads at call time, so tests that imported mkdtempSync see the wrapper.
  */
-export function useTempDirs(defaultPrefix = "aigis-test-"): TempDirs {
-  if (!hooked && typeof afterAll === "function") {
-    hooked = true;
-    afterAll(removeTempDirs);
-  }
-  return { make: (prefix = defaultPrefix) => tempDir(prefix) };
+export function trackTempDirs(): Tracked {
+  const fs = require("node:fs") as typeof import("node:fs") & { [MARK]?: Tracked };
+  const existing = fs[MARK];
+  if (existing) return existing;
+  const tracked: Tracked = { made: new Set() };
+  const original = fs.mkdtempSync;
+  const wrapped = ((prefix: string, options?: Parameters<typeof original>[1]) => {
+    const dir = original(prefix, options as never) as unknown as string;
+    tracked.made.add(String(dir));
+    return dir;
+  }) as typeof original;
+  fs.mkdtempSync = wrapped;
+  fs[MARK] = tracked;
+  return tracked;
 }
 
-/** A new temp folder registered for removal; use inside tests of a file that called useTempDirs. */
+/** Removes every tracked folder made so far (the setup file calls it in afterAll). */
+export function removeTempDirs(): void {
+  const { made } = trackTempDirs();
+  for (const dir of made) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  made.clear();
+}
+
+/** A new empty folder under the system temp folder, removed after the test file. */
 export function tempDir(prefix = "aigis-test-"): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }

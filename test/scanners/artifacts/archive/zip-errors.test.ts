@@ -8,10 +8,10 @@ import { BufferFile } from "../../../../src/core/random-access";
 import { decompress } from "../../../../src/scanners/artifacts/archive/decompress";
 import { listZip, readZipEntry, readZipEntryBounded, ZipError, type ZipErrorCode } from "../../../../src/scanners/artifacts/archive/zip";
 import { buildZip, scanPaths, type ZipMemberSpec } from "../../../hostile/helpers";
-import { useTempDirs } from "../../../helpers/temp";
+import { tempDir } from "../../../helpers/temp";
 import { FIXTURES } from "../fixture-scan";
 
-const temp = useTempDirs("aigis-zip-errors-");
+const PREFIX = "aigis-zip-errors-";
 // A real bzip2 stream (joblib's bz2 compressor, fixtures/artifacts/make_*.py) and what it holds.
 const BZ2 = readFileSync(join(FIXTURES, "benign/sklearn-pipeline-bz2.joblib"));
 const BZ2_PLAIN = decompress("bzip2", BZ2, 1 << 24);
@@ -65,7 +65,7 @@ describe("ZipError codes", () => {
   });
 
   it("a scan reports a bzip2 member that expands past what it declares as a limit, not as a parse error", async () => {
-    const dir = temp.make();
+    const dir = tempDir(PREFIX);
     // The member declares 100 bytes: aigis decodes at most 101 (loaders read the declared size),
     // and bzip2, decoded whole, stops with a limit error past that.
     writeFileSync(join(dir, "model.zip"), buildZip([{ ...member("model/data.pkl", 12, BZ2, BZ2_PLAIN), size: 100 }]));
