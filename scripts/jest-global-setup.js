@@ -13,6 +13,9 @@ module.exports = async function globalSetup() {
     process.env.AIGIS_TEST_TMPDIR = mkdtempSync(join(tmpdir(), "aigis-jest-"));
     process.env.TMPDIR = process.env.AIGIS_TEST_TMPDIR;
   }
+  // Tests of the built CLI expect the build-time schema validators (scripts/compile-schemas.js).
+  const schemas = require("./compile-schemas");
+  if (!schemas.upToDate()) schemas.compileSchemas();
   const bundle = join(root, "dist", "src", "probes", "tfjs.js");
   const { BANNER, bundleTfjs } = require("./vendor-runtimes");
   const fresh =

@@ -14,11 +14,18 @@ const PREFIX = "aigis-lazy-";
 /** Never needed for --version or a small JSON file: signatures, YAML, models, tables, images, ONNX. */
 const HEAVY = ["node-forge", "yaml", "@tensorflow/tfjs-core", "onnxruntime-web", "onnxruntime-node", "onnxruntime-common", "hyparquet", "jsfive", "pngjs", "jpeg-js", "protobufjs", "@huggingface/jinja"];
 
-function loadedBy(args: string[]): Array<{ thread: string; packages: string[] }> {
+interface Loaded {
+  thread: string;
+  packages: string[];
+  /** Files under node_modules, "<package>/<path>". */
+  files: string[];
+}
+
+function loadedBy(args: string[]): Loaded[] {
   const out = join(tempDir(PREFIX), "modules.jsonl");
   const run = spawnSync(process.execPath, ["--require", PRELOAD, CLI, ...args], { encoding: "utf8", env: { ...process.env, LAZY_OUT: out } });
   expect(run.status).toBe(0);
-  return readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { thread: string; packages: string[] });
+  return readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Loaded);
 }
 
 describe("lazy loading (built CLI)", () => {
@@ -27,7 +34,7 @@ describe("lazy loading (built CLI)", () => {
   });
 
   it("aigis --version loads commander and nothing else from node_modules", () => {
-    expect(loadedBy(["--version"])).toEqual([{ thread: "main", packages: ["commander"] }]);
+    expect(loadedBy(["--version"]).map((t) => ({ thread: t.thread, packages: t.packages }))).toEqual([{ thread: "main", packages: ["commander"] }]);
   });
 
   it("a scan of one small JSON file loads no signature, YAML, model, table or image library in any thread", () => {
@@ -36,6 +43,9 @@ describe("lazy loading (built CLI)", () => {
     const threads = loadedBy(["scan", join(dir, "small.json"), "-q", "--no-progress"]);
     expect(threads.map((t) => t.thread)).toContain("main");
     for (const t of threads) expect({ thread: t.thread, heavy: t.packages.filter((p) => HEAVY.includes(p)) }).toEqual({ thread: t.thread, heavy: [] });
+    // Schemas are validated by the code `npm run build` generated (scripts/compile-schemas.js):
+    // ajv's compiler never loads, only its small runtime helpers.
+    for (const t of threads) expect({ thread: t.thread, compiler: t.files.filter((f) => /^ajv\/dist\/(ajv|core|compile\/)/.test(f) || f === "ajv-formats/dist/index.js") }).toEqual({ thread: t.thread, compiler: [] });
   });
 
   it("the same preload sees those libraries when a target needs them (the check can fail)", () => {

@@ -7,11 +7,14 @@ const { isMainThread, threadId, parentPort } = require("node:worker_threads");
 
 function record() {
   const packages = new Set();
+  const files = [];
   for (const key of Object.keys(require.cache)) {
-    const m = /node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)/.exec(key);
-    if (m) packages.add(m[1].replace(/\\/g, "/"));
+    const m = /node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)[\\/](.*)$/.exec(key);
+    if (!m) continue;
+    packages.add(m[1].replace(/\\/g, "/"));
+    files.push(`${m[1]}/${m[3]}`.replace(/\\/g, "/"));
   }
-  appendFileSync(process.env.LAZY_OUT, JSON.stringify({ thread: isMainThread ? "main" : `worker-${threadId}`, packages: [...packages].sort() }) + "\n");
+  appendFileSync(process.env.LAZY_OUT, JSON.stringify({ thread: isMainThread ? "main" : `worker-${threadId}`, packages: [...packages].sort(), files: files.sort() }) + "\n");
 }
 
 if (isMainThread) process.on("exit", record);
