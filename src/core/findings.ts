@@ -6,8 +6,6 @@ import { fingerprintOf } from "./fingerprint";
 import { limitExceeded, parseError, placeOf, ruleError, unsupportedFormat } from "./notices";
 import type { Registry } from "./registry";
 
-/** A rule broke its contract (unknown message id, missing template data, a severity it may not set). */
-
 /**
  * A skipped rule's reason in the report (report.schema.json): "requires <id>" or "rule error:
  * <message>". The prefix is the report's documented format, written and read only here.
@@ -16,6 +14,8 @@ const RULE_ERROR_PREFIX = "rule error: ";
 export const ruleErrorReason = (message: string): string => `${RULE_ERROR_PREFIX}${message}`;
 /** The rule's error message when `reason` records a rule that threw, else undefined. */
 export const ruleErrorOf = (reason: string): string | undefined => (reason.startsWith(RULE_ERROR_PREFIX) ? reason.slice(RULE_ERROR_PREFIX.length) : undefined);
+
+/** A rule broke its contract (unknown message id, missing template data, a severity it may not set). */
 
 export class RuleContractError extends Error {
   override name = "RuleContractError";
