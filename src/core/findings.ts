@@ -16,7 +16,6 @@ export const ruleErrorReason = (message: string): string => `${RULE_ERROR_PREFIX
 export const ruleErrorOf = (reason: string): string | undefined => (reason.startsWith(RULE_ERROR_PREFIX) ? reason.slice(RULE_ERROR_PREFIX.length) : undefined);
 
 /** A rule broke its contract (unknown message id, missing template data, a severity it may not set). */
-
 export class RuleContractError extends Error {
   override name = "RuleContractError";
 }
