@@ -98,7 +98,8 @@ export function usesPrecompiledSchemas(): boolean {
 }
 
 function precompiledValidator(name: string | undefined): ValidateFunction | undefined {
-  const fn = name === undefined ? undefined : precompiled()?.[name];
+  const mod = precompiled();
+  const fn = name !== undefined && mod && Object.hasOwn(mod, name) ? mod[name] : undefined;
   return typeof fn === "function" ? (fn as ValidateFunction) : undefined;
 }
 
