@@ -64,7 +64,7 @@ describe("catalog validation on edited data", () => {
     cpSync(join(packageRoot(), "rules"), dir, { recursive: true });
     return dir;
   };
-  const editJson = (path: string, edit: (j: any) => void): void => {
+  const editJson = (path: string, edit: (j: { rules: Array<Record<string, unknown>> }) => void): void => {
     const j = JSON.parse(read(path, "utf8"));
     edit(j);
     writeFileSync(path, JSON.stringify(j));
@@ -79,12 +79,12 @@ describe("catalog validation on edited data", () => {
 
   it("rejects a rule mapped to a control no framework defines, and reports schema errors all at once", () => {
     const dir = copy();
-    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0].controls = ["GDPR-999"]));
+    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0]!.controls = ["GDPR-999"]));
     expect(() => loadCatalog(dir)).toThrow(/unknown control GDPR-999/);
     const dir2 = copy();
     editJson(join(dir2, "catalog", "artifact.json"), (j) => {
-      j.rules[0].severity = "severe";
-      delete j.rules[0].title;
+      j.rules[0]!.severity = "severe";
+      delete j.rules[0]!.title;
     });
     expect(() => loadCatalog(dir2)).toThrow(/(title[\s\S]*severity)|(severity[\s\S]*title)/);
   });
