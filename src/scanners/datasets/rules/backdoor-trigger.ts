@@ -170,6 +170,9 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
   // 5. Patches whose single pixels are common (a patch in the middle of an image): rows of a
   //    class whose neighbours carry other labels, sharing one value at the same positions.
   seeds.push(...suspectSeeds(doc, sample));
+  // Every (position, value, label) looked at is a test: a pattern must beat chance over all of them.
+  let tests = 0;
+  for (const m of candidates) tests += m.size * K;
   const triggers: Trigger[] = [];
   for (const seed of seeds) {
     const target = seed.target;
@@ -188,7 +191,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
     if (purity < t.minPatchPurity || z < t.minZ) continue;
     if (triggers.some((tr) => tr.targetCode === target && jaccard(tr.rows, rows) >= t.groupJaccard)) continue;
     items.sort((a, b) => a.col - b.col);
-    const judged = judgePattern(doc, items, target, rows, classCount, labelled);
+    const judged = judgePattern(doc, items, target, rows, classCount, labelled, Math.max(1, tests));
     if (!judged) continue;
     if (triggers.some((tr) => tr.targetCode === target && jaccard(tr.rows, judged.rows) >= t.groupJaccard)) continue;
     triggers.push({ ...judged, items, target: label.classes[target]!, targetCode: target });
@@ -204,7 +207,7 @@ export function findTriggers(doc: DatasetDocument): Trigger[] {
  * classes they look like (the sources) do not hold the pattern themselves. Rows that were merely
  * relabelled share only what their source class looks like, which that class holds too.
  */
-function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number, exactRows: number[], classCount: Float64Array, labelled: number): Omit<Trigger, "items" | "target" | "targetCode"> | undefined {
+function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number, exactRows: number[], classCount: Float64Array, labelled: number, tests: number): Omit<Trigger, "items" | "target" | "targetCode"> | undefined {
   const t = doc.thresholds.backdoor;
   const { data, rows: n, cols } = doc.table.features;
   const label = doc.table.label!;
@@ -255,6 +258,9 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
   const purity = rows.length / total;
   const z = (rows.length - total * p0) / Math.sqrt(total * p0 * (1 - p0));
   if (purity < t.minPatchPurity || z < t.minZ) return undefined;
+  // Exact binomial tail, not the normal z: 5 of 6 rows sharing a value is a coincidence
+  // somewhere among 784 pixels x 256 values, 10 of 10 is not.
+  if (logBinomialTail(rows.length, total, p0) + Math.log(tests) > Math.log(t.maxChance)) return undefined;
   // 3. With the pattern masked, what do the carriers look like?
   const votes = maskedVotes(doc, rows, items);
   const probed = votes.reduce((a, b) => a + b, 0);
@@ -551,6 +557,26 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
     if (flagged.length >= t.minOutlierRows) out.push({ target: label.classes[c]!, rows: flagged, maxRobustZ: maxZ });
   }
   return out;
+}
+
+/** log P(X >= k) for X ~ Binomial(n, p). */
+export function logBinomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 0;
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return 0;
+  const lp = Math.log(p);
+  const lq = Math.log(1 - p);
+  // log C(n, k) from log-gamma via sums of logs (n is at most the row count).
+  let logC = 0;
+  for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
+  let term = logC + k * lp + (n - k) * lq;
+  let sum = term;
+  for (let j = k + 1; j <= n; j++) {
+    term += Math.log(n - j + 1) - Math.log(j) + lp - lq;
+    sum = Math.max(sum, term) + Math.log1p(Math.exp(-Math.abs(sum - term)));
+    if (term < sum - 40) break;
+  }
+  return sum;
 }
 
 const round3 = (x: number): number => Number(x.toFixed(3));
