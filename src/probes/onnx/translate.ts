@@ -30,6 +30,23 @@ export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
 type TensorValue = { kind: "tensor"; t: tf.Tensor; nhwc?: tf.Tensor4D };
 type Value = TensorValue | H.HostValue;
 
+/** Float weights of translated graphs: their derived forms (filters in tfjs layout) are computed once. */
+const constantTensors = new WeakSet<tf.Tensor>();
+const derivedOfConstant = new WeakMap<tf.Tensor, Map<string, tf.Tensor[]>>();
+
+/**
+ * `make(w)` once per constant weight and key (kept out of tidy scopes, disposed with the graph);
+ * computed every call for weights that are not constants of the graph.
+ */
+function derived(w: tf.Tensor, key: string, make: () => tf.Tensor[]): tf.Tensor[] {
+  if (!constantTensors.has(w)) return make();
+  let forW = derivedOfConstant.get(w);
+  if (!forW) derivedOfConstant.set(w, (forW = new Map()));
+  let out = forW.get(key);
+  if (!out) forW.set(key, (out = tf.tidy(() => make().map((t) => tf.keep(t.clone())))));
+  return out;
+}
+
 /** A 4-D NHWC result whose NCHW form is computed when first read. */
 function channelsLast(y: tf.Tensor4D): TensorValue {
   let nchw: tf.Tensor | undefined;
@@ -82,7 +99,11 @@ function dtypeOf(onnxType: number): H.HostType {
 
 function fromOnnxTensor(t: OnnxTensor): Value {
   // Float weights become tensors once; small integer and boolean constants stay on the host.
-  if (t.values instanceof Float32Array && t.values.length > 16) return { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") };
+  if (t.values instanceof Float32Array && t.values.length > 16) {
+    const weights = tf.tensor(t.values, t.dims, "float32");
+    constantTensors.add(weights);
+    return { kind: "tensor", t: weights };
+  }
   return H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType));
 }
 
@@ -141,7 +162,12 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   return {
     run,
     dispose() {
-      for (const v of consts.values()) if (v.kind === "tensor") v.t.dispose();
+      for (const v of consts.values()) {
+        if (v.kind !== "tensor") continue;
+        for (const ts of derivedOfConstant.get(v.t)?.values() ?? []) tf.dispose(ts);
+        derivedOfConstant.delete(v.t);
+        v.t.dispose();
+      }
     },
   };
 }
@@ -717,16 +743,17 @@ function conv(n: OnnxNode, xv: Value, w: tf.Tensor, bias: tf.Tensor | undefined)
   const cin = xh.shape[3];
   let y: tf.Tensor4D;
   if (group === 1) {
-    y = convolve(xh, tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil);
+    const [f] = derived(w, "conv", () => [tf.transpose(w4, [2, 3, 1, 0])]);
+    y = convolve(xh, f as tf.Tensor4D, "conv", strides, dil);
   } else if (group === cin && w4.shape[1] === 1) {
     const mult = w4.shape[0] / group;
-    const f = tf.transpose(w4.reshape([group, mult, kernel[0], kernel[1]]), [2, 3, 0, 1]) as tf.Tensor4D;
-    y = convolve(xh, f, "depthwise", strides, dil);
+    const [f] = derived(w, "depthwise", () => [tf.transpose(w4.reshape([group, mult, kernel[0], kernel[1]]), [2, 3, 0, 1])]);
+    y = convolve(xh, f as tf.Tensor4D, "depthwise", strides, dil);
   } else {
     // Grouped: one convolution per group of input channels, outputs concatenated in order.
     const xs = tf.split(xh, group, 3);
-    const ws = tf.split(w4, group, 0);
-    y = tf.concat(xs.map((xg, g) => convolve(xg as tf.Tensor4D, tf.transpose(ws[g]!, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil)), 3) as tf.Tensor4D;
+    const ws = derived(w, `grouped:${group}`, () => tf.split(w4, group, 0).map((wg) => tf.transpose(wg, [2, 3, 1, 0])));
+    y = tf.concat(xs.map((xg, g) => convolve(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, "conv", strides, dil)), 3) as tf.Tensor4D;
   }
   if (bias) y = tf.add(y, bias) as tf.Tensor4D;
   return channelLastOutput(y, rank);
