@@ -430,8 +430,11 @@ async function backdoorProbe(
   const { samples: _samples, ...search } = t.neuralCleanse;
   const nc = await neuralCleanse(model, { ...search, image: layoutOf(model.inputShape), x: ncRows, n: ncN, clip, seed });
   // STRIP on inputs stamped with a candidate's trigger versus the same inputs clean.
-  const stripIdx = order.slice(0, Math.min(t.strip.samples, data.n));
-  const overlayIdx = order.slice(Math.min(t.strip.samples, data.n));
+  // The trigger is tested on inputs it was not optimised on when the data has enough rows: a
+  // trigger fitted to the search inputs lowers their entropy without being a backdoor.
+  const stripStart = data.n >= ncN + 2 * t.strip.samples ? ncN : 0;
+  const stripIdx = order.slice(stripStart, stripStart + Math.min(t.strip.samples, data.n));
+  const overlayIdx = [...order.slice(0, stripStart), ...order.slice(stripStart + stripIdx.length)];
   const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
   const cleanRows = pick(stripIdx);
   const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
