@@ -39,6 +39,7 @@ export interface DatasetThresholds {
     maskedNeighbourSample: number;
     maxItemBackground: number;
     maxChance: number;
+    minSinglePixelRows: number;
     seedMinPurity: number;
     seedItemsPerLabel: number;
     matchShare: number;

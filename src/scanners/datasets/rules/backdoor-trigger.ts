@@ -232,8 +232,11 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
   const jointBackground = rest > 0 ? restAll / rest : 1;
   // A patch over the digit (the centre of an image) may hold only values that are common one by
   // one; then the whole conjunction must be unusual and a carrier holds all of it.
-  let unusual = items.filter((_, q) => itemBackground[q]! <= t.maxItemBackground);
-  if (unusual.length === 0 && jointBackground <= t.maxItemBackground) unusual = items;
+  // In images the blank value (the most common pixel value: black background) is absence of
+  // content, not a stamp: a gap where other classes have ink is the shape of the class.
+  const blank = blankValue(doc);
+  let unusual = items.filter((it, q) => itemBackground[q]! <= t.maxItemBackground && it.value !== blank);
+  if (unusual.length === 0 && jointBackground <= t.maxItemBackground && items.some((it) => it.value !== blank)) unusual = items;
   if (unusual.length === 0) return undefined;
   const strongest = Math.min(jointBackground, ...itemBackground);
   // 2. Carriers hold the unusual part (most of it for wide patterns such as blended triggers,
@@ -253,6 +256,9 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
     else other++;
   }
   if (rows.length < t.minRows) return undefined;
+  // One unusual pixel among hundreds is thin evidence: natural images share single values by chance.
+  const singlePixel = doc.table.imageShape !== undefined && unusual.length === 1;
+  if (singlePixel && rows.length < t.minSinglePixelRows) return undefined;
   const total = rows.length + other;
   const p0 = classCount[target]! / labelled;
   const purity = rows.length / total;
@@ -284,7 +290,7 @@ function judgePattern(doc: DatasetDocument, items: TriggerItem[], target: number
   const notTarget = labelled - classCount[target]!;
   const elsewhereShare = notTarget > 0 ? other / notTarget : 0;
   const targetShare = rows.length / classCount[target]!;
-  const high = sourceShare <= t.high.maxSourceShare && strongest <= t.high.maxItemBackground && purity >= t.high.minPurity && disagreement >= t.high.minDisagreement && targetShare <= t.high.maxTargetShare;
+  const high = !singlePixel && sourceShare <= t.high.maxSourceShare && strongest <= t.high.maxItemBackground && purity >= t.high.minPurity && disagreement >= t.high.minDisagreement && targetShare <= t.high.maxTargetShare;
   return {
     rows,
     otherLabelRows: other,
@@ -557,6 +563,23 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
     if (flagged.length >= t.minOutlierRows) out.push({ target: label.classes[c]!, rows: flagged, maxRobustZ: maxZ });
   }
   return out;
+}
+
+/** The most common pixel value of an image set (its background), from up to 200,000 cells; undefined for tables. */
+function blankValue(doc: DatasetDocument): number | undefined {
+  if (!doc.table.imageShape) return undefined;
+  const { data } = doc.table.features;
+  const step = Math.max(1, Math.floor(data.length / 200_000));
+  const counts = new Map<number, number>();
+  let best: number | undefined;
+  let bestCount = 0;
+  for (let i = 0; i < data.length; i += step) {
+    const v = data[i]!;
+    const c = (counts.get(v) ?? 0) + 1;
+    counts.set(v, c);
+    if (c > bestCount) (best = v), (bestCount = c);
+  }
+  return best;
 }
 
 /** log P(X >= k) for X ~ Binomial(n, p). */
