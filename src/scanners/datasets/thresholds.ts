@@ -39,7 +39,7 @@ export interface DatasetThresholds {
     maskedNeighbourSample: number;
     spectral: { minClassRows: number; minRobustZ: number; minOutlierRows: number; powerIterations: number };
   };
-  textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; mergeJaccard: number; maxTextRows: number; maxContextSimilarity: number };
+  textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; highP: number; mediumP: number; lowP: number; mergeJaccard: number; maxTextRows: number; maxNgrams: number; maxModelBytes: number };
   classImbalance: { maxRatio: number; minShare: number };
   outliers: { minRobustZ: number; minRows: number };
   personalData: { severity: Record<PiiType, Severity>; negativeContext: string[] };

@@ -6,7 +6,8 @@
 
 import type { DatasetDocument } from "../document";
 import { classPairs, confidentLearning, neighbourProbabilities, type ClassPair, type ClassProbabilities, type NoiseEstimate } from "./confident-learning";
-import { crossValidatedProbabilities, hashedTfidf, type SparseRows } from "./text-model";
+import { crossValidatedProbabilities, type SparseRows } from "./text-model";
+import { textModelOf } from "./text-evidence";
 
 /** A dense row-major matrix as sparse rows (every entry kept), for the linear model. */
 export function denseRows(x: Float32Array, rows: number, cols: number): SparseRows {
@@ -73,10 +74,8 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
     }
   } else {
     method = "text-model";
-    const texts = doc.table.strings.get(doc.table.textColumn!) ?? [];
-    const m = t.textModel;
-    const x = hashedTfidf(texts, m);
-    probs = crossValidatedProbabilities(x, label.codes, K, m);
+    // Shared with the text-trigger check (one cross-validation per document).
+    probs = textModelOf(doc)!.probs;
     estimate = confidentLearning(probs, label.codes);
   }
   return { method, estimate, pairs: classPairs(estimate, t.minPairShare, t.minPairRows) };
