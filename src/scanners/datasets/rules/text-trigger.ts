@@ -97,7 +97,6 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     }
   }
   if (labelled === 0) return [];
-  const T0 = Date.now();
   // Pass 1: document frequency and majority label of every n-gram.
   const table = new GramTable(t.maxNgrams);
   let rowsAnalysed = 0;
@@ -115,7 +114,6 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
       }
     }
   }
-  console.error('tokens+pass1', Date.now() - T0, table.size);
   const analysedLabelled = Array.from(classDocs).reduce((x, y) => x + y, 0);
   const maxDf = t.maxDocShare * analysedLabelled;
   // Pass 2: exact count of the majority label and its rows, for n-grams of the right frequency.
@@ -161,7 +159,6 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
       }
     }
   }
-  console.error('pass2', Date.now() - T0, candidates.length);
   const tied: Array<Candidate & { purity: number; z: number }> = [];
   for (const cand of candidates) {
     const p0 = classDocs[cand.target]! / analysedLabelled;
@@ -170,7 +167,6 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     const z = (cand.hits - cand.total * p0) / Math.sqrt(cand.total * p0 * (1 - p0));
     if (purity >= t.minPurity && z >= t.minZ && cand.rows.length >= t.minRows) tied.push({ ...cand, purity, z });
   }
-  console.error('tied', Date.now() - T0, tied.length);
   if (tied.length === 0) return [];
   // Evidence from the held-out text model.
   const model = textModelOf(doc);
@@ -198,11 +194,14 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     if (!have || cand.len > have.len) groups.set(key, cand);
   }
   const tested = groups.size;
-  console.error('groups', Date.now() - T0, tested);
   const reader = model ? HeldOutReader.of(model, K, m.hashBits) : undefined;
   const found: Array<TextTrigger & { targetCode: number; words: number }> = [];
-  for (const cand of groups.values()) {
-    const gram = docIds[cand.row]!.subarray(cand.pos, cand.pos + cand.len);
+  for (const group of groups.values()) {
+    // A phrase longer than maxNgram words is read whole: extended while the words next to it
+    // are the same in its rows (a sentence-level trigger deleted in full, not in part).
+    const { gram, rows } = extend(docIds, docIds[group.row]!.subarray(group.pos, group.pos + group.len), group.rows, t.minPurity);
+    if (rows.length < t.minRows) continue;
+    const cand = { ...group, rows, len: gram.length };
     const phrase = Array.from(gram, (id) => words[id]!).join(" ");
     let disagree = 0;
     let shift = 0;
@@ -233,23 +232,16 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
       disagreement, baseDisagreement: q, shift: measured > 0 ? shift / measured : 0, pValue, candidatesTested: tested, rowsAnalysed, severity, words: cand.len,
     });
   }
-  console.error('evidence', Date.now() - T0, found.length);
-  // Merge candidates that mark the same rows (the words of one phrase, or a phrase and its
-  // sub-phrases); the longest phrase names the trigger, the strongest evidence rates it.
-  found.sort((a, b) => b.rows.length - a.rows.length || b.words - a.words);
+  // Merge candidates whose rows lie (mostly) inside one another's: the words of one phrase, a
+  // phrase and a sub-phrase that also occurs in ordinary texts. The one whose rows most often
+  // read as another label stands for them (a sub-phrase with ordinary uses reads less so).
+  found.sort((a, b) => b.disagreement - a.disagreement || a.pValue - b.pValue || b.words - a.words);
   const merged: typeof found = [];
   for (const f of found) {
-    const same = merged.find((x) => x.targetCode === f.targetCode && overlap(x.rows, f.rows) >= t.mergeJaccard);
-    if (!same) {
-      merged.push(f);
-      continue;
-    }
-    if (f.words > same.words) {
-      same.phrase = f.phrase;
-      same.words = f.words;
-    }
-    if (f.pValue < same.pValue) Object.assign(same, { pValue: f.pValue, severity: f.severity, disagreement: f.disagreement, shift: f.shift });
+    if (merged.some((x) => x.targetCode === f.targetCode && containment(x.rows, f.rows) >= t.mergeJaccard)) continue;
+    merged.push(f);
   }
+  merged.sort((a, b) => a.pValue - b.pValue || b.rows.length - a.rows.length);
   return merged.map(({ targetCode: _c, words: _w, ...rest }) => rest);
 }
 
@@ -291,11 +283,59 @@ export function binomialTail(k: number, n: number, q: number, logFactorial: Floa
   return Math.min(1, sum);
 }
 
-function overlap(a: number[], b: number[]): number {
+/** Share of the smaller row set that lies in the other. */
+function containment(a: number[], b: number[]): number {
   const set = new Set(a);
   let both = 0;
   for (const x of b) if (set.has(x)) both++;
-  return both / (a.length + b.length - both || 1);
+  return both / (Math.min(a.length, b.length) || 1);
+}
+
+/**
+ * Grows `gram` right, then left, while at least `share` of its rows have the same word next to
+ * its first occurrence; returns the grown phrase and the rows that carry it.
+ */
+function extend(docIds: Int32Array[], start: Int32Array, startRows: number[], share: number): { gram: Int32Array; rows: number[] } {
+  let gram = Int32Array.from(start);
+  let rows = startRows;
+  for (const side of [1, -1] as const) {
+    while (gram.length < MAX_PHRASE_WORDS) {
+      const next = new Map<number, number>();
+      for (const r of rows) {
+        const row = docIds[r]!;
+        const at = firstOccurrence(row, gram);
+        const j = side === 1 ? at + gram.length : at - 1;
+        if (at >= 0 && j >= 0 && j < row.length) next.set(row[j]!, (next.get(row[j]!) ?? 0) + 1);
+      }
+      let best = -1;
+      let bestCount = 0;
+      for (const [id, count] of next) if (count > bestCount) [best, bestCount] = [id, count];
+      if (best < 0 || bestCount < share * rows.length) break;
+      const grown = new Int32Array(gram.length + 1);
+      if (side === 1) {
+        grown.set(gram);
+        grown[gram.length] = best;
+      } else {
+        grown[0] = best;
+        grown.set(gram, 1);
+      }
+      gram = grown;
+      rows = rows.filter((r) => firstOccurrence(docIds[r]!, gram) >= 0);
+    }
+  }
+  return { gram, rows };
+}
+
+const MAX_PHRASE_WORDS = 12;
+
+function firstOccurrence(row: Int32Array, gram: Int32Array): number {
+  const L = gram.length;
+  for (let a = 0; a + L <= row.length; a++) {
+    let k = 0;
+    while (k < L && row[a + k] === gram[k]) k++;
+    if (k === L) return a;
+  }
+  return -1;
 }
 
 export const textTrigger: Rule<DatasetDocument> = {
