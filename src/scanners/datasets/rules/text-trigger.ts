@@ -195,7 +195,7 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
   }
   const tested = groups.size;
   const reader = model ? HeldOutReader.of(model, K, m.hashBits) : undefined;
-  const found: Array<TextTrigger & { targetCode: number; words: number }> = [];
+  const found: Array<TextTrigger & { targetCode: number; words: number; disagreeing: Set<number> }> = [];
   for (const group of groups.values()) {
     // A phrase longer than maxNgram words is read whole: extended while the words next to it
     // are the same in its rows (a sentence-level trigger deleted in full, not in part).
@@ -204,6 +204,7 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     const cand = { ...group, rows, len: gram.length };
     const phrase = Array.from(gram, (id) => words[id]!).join(" ");
     let disagree = 0;
+    const disagreeing = new Set<number>();
     let shift = 0;
     let measured = 0;
     if (reader && probs) {
@@ -218,7 +219,10 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
         measured++;
         // The rest must point elsewhere by its words, not by the prior alone (texts that are
         // mostly encoded data or unknown words say nothing and fall back to the larger class).
-        if (argmax(p, 0, K) !== cand.target && argmax(content, 0, K) !== cand.target) disagree++;
+        if (argmax(p, 0, K) !== cand.target && argmax(content, 0, K) !== cand.target) {
+          disagree++;
+          disagreeing.add(r);
+        }
         shift += probs.p[r * K + cand.target]! - p[cand.target]!;
       }
     }
@@ -229,20 +233,35 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
     if (!severity) continue;
     found.push({
       phrase, target: label.classes[cand.target]!, targetCode: cand.target, rows: cand.rows, documentFrequency: cand.total, purity: cand.purity, z: cand.z,
-      disagreement, baseDisagreement: q, shift: measured > 0 ? shift / measured : 0, pValue, candidatesTested: tested, rowsAnalysed, severity, words: cand.len,
+      disagreement, baseDisagreement: q, shift: measured > 0 ? shift / measured : 0, pValue, candidatesTested: tested, rowsAnalysed, severity, words: cand.len, disagreeing,
     });
   }
-  // Merge candidates whose rows lie (mostly) inside one another's: the words of one phrase, a
-  // phrase and a sub-phrase that also occurs in ordinary texts. The one whose rows most often
-  // read as another label stands for them (a sub-phrase with ordinary uses reads less so).
-  found.sort((a, b) => b.disagreement - a.disagreement || a.pValue - b.pValue || b.words - a.words);
+  // Merge candidates whose rows lie (mostly) inside another's: the words of one phrase, a phrase
+  // and a longer one that occurs in a few of its texts ("qz" and "qz but"), a trigger and a
+  // sub-phrase that also has ordinary uses ("as we all know" and "we all"). The larger one
+  // stands for both when its extra rows read as another label too; otherwise the smaller one
+  // (the extra rows are ordinary texts).
+  found.sort((a, b) => b.rows.length - a.rows.length || b.words - a.words);
   const merged: typeof found = [];
   for (const f of found) {
-    if (merged.some((x) => x.targetCode === f.targetCode && containment(x.rows, f.rows) >= t.mergeJaccard)) continue;
-    merged.push(f);
+    const at = merged.findIndex((x) => x.targetCode === f.targetCode && containment(x.rows, f.rows) >= t.mergeJaccard);
+    if (at < 0) {
+      merged.push(f);
+      continue;
+    }
+    const x = merged[at]!;
+    const inner = new Set(f.rows);
+    let extra = 0;
+    let extraDisagree = 0;
+    for (const r of x.rows) {
+      if (inner.has(r)) continue;
+      extra++;
+      if (x.disagreeing.has(r)) extraDisagree++;
+    }
+    if (extra > 0 && extraDisagree / extra < t.minDisagreement) merged[at] = f;
   }
   merged.sort((a, b) => a.pValue - b.pValue || b.rows.length - a.rows.length);
-  return merged.map(({ targetCode: _c, words: _w, ...rest }) => rest);
+  return merged.map(({ targetCode: _c, words: _w, disagreeing: _d, ...rest }) => rest);
 }
 
 function severityOf(disagreement: number, p: number, t: DatasetThresholds["textTrigger"]): Severity | undefined {
