@@ -264,6 +264,17 @@ export function findTextTriggers(doc: DatasetDocument): TextTrigger[] {
   return merged.map(({ targetCode: _c, words: _w, disagreeing: _d, ...rest }) => rest);
 }
 
+/** Why the trigger check cannot weigh candidates on this table (it has a label and a text column), or undefined. */
+export function textTriggerUnavailable(doc: DatasetDocument): string | undefined {
+  const label = doc.table.label;
+  if (!label || !doc.table.textColumn || label.classes.length < 2) return undefined;
+  const m = doc.thresholds.labelNoise.textModel;
+  const bytes = m.folds * label.classes.length * 2 ** m.hashBits * 4;
+  const max = doc.thresholds.textTrigger.maxModelBytes;
+  if (bytes <= max) return undefined;
+  return `its held-out text models (${m.folds} folds x ${label.classes.length} classes x 2^${m.hashBits} features) would take ${Math.ceil(bytes / 2 ** 20)} MiB, over textTrigger.maxModelBytes (${Math.floor(max / 2 ** 20)} MiB)`;
+}
+
 function severityOf(disagreement: number, p: number, t: DatasetThresholds["textTrigger"]): Severity | undefined {
   if (disagreement < t.minDisagreement) return undefined;
   if (p <= t.highP) return "high";
