@@ -9,6 +9,7 @@ import { loadDataset } from "../../../src/scanners/datasets/loaders";
 import { datasetThresholds } from "../../../src/scanners/datasets/thresholds";
 import { binomialTail, findTextTriggers } from "../../../src/scanners/datasets/rules/text-trigger";
 import { severityAtLeast } from "../../../src/core/run";
+import { HeldOutReader, modelTokens, textModelOf } from "../../../src/scanners/datasets/analysis/text-evidence";
 import { seeded } from "./helpers";
 
 const ROOT = join(__dirname, "../../..");
@@ -127,5 +128,29 @@ describe("binomial tail", () => {
     expect(binomialTail(10, 10, 0.5, lf)).toBeCloseTo(1 / 1024, 12);
     expect(binomialTail(9, 10, 0.5, lf)).toBeCloseTo(11 / 1024, 12);
     expect(binomialTail(3, 20, 0.1, lf)).toBeCloseTo(0.3230732, 6);
+  });
+});
+
+describe("held-out reader", () => {
+  it("gives the held-out probabilities with nothing deleted, and a full recomputation with words deleted", async () => {
+    const doc = await load();
+    const m = doc.thresholds.labelNoise.textModel;
+    const model = textModelOf(doc)!;
+    const texts = doc.table.strings.get("text")!;
+    const reader = HeldOutReader.of(model, 2, m.hashBits)!;
+    for (const row of [0, 5, 17, 200]) {
+      const tokens = modelTokens(texts[row], m.maxTextChars);
+      const same = reader.without(row, tokens, new Uint8Array(tokens.length));
+      expect(same.p[0]).toBeCloseTo(model.probs.p[row * 2]!, 5);
+      // Delete every third word, and a run of words, then compare with reading the shortened text afresh.
+      const removed = new Uint8Array(tokens.length);
+      for (let a = 0; a < tokens.length; a += 3) removed[a] = 1;
+      removed.fill(1, 4, Math.min(tokens.length, 9));
+      const got = reader.without(row, tokens, removed);
+      const fresh = HeldOutReader.of(model, 2, m.hashBits)!.without(row, tokens.filter((_, a) => !removed[a]), new Uint8Array(tokens.length));
+      expect(got.p[0]).toBeCloseTo(fresh.p[0]!, 9);
+      expect(got.content[1]).toBeCloseTo(fresh.content[1]!, 9);
+      expect(Math.abs(got.p[0]! - same.p[0]!)).toBeGreaterThan(1e-6);
+    }
   });
 });
