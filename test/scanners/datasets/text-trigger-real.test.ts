@@ -11,6 +11,7 @@ import { binomialTail, findTextTriggers } from "../../../src/scanners/datasets/r
 import { severityAtLeast } from "../../../src/core/run";
 import { HeldOutReader, modelTokens, textModelOf } from "../../../src/scanners/datasets/analysis/text-evidence";
 import { seeded } from "./helpers";
+import { GramTable, mixA, mixB, SEED_A, SEED_B } from "../../../src/scanners/datasets/analysis/gram-table";
 
 const ROOT = join(__dirname, "../../..");
 const EXTRACT = "fixtures/datasets/source/spamassassin.csv";
@@ -152,5 +153,35 @@ describe("held-out reader", () => {
       expect(got.content[1]).toBeCloseTo(fresh.content[1]!, 9);
       expect(Math.abs(got.p[0]! - same.p[0]!)).toBeGreaterThan(1e-6);
     }
+  });
+});
+
+describe("n-gram table", () => {
+  it("counts each n-gram once per document with its majority label, grows, and stops at maxEntries", () => {
+    const table = new GramTable(100_000);
+    const key = (id: number): [number, number] => [mixA(SEED_A, id), mixB(SEED_B, id)];
+    // 70,000 distinct keys force several doublings from 65,536 slots.
+    for (let id = 0; id < 70_000; id++) table.add(...key(id), id, 0);
+    for (const [doc, cls] of [[1, 1], [1, 1], [2, 1], [3, 0], [4, 1]] as const) table.add(...key(7), doc, cls);
+    const s = table.find(...key(7));
+    expect(table.df[s]).toBe(5);
+    expect(table.majority[s]).toBe(1);
+    expect(table.size).toBe(70_000);
+    expect(table.full).toBe(false);
+    const small = new GramTable(10);
+    for (let id = 0; id < 10; id++) expect(small.add(...key(id), 0, 0)).toBe(true);
+    expect(small.add(...key(99), 0, 0)).toBe(false);
+    expect(small.full).toBe(true);
+    expect(small.add(...key(3), 1, 0)).toBe(true);
+  });
+
+  it("a capped table analyses the first rows only and says how many", async () => {
+    const doc = await load();
+    plant(doc, "qz", 0.1, "ham", "spam", 3);
+    const capped = new DatasetDocument(EXTRACT, doc.table, datasetThresholds({ textTrigger: { maxNgrams: 20_000 } }), undefined);
+    const found = findTextTriggers(capped);
+    expect(found.length).toBeGreaterThan(0);
+    for (const t of found) expect(t.rowsAnalysed).toBeLessThan(797);
+    expect(found.every((t) => t.rows.every((r) => r < found[0]!.rowsAnalysed))).toBe(true);
   });
 });
