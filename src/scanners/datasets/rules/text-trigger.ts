@@ -395,6 +395,7 @@ export const textTrigger: Rule<DatasetDocument> = {
           rows: doc.listRows(tr.rows),
           rowCount: tr.rows.length,
           documentFrequency: tr.documentFrequency,
+          documentShare: Number((tr.documentFrequency / Math.max(1, tr.rowsAnalysed)).toPrecision(2)),
           purity: Number(tr.purity.toFixed(3)),
           zScore: Number(tr.z.toFixed(1)),
           contentDisagreement: Number(tr.disagreement.toFixed(3)),
