@@ -219,6 +219,25 @@ function cliff(th: DatasetThresholds): void {
   }
 }
 
+/** The same comparison on real images: scikit-learn's digits (8 x 8 = 64 features), shifted and noised copies. */
+function digitsCliff(th: DatasetThresholds): void {
+  const rows = 12_000;
+  const { lines, flipped } = widenDigits(rows, 31, 8);
+  const data = new Float32Array(rows * COLS);
+  const codes = new Int32Array(rows);
+  lines.forEach((l, i) => {
+    const cells = l.split(",").map(Number);
+    for (let j = 0; j < COLS; j++) data[i * COLS + j] = cells[j]!;
+    codes[i] = cells[COLS]!;
+  });
+  const s: Synthetic = { data, rows, cols: COLS, codes, flipped };
+  const exact = run(s, withExactMax(th, rows));
+  const approx = run(s, withExactMax(th, Math.min(th.neighbours.exactMaxRows, rows - 1)));
+  const all = Array.from({ length: rows }, (_, i) => i);
+  const rec = recall(approx.doc.neighbours()!, new Map(all.map((i) => [i, { index: exact.doc.neighbours()!.index.subarray(i * 10, i * 10 + 10) }])));
+  console.log(`  digits  12,000 rows (64 pixels, shifted and noised copies of scikit-learn's digits): exact ${fmt(f1(exact.flagged, flipped))} (${exact.nbSeconds.toFixed(2)} s) | approximate ${fmt(f1(approx.flagged, flipped))} (${approx.nbSeconds.toFixed(2)} s) | recall ${rec.toFixed(3)}`);
+}
+
 function large(th: DatasetThresholds, sizes: number[]): void {
   for (const rows of sizes) {
     const queryCount = rows >= 500_000 ? 1_000 : 2_000;
@@ -253,7 +272,7 @@ function large(th: DatasetThresholds, sizes: number[]): void {
 }
 
 /** scikit-learn's digits, upscaled to 28 x 28 with a random sub-pixel shift and pixel noise per copy. */
-function widenDigits(rows: number, seed: number): { header: string; lines: string[]; flipped: Set<number> } {
+function widenDigits(rows: number, seed: number, size = 28): { header: string; lines: string[]; flipped: Set<number> } {
   const text = readFileSync(join(ROOT, "fixtures/datasets/clean/digits.csv"), "utf8").trim().split("\n");
   const head = text[0]!.split(",");
   const labelAt = head.indexOf("label");
@@ -262,7 +281,6 @@ function widenDigits(rows: number, seed: number): { header: string; lines: strin
     return { pixels: cells.filter((_, j) => j !== labelAt).map(Number), label: Number(cells[labelAt]) };
   });
   const random = mulberry32(seed);
-  const size = 28;
   const lines: string[] = [];
   const flipped = new Set<number>();
   for (let i = 0; i < rows; i++) {
@@ -318,6 +336,22 @@ async function wide(th: DatasetThresholds): Promise<void> {
   const found = findLabelErrors(doc);
   const flagged = found ? found.estimate.issues.map((i) => i.row) : [];
   console.log(`  aigis label errors alone (load + ${doc.neighbours()!.method} + confident learning): ${(cpu() - c1).toFixed(1)} s CPU; ${fmt(f1(flagged, flipped))}`);
+  // Exact search on 784 pixels is affordable on the first 6,000 rows: the switch on images.
+  const n = 6_000;
+  const cut: Synthetic = { data: loaded.features.data.slice(0, n * 784), rows: n, cols: 784, codes: loaded.label!.codes.slice(0, n), flipped: new Set([...flipped].filter((i) => i < n)) };
+  // As the scan sees the CSV (same column names, same scaling).
+  const asImages = (t: DatasetTable): DatasetTable => ({ ...t, features: { ...t.features, names: loaded.features.names }, ...(loaded.imageShape ? { imageShape: loaded.imageShape } : {}) });
+  const runImages = (exactMaxRows: number): Run => {
+    const d = new DatasetDocument("bench.csv", asImages(table(cut)), withExactMax(th, exactMaxRows), undefined);
+    const c0 = cpu();
+    d.neighbours();
+    const c1 = cpu();
+    const found = findLabelErrors(d);
+    return { doc: d, flagged: found ? found.estimate.issues.map((i) => i.row) : [], nbSeconds: c1 - c0, seconds: cpu() - c0 };
+  };
+  const ex = runImages(n);
+  const ap = runImages(n - 1);
+  console.log(`  first 6,000 rows: exact on 784 pixels ${fmt(f1(ex.flagged, cut.flipped))} (${ex.nbSeconds.toFixed(1)} s CPU search) | approximate ${fmt(f1(ap.flagged, cut.flipped))} (${ap.nbSeconds.toFixed(1)} s)`);
   const ref = spawnSync("/usr/bin/time", ["-f", "%U %S %e", PYTHON, REFERENCE, file, "label"], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (ref.status !== 0) {
     console.log(`  reference: not run (${(ref.stderr || ref.error?.message || "").trim().split("\n").pop()})`);
@@ -336,7 +370,10 @@ async function main(): Promise<void> {
   // AIGIS_BENCH_THRESHOLDS: overrides as in the config's scanners.datasets.thresholds (JSON), to measure other settings.
   const overrides = process.env["AIGIS_BENCH_THRESHOLDS"];
   const th = datasetThresholds(overrides ? JSON.parse(overrides) : undefined);
-  if (want("cliff")) cliff(th);
+  if (want("cliff")) {
+    cliff(th);
+    digitsCliff(th);
+  }
   if (want("large")) {
     const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
     large(th, sizes.length ? sizes : [100_000]);

@@ -15,6 +15,7 @@ export interface DatasetThresholds {
     rounds: number;
     voteMaxAgreement: number;
     voteMinOtherShare: number;
+    dissentMinClassNoise: number;
     minPairShare: number;
     minPairRows: number;
     systematicMaxReverse: number;
