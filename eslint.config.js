@@ -44,9 +44,36 @@ module.exports = tseslint.config(
   layer("reporters", ["cli", "scanners", "probes"]),
   // Documented exception: `aigis verify` calls the protection scanner's one-artifact verifier.
   layer("cli", ["scanners"], ["protection/verify\"?$"]),
+  // Decisions on error text break silently when a message is reworded (or comes from a
+  // dependency): src/ decides on typed errors (a class or a `code` field set where it is thrown).
   {
-    files: ["test/**/*.ts", "bench/**/*.ts"],
-    rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-require-imports": "off" },
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name=/^(test|exec|match|matchAll|search)$/] > MemberExpression.arguments[property.name='message']",
+          message: "Do not decide on an error's message text: throw a typed error (an Error subclass or a `code` field) and test that.",
+        },
+        {
+          selector: "CallExpression > MemberExpression.callee[property.name=/^(includes|startsWith|endsWith|indexOf|match|search)$/] > MemberExpression.object[property.name='message']",
+          message: "Do not decide on an error's message text: throw a typed error (an Error subclass or a `code` field) and test that.",
+        },
+        {
+          selector: "CallExpression[callee.property.name=/^(test|exec|match)$/] > CallExpression.arguments[callee.name='String']",
+          message: "Do not decide on the text of String(error): throw a typed error (an Error subclass or a `code` field) and test that.",
+        },
+      ],
+    },
+  },
+  // test/ and bench/ are linted with the same rules as src/ (npm test: eslint src bin test bench).
+  // The one relaxation: tests assert on messages, so the error-text ban above is src/-only.
+  // Anything else a test needs (an `any` at a JSON boundary, a require of dist/) is typed or
+  // allowed like in src/ rather than switched off here.
+  {
+    files: ["src/testing/**/*.ts"],
+    // The RuleTester checks the message a rule printed, as ESLint's does: that is its job.
+    rules: { "no-restricted-syntax": "off" },
   },
   {
     files: ["**/*.js"],

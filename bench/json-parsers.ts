@@ -8,7 +8,6 @@ import { parseStrictJson } from "../src/scanners/policies/json";
 type Parser = (text: string) => unknown;
 function optional(name: string): Record<string, unknown> | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(name) as Record<string, unknown>;
   } catch {
     return undefined;

@@ -38,7 +38,6 @@ function main(): void {
   const bytesPer = base.reduce((a, t) => a + Buffer.byteLength(t), 0);
   const repeat = Math.ceil((8 * 1024 * 1024) / bytesPer);
   const lists = chatTemplateLists();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const jinja = require("@huggingface/jinja") as { tokenize(s: string): unknown[]; parse(t: unknown[]): unknown };
   // Warm both paths once.
   for (const t of base) {

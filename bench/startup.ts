@@ -1,6 +1,7 @@
 // Start-up cost: CPU time of `aigis --version` and of a scan of one small JSON file, next to
 // `node -e 0` measured in the same run (target: --version within 0.15 s of CPU). Heavy
-// libraries (TensorFlow.js, ONNX Runtime) must not load for either.
+// libraries (TensorFlow.js, ONNX Runtime), node-forge, yaml and ajv's compiler must not load for
+// either (the main thread's require.cache is shown; test/core/lazy-loading.test.ts checks workers too).
 // CPU is the child's own user+system time (all threads), printed by a preload at exit.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -14,7 +15,7 @@ function cpuSeconds(args: string[]): { cpu: number; loaded: string[] } {
   const preload = dataPath("cpu-at-exit.js");
   writeFileSync(
     preload,
-    `process.on("exit", () => { const u = process.cpuUsage(); const heavy = Object.keys(require.cache).filter((k) => /tfjs|onnxruntime|ort\\.node/.test(k)); require("fs").writeSync(2, "\\n@@" + JSON.stringify({ cpu: (u.user + u.system) / 1e6, heavy }) + "\\n"); });\n`,
+    `process.on("exit", () => { const u = process.cpuUsage(); const heavy = [...new Set(Object.keys(require.cache).map((k) => (/tfjs|onnxruntime|ort\\.node|node-forge|node_modules\\/yaml\\/|ajv\\/dist\\/compile/.exec(k) || [])[0]).filter(Boolean))]; require("fs").writeSync(2, "\\n@@" + JSON.stringify({ cpu: (u.user + u.system) / 1e6, heavy }) + "\\n"); });\n`,
   );
   const r = spawnSync(process.execPath, ["--require", preload, ...args], { encoding: "utf8" });
   const line = r.stderr.split("\n").find((l) => l.startsWith("@@"));

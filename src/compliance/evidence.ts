@@ -5,7 +5,7 @@
 import type { Finding, Report, Target } from "../types";
 import type { Catalog } from "../core/catalog";
 import { catalogVersion } from "../core/catalog-version";
-import { assessCompliance, type ControlStatus, type FrameworkAssessment } from "./index";
+import { assessCompliance, type ControlFailure, type ControlStatus, type FrameworkAssessment } from "./index";
 
 export interface AcceptedRisk {
   fingerprint: string;
@@ -90,7 +90,7 @@ export interface EvidenceJson {
     version: string;
     informationUri: string;
     counts: Record<ControlStatus, number>;
-    controls: Array<{ id: string; title: string; status: ControlStatus; findings: string[]; acceptedRisks: string[]; assessedBy: string[]; targetsAssessed: number; notAssessedReason?: string }>;
+    controls: Array<{ id: string; title: string; status: ControlStatus; findings: string[]; acceptedRisks: string[]; assessedBy: string[]; targetsAssessed: number; notAssessedReason?: string; failedBy?: ControlFailure[] }>;
   }>;
   acceptedRisks: AcceptedRisk[];
   summary: Report["summary"];
@@ -123,6 +123,7 @@ export function evidenceJson(e: Evidence): EvidenceJson {
         assessedBy: c.assessedBy,
         targetsAssessed: c.targetsAssessed,
         ...(c.notAssessedReason ? { notAssessedReason: c.notAssessedReason } : {}),
+        ...(c.failedBy.length > 0 ? { failedBy: c.failedBy } : {}),
       })),
     })),
     acceptedRisks: e.acceptedRisks,

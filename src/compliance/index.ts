@@ -44,6 +44,28 @@ export interface ControlAssessment {
   targetsAssessed: number;
   /** Why the control is not assessed (set only for that status). */
   notAssessedReason?: string;
+  /** The rules whose counting findings fail the control, most findings first, each with the catalogue's reason for the mapping. */
+  failedBy: ControlFailure[];
+}
+
+/** One rule failing one control: how many counting findings, and why such a finding is evidence against the control. */
+export interface ControlFailure {
+  rule: string;
+  findings: number;
+  /** The mapping's one-line rationale from rules/catalog (absent only for a rule the current catalogue no longer maps there). */
+  rationale?: string;
+}
+
+/** Groups a control's counting findings by rule and attaches each mapping's rationale. */
+export function failuresOf(controlId: string, findings: ReadonlyArray<Finding>, catalog: Catalog): ControlFailure[] {
+  const byRule = new Map<string, number>();
+  for (const f of findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+  return [...byRule.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([rule, n]) => {
+      const rationale = catalog.rules.get(rule)?.rationale?.[controlId];
+      return { rule, findings: n, ...(rationale !== undefined ? { rationale } : {}) };
+    });
 }
 
 export interface FrameworkAssessment {
@@ -114,7 +136,9 @@ export function assessCompliance(report: Report, catalog: Catalog, frameworkIds:
   const findingsFor = new Map<string, Finding[]>();
   for (const f of report.findings) {
     if (f.baselineState === "absent") continue;
-    for (const c of f.controls) {
+    // The catalogue the assessment is made with decides the mapping (its rationale is what the
+    // report shows); a rule it does not know (a plugin not loaded now) keeps the scan's mapping.
+    for (const c of catalog.rules.get(f.ruleId)?.controls ?? f.controls) {
       const list = findingsFor.get(c);
       if (list) list.push(f);
       else findingsFor.set(c, [f]);
@@ -139,6 +163,7 @@ export function assessCompliance(report: Report, catalog: Catalog, frameworkIds:
         assessedBy: ran.map((r) => r.id),
         targetsAssessed: targets.size,
         ...(status === "not-assessed" ? { notAssessedReason: notAssessedReason(rules, index) } : {}),
+        failedBy: failuresOf(control.id, findings, catalog),
       };
     });
     const counts: Record<ControlStatus, number> = { failed: 0, passed: 0, "not-assessed": 0 };

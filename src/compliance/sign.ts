@@ -8,12 +8,17 @@
 import { X509Certificate, createHash, createPrivateKey, sign as cryptoSign, type KeyObject } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import forge from "node-forge";
+import type forge from "node-forge";
 import { UsageError } from "../core/errors";
 
-const asn1 = forge.asn1;
-const T = asn1.Type;
-const C = asn1.Class;
+let forgeModule: typeof forge | undefined;
+/** node-forge, loaded when something is signed, not on every run (test/core/lazy-loading.test.ts). */
+function forgeLib(): typeof forge {
+  return (forgeModule ??= require("node-forge") as typeof forge);
+}
+const asn1 = (): typeof forge.asn1 => forgeLib().asn1;
+const T = (): typeof forge.asn1.Type => forgeLib().asn1.Type;
+const C = (): typeof forge.asn1.Class => forgeLib().asn1.Class;
 
 const OID = {
   signedData: "1.2.840.113549.1.7.2",
@@ -88,33 +93,33 @@ export function loadSigningIdentity(keyPath: string, certPath: string, cwd: stri
 }
 
 function oid(id: string): forge.asn1.Asn1 {
-  return asn1.create(C.UNIVERSAL, T.OID, false, asn1.oidToDer(id).getBytes());
+  return asn1().create(C().UNIVERSAL, T().OID, false, asn1().oidToDer(id).getBytes());
 }
 
 function seq(items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
-  return asn1.create(C.UNIVERSAL, T.SEQUENCE, true, items);
+  return asn1().create(C().UNIVERSAL, T().SEQUENCE, true, items);
 }
 
 function set(items: forge.asn1.Asn1[]): forge.asn1.Asn1 {
   // DER orders SET OF by the elements' encodings.
   const sorted = [...items].sort((a, b) => Buffer.compare(der(a), der(b)));
-  return asn1.create(C.UNIVERSAL, T.SET, true, sorted);
+  return asn1().create(C().UNIVERSAL, T().SET, true, sorted);
 }
 
 function der(node: forge.asn1.Asn1): Buffer {
-  return Buffer.from(asn1.toDer(node).getBytes(), "binary");
+  return Buffer.from(asn1().toDer(node).getBytes(), "binary");
 }
 
 function fromDer(buf: Buffer): forge.asn1.Asn1 {
-  return asn1.fromDer(forge.util.createBuffer(buf.toString("binary")), true);
+  return asn1().fromDer(forgeLib().util.createBuffer(buf.toString("binary")), true);
 }
 
 function integer(n: number): forge.asn1.Asn1 {
-  return asn1.create(C.UNIVERSAL, T.INTEGER, false, asn1.integerToDer(n).getBytes());
+  return asn1().create(C().UNIVERSAL, T().INTEGER, false, asn1().integerToDer(n).getBytes());
 }
 
 function algorithm(id: string, nullParams: boolean): forge.asn1.Asn1 {
-  return seq(nullParams ? [oid(id), asn1.create(C.UNIVERSAL, T.NULL, false, "")] : [oid(id)]);
+  return seq(nullParams ? [oid(id), asn1().create(C().UNIVERSAL, T().NULL, false, "")] : [oid(id)]);
 }
 
 /** issuer Name and serialNumber of a certificate, as they are encoded in it. */
@@ -123,13 +128,13 @@ function issuerAndSerial(certDer: Buffer): forge.asn1.Asn1 {
   const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
   const fields = tbs.value as forge.asn1.Asn1[];
   // TBSCertificate: [0] version (optional), serialNumber, signature, issuer, ...
-  const offset = fields[0]!.tagClass === C.CONTEXT_SPECIFIC ? 1 : 0;
+  const offset = fields[0]!.tagClass === C().CONTEXT_SPECIFIC ? 1 : 0;
   return seq([fields[offset + 2]!, fields[offset]!]);
 }
 
 function utcTime(d: Date): forge.asn1.Asn1 {
   // UTCTime for 1950-2049 as RFC 5652 asks, GeneralizedTime after.
-  return d.getUTCFullYear() < 2050 ? asn1.create(C.UNIVERSAL, T.UTCTIME, false, asn1.dateToUtcTime(d)) : asn1.create(C.UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(d));
+  return d.getUTCFullYear() < 2050 ? asn1().create(C().UNIVERSAL, T().UTCTIME, false, asn1().dateToUtcTime(d)) : asn1().create(C().UNIVERSAL, T().GENERALIZEDTIME, false, asn1().dateToGeneralizedTime(d));
 }
 
 /** A detached CMS SignedData over `content` (signed attributes: content type, message digest, signing time), as DER bytes. */
@@ -138,28 +143,28 @@ export function signDetached(content: Buffer, id: SigningIdentity, signingTime =
   const attributes = [
     seq([oid(OID.contentType), set([oid(OID.data)])]),
     seq([oid(OID.signingTime), set([utcTime(signingTime)])]),
-    seq([oid(OID.messageDigest), set([asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, digest.toString("binary"))])]),
+    seq([oid(OID.messageDigest), set([asn1().create(C().UNIVERSAL, T().OCTETSTRING, false, digest.toString("binary"))])]),
   ];
   // The signature covers the attributes encoded as a SET OF; in the SignerInfo they carry tag [0].
   const attrSet = set(attributes);
   const signature = cryptoSign(id.hash, der(attrSet), id.keyType === "ec" ? { key: id.key, dsaEncoding: "der" } : id.key);
-  const signedAttrs = asn1.create(C.CONTEXT_SPECIFIC, 0, true, attrSet.value as forge.asn1.Asn1[]);
+  const signedAttrs = asn1().create(C().CONTEXT_SPECIFIC, 0, true, attrSet.value as forge.asn1.Asn1[]);
   const signerInfo = seq([
     integer(1),
     issuerAndSerial(id.cert),
     algorithm(id.digestOid, false),
     signedAttrs,
     algorithm(id.signatureOid, id.keyType === "rsa"),
-    asn1.create(C.UNIVERSAL, T.OCTETSTRING, false, signature.toString("binary")),
+    asn1().create(C().UNIVERSAL, T().OCTETSTRING, false, signature.toString("binary")),
   ]);
   const signedData = seq([
     integer(1),
     set([algorithm(id.digestOid, false)]),
     seq([oid(OID.data)]),
-    asn1.create(C.CONTEXT_SPECIFIC, 0, true, [id.cert, ...id.chain].map(fromDer)),
+    asn1().create(C().CONTEXT_SPECIFIC, 0, true, [id.cert, ...id.chain].map(fromDer)),
     set([signerInfo]),
   ]);
-  return der(seq([oid(OID.signedData), asn1.create(C.CONTEXT_SPECIFIC, 0, true, [signedData])]));
+  return der(seq([oid(OID.signedData), asn1().create(C().CONTEXT_SPECIFIC, 0, true, [signedData])]));
 }
 
 /** Writes FILE.p7s beside each file; returns the signature paths. */

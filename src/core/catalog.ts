@@ -2,10 +2,11 @@
 // thresholds, each validated against its schema in rules/schemas. Bad data fails loudly:
 // a security team editing these files must learn at once what is wrong.
 
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type Ajv from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import type { ControlMeta, Framework, CatalogRule } from "../types";
 
 export class CatalogError extends Error {
@@ -48,19 +49,65 @@ export function packageHomepage(): string {
 }
 
 let ajvInstance: Ajv | undefined;
+/** The ajv compiler, loaded only when a schema must be compiled at run time (see precompiled()). */
 export function ajv(): Ajv {
   if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: false });
+    const AjvClass = (require("ajv") as typeof import("ajv")).default;
+    const addFormats = (require("ajv-formats") as typeof import("ajv-formats")).default;
+    // The shipped schemas are checked against the JSON Schema meta-schema by a test
+    // (test/core/schemas-valid.test.ts), not on every run: compiling the meta-schema cost
+    // about 0.16 s of CPU per thread, more than the rest of a small scan.
+    ajvInstance = new AjvClass({ allErrors: true, strict: false, validateSchema: false });
     addFormats(ajvInstance);
   }
   return ajvInstance;
+}
+
+interface PrecompiledSchemas {
+  __schemasHash: string;
+  /** Schema $id -> file name. */
+  __ids: Record<string, string>;
+  [name: string]: unknown;
+}
+
+/** Hash of rules/schemas: sorted file names and contents (scripts/compile-schemas.js computes the same). */
+function schemasHash(dir: string): string {
+  const h = createHash("sha256");
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".schema.json")).sort()) h.update(`${file}\0${readFileSync(join(dir, file), "utf8")}\0`);
+  return h.digest("hex");
+}
+
+let precompiledModule: PrecompiledSchemas | null | undefined;
+/**
+ * The validators `npm run build` generated with ajv's standalone code (schema-validators.js
+ * beside this file in dist/), used only while rules/schemas is what they were made from; null
+ * when absent (running the sources) or stale, and schemas are then compiled at run time.
+ */
+function precompiled(): PrecompiledSchemas | null {
+  if (precompiledModule === undefined) {
+    const path = join(__dirname, "schema-validators.js");
+    const mod = existsSync(path) ? (require(path) as PrecompiledSchemas) : null;
+    precompiledModule = mod && mod.__schemasHash === schemasHash(join(rulesDir(), "schemas")) ? mod : null;
+  }
+  return precompiledModule;
+}
+
+/** Whether schema validation runs on validators generated at build time (no ajv compile at run time). */
+export function usesPrecompiledSchemas(): boolean {
+  return precompiled() !== null;
+}
+
+function precompiledValidator(name: string | undefined): ValidateFunction | undefined {
+  const mod = precompiled();
+  const fn = name !== undefined && mod && Object.hasOwn(mod, name) ? mod[name] : undefined;
+  return typeof fn === "function" ? (fn as ValidateFunction) : undefined;
 }
 
 const validators = new Map<string, ValidateFunction>();
 let schemasByName: Map<string, { $id?: string }> | undefined;
 /** The compiled validator for rules/schemas/<name>.schema.json; schemas may $ref one another by file name. */
 export function schemaValidator(name: string): ValidateFunction {
-  let v = validators.get(name);
+  let v = validators.get(name) ?? precompiledValidator(name);
   if (!v) {
     if (!schemasByName) {
       // Read every schema once and register those with an $id, so cross-file references resolve.
@@ -75,8 +122,8 @@ export function schemaValidator(name: string): ValidateFunction {
     const schema = schemasByName.get(name);
     if (!schema) throw new CatalogError(`no schema rules/schemas/${name}.schema.json`);
     v = (schema.$id ? ajv().getSchema(schema.$id) : undefined) ?? ajv().compile(schema);
-    validators.set(name, v);
   }
+  validators.set(name, v);
   return v;
 }
 
@@ -159,15 +206,30 @@ function readCatalog(dir: string): Catalog {
       controls.set(control.id, { framework: fw, control });
     }
   }
-  for (const rule of rules.values()) {
-    for (const c of rule.controls) {
-      if (!controls.has(c)) throw new CatalogError(`rule ${rule.id} maps to unknown control ${c}`);
-    }
-    for (const c of Object.keys(rule.rationale ?? {})) {
-      if (!rule.controls.includes(c)) throw new CatalogError(`rule ${rule.id} gives a rationale for ${c}, which it does not map to`);
-    }
-  }
+  const problems = [...rules.values()].flatMap((rule) => mappingProblems(rule, controls));
+  if (problems.length > 0) throw new CatalogError(`control mappings in ${join(dir, "catalog")} are not reviewed data:\n  ${problems.join("\n  ")}`);
   return { rules, frameworks, controls };
+}
+
+/**
+ * What is wrong with a rule's control mappings: a control no framework defines, a mapping
+ * without its one-line rationale, a rationale for a control it does not map, or no control
+ * and no `unmappedReason` (and the reverse). Every mapping is a claim in an auditor's report,
+ * so each must say why a finding of the rule is evidence the control is not met.
+ */
+export function mappingProblems(rule: CatalogRule, controls: ReadonlyMap<string, unknown>): string[] {
+  const problems: string[] = [];
+  const rationale = rule.rationale ?? {};
+  for (const c of rule.controls) {
+    if (!controls.has(c)) problems.push(`rule ${rule.id} maps to unknown control ${c}`);
+    if (!Object.prototype.hasOwnProperty.call(rationale, c)) problems.push(`rule ${rule.id} maps to ${c} without a rationale (add "${c}": "why a finding of this rule is evidence ${c} is not met" to its rationale)`);
+  }
+  for (const c of Object.keys(rationale)) {
+    if (!rule.controls.includes(c)) problems.push(`rule ${rule.id} gives a rationale for ${c}, which it does not map to`);
+  }
+  if (rule.controls.length === 0 && !rule.unmappedReason) problems.push(`rule ${rule.id} maps to no control and gives no unmappedReason`);
+  if (rule.controls.length > 0 && rule.unmappedReason) problems.push(`rule ${rule.id} gives an unmappedReason but maps to ${rule.controls.join(", ")}`);
+  return problems;
 }
 
 /** The framework of a control id. */
@@ -186,7 +248,8 @@ export function compileSchema(schema: Record<string, unknown>): ValidateFunction
   let v = compiledSchemas.get(schema);
   if (!v) {
     const id = typeof schema["$id"] === "string" ? schema["$id"] : undefined;
-    v = (id ? ajv().getSchema(id) : undefined) ?? ajv().compile(schema);
+    // An options schema from rules/schemas (same $id, same files) has a build-time validator.
+    v = (id ? precompiledValidator(precompiled()?.__ids[id]) : undefined) ?? (id ? ajv().getSchema(id) : undefined) ?? ajv().compile(schema);
     compiledSchemas.set(schema, v);
   }
   return v;

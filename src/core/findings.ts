@@ -6,6 +6,15 @@ import { fingerprintOf } from "./fingerprint";
 import { limitExceeded, parseError, placeOf, ruleError, unsupportedFormat } from "./notices";
 import type { Registry } from "./registry";
 
+/**
+ * A skipped rule's reason in the report (report.schema.json): "requires <id>" or "rule error:
+ * <message>". The prefix is the report's documented format, written and read only here.
+ */
+const RULE_ERROR_PREFIX = "rule error: ";
+export const ruleErrorReason = (message: string): string => `${RULE_ERROR_PREFIX}${message}`;
+/** The rule's error message when `reason` records a rule that threw, else undefined. */
+export const ruleErrorOf = (reason: string): string | undefined => (reason.startsWith(RULE_ERROR_PREFIX) ? reason.slice(RULE_ERROR_PREFIX.length) : undefined);
+
 /** A rule broke its contract (unknown message id, missing template data, a severity it may not set). */
 export class RuleContractError extends Error {
   override name = "RuleContractError";
@@ -80,7 +89,8 @@ export class FactBook {
     if (!facts) return;
     for (const r of facts.assessed) this.assessed(uri, r);
     for (const s of facts.skipped) {
-      if (s.reason.startsWith("rule error: ")) this.failed(uri, s.rule, s.reason.slice("rule error: ".length));
+      const error = ruleErrorOf(s.reason);
+      if (error !== undefined) this.failed(uri, s.rule, error);
       else this.skipped(uri, s.rule, s.reason);
     }
   }
@@ -89,7 +99,7 @@ export class FactBook {
     if (!e) return { assessed: [], skipped: [] };
     const assessed = [...e.assessed].filter((r) => !e.failed.has(r)).sort();
     const skipped: AssessmentFacts["skipped"] = [];
-    for (const [rule, reason] of e.failed) skipped.push({ rule, reason: `rule error: ${reason}` });
+    for (const [rule, reason] of e.failed) skipped.push({ rule, reason: ruleErrorReason(reason) });
     for (const [rule, reason] of e.skipped) if (!e.assessed.has(rule) && !e.failed.has(rule)) skipped.push({ rule, reason });
     skipped.sort((a, b) => a.rule.localeCompare(b.rule));
     return { assessed, skipped };

@@ -4,6 +4,7 @@
 import type { AssessmentFacts, Finding, Report, Target } from "../types";
 import { REPORT_SCHEMA_VERSION } from "../types";
 import { UsageError } from "./errors";
+import { ruleErrorOf } from "./findings";
 import { sortFindings } from "./run";
 import { summarise } from "./summary";
 
@@ -16,7 +17,7 @@ export interface MergeResult {
 /** Facts about one target from two inputs: assessed in either counts, unless a rule failed in either. */
 function mergeFacts(a: AssessmentFacts | undefined, b: AssessmentFacts): AssessmentFacts {
   if (!a) return b;
-  const failed = new Set([...a.skipped, ...b.skipped].filter((s) => s.reason.startsWith("rule error: ")).map((s) => s.rule));
+  const failed = new Set([...a.skipped, ...b.skipped].filter((s) => ruleErrorOf(s.reason) !== undefined).map((s) => s.rule));
   const assessed = [...new Set([...a.assessed, ...b.assessed])].filter((r) => !failed.has(r)).sort();
   const skipped = new Map<string, string>();
   for (const s of [...a.skipped, ...b.skipped]) if (!assessed.includes(s.rule) && !skipped.has(s.rule)) skipped.set(s.rule, s.reason);

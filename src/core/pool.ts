@@ -74,7 +74,7 @@ export async function scanAll(
       let deadline: NodeJS.Timeout | undefined;
       function spawn(): Worker {
         const w = new Worker(script, { workerData: { registry: spec }, resourceLimits: { maxOldGenerationSizeMb: settings.limits.workerHeapMb } });
-        w.on("message", (msg: { id: number; result?: FileResult; error?: string; progress?: number; started?: boolean }) => {
+        w.on("message", (msg: { id: number; result?: FileResult; error?: string; cause?: "registry"; progress?: number; started?: boolean }) => {
           if (msg.started) {
             armDeadline(msg.id);
             return;
@@ -85,7 +85,7 @@ export async function scanAll(
           }
           clearTimeout(deadline);
           if (results[msg.id] !== undefined) return;
-          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings);
+          results[msg.id] = msg.result ?? crashed(files[msg.id]!, msg.error ?? "unknown error", registry, settings, msg.cause);
           onProgress(msg.id, "done");
           feed();
         });
@@ -131,9 +131,9 @@ export async function scanAll(
   return results;
 }
 
-function crashed(file: DiscoveredFile, reason: string, registry: Registry, settings: ScanSettings): FileResult {
+function crashed(file: DiscoveredFile, reason: string, registry: Registry, settings: ScanSettings, cause?: "registry"): FileResult {
   const findings: FileResult["findings"] = [];
-  if (reason.startsWith("registry:")) findings.push(...ioErrorFinding(registry, settings, file.uri, reason, "worker"));
+  if (cause === "registry") findings.push(...ioErrorFinding(registry, settings, file.uri, reason, "worker"));
   else {
     const doc = { format: "file", reason: `scanning it stopped its worker: ${reason}`, key: "worker-crash", where: placeOf(file.uri, undefined) };
     runRule(parseError, doc, undefined, { uri: file.uri, settings, registry, facts: undefined, emit: (f) => findings.push(f) }, { record: false });

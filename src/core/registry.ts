@@ -4,10 +4,10 @@
 // loaded again in a worker thread from the same paths, so a custom scanner behaves the same
 // with one job or many.
 
-import { compileSchema, formatAjvErrors, loadCatalog, CatalogError, schemaValidator, type Catalog } from "./catalog";
+import { compileSchema, formatAjvErrors, loadCatalog, mappingProblems, CatalogError, schemaValidator, type Catalog } from "./catalog";
 import { AIGIS_NOTICES } from "./notices";
 import type { AnyRule, CatalogRule, ContentDetector, FormatDeclaration, KindCategory, RulePack, ScannerModule, ScannerPlugin, TargetKind } from "../types";
-import { GENERIC_KINDS } from "../types";
+import { GENERIC_KIND_CATEGORIES, GENERIC_KINDS, type GenericKind } from "../types";
 
 /** Where a scanner or rule pack comes from: an object in this thread, or a module any thread can load. */
 export type PluginSource = ScannerPlugin | { module: string };
@@ -82,7 +82,8 @@ function withPluginCatalog(base: Catalog, scanners: ReadonlyArray<ScannerPlugin>
     const area = r.id.split("/")[0] ?? "";
     if (!validate({ area, rules: [r] })) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id} is invalid:\n  ${formatAjvErrors(validate.errors).join("\n  ")}`);
     if (rules.has(r.id)) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id} is already defined`);
-    for (const c of r.controls) if (!base.controls.has(c)) throw new RegistryError(`scanner ${s.id}: rule ${r.id} maps to unknown control ${c}`);
+    const problems = mappingProblems(r, base.controls);
+    if (problems.length > 0) throw new RegistryError(`scanner ${s.id}: catalogue entry ${r.id}: ${problems.join("; ")}`);
     rules.set(r.id, r);
   }
   return { ...base, rules };
@@ -154,7 +155,9 @@ export function createRegistry(options: RegistryOptions | ReadonlyArray<PluginSo
       const kinds = r.meta.appliesTo.kinds;
       if (kinds !== "*") for (const k of kinds) if (!known(k)) throw new RegistryError(`rule ${r.meta.id} applies to kind ${k}, which no scanner declares in formats`);
     }
-    if (s.optionsSchema !== undefined) {
+    // A custom scanner's options schema is compiled now, so a broken one fails at start; aigis's
+    // own (rules/schemas, compiled by test/core/schemas-valid.test.ts) compile when options are given.
+    if (s.optionsSchema !== undefined && !isShippedSchema(s.optionsSchema)) {
       try {
         compileSchema(s.optionsSchema);
       } catch (e) {
@@ -191,7 +194,7 @@ export function createRegistry(options: RegistryOptions | ReadonlyArray<PluginSo
     },
     detectors,
     formats,
-    categoryOf: (kind) => formats.get(kind)?.category,
+    categoryOf: (kind) => formats.get(kind)?.category ?? (Object.hasOwn(GENERIC_KIND_CATEGORIES, kind) ? GENERIC_KIND_CATEGORIES[kind as GenericKind] : undefined),
     spec: portable ? { scanners: scannerPaths as string[], packs: packPaths as string[], requireCompleteCatalog: opts.requireCompleteCatalog ?? false } : undefined,
   };
 }
@@ -235,4 +238,10 @@ export function builtinRegistry(): Registry {
     });
   }
   return builtin;
+}
+
+/** A schema from aigis's own rules/schemas (by its $id). */
+function isShippedSchema(schema: Record<string, unknown>): boolean {
+  const id = schema["$id"];
+  return typeof id === "string" && id.startsWith("https://aigis.dev/schemas/");
 }

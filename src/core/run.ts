@@ -216,6 +216,7 @@ export async function runScan(options: ScanOptions, given?: Registry): Promise<S
         for (const rule of rules) runRule(rule, doc, { uri }, target(uri));
       },
       notices: (uri) => noticesFor(target(uri)),
+      categoryOf: (kind) => registry.categoryOf(kind),
       annotate(uri, patch) {
         const t = targetByUri.get(uri);
         if (t) Object.assign(t, patch);

@@ -40,6 +40,7 @@ export function scanContext(scanner: ScannerPlugin, t: RuleRunTarget, registry: 
       for (const rule of rules) runRule(rule, doc, base, t);
     },
     sniff: (head, file) => sniffKind(head, file, registry.detectors),
+    categoryOf: (kind) => registry.categoryOf(kind),
     ...noticesFor(t),
     annotate: extra.annotate,
     progress: extra.progress,

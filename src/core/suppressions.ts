@@ -55,6 +55,9 @@ function entryLines(text: string): number[] {
   return out;
 }
 
+/** The properties an entry needs at least one of (the schema's anyOf alternatives). */
+const SELECTORS = new Set(["rule", "path", "fingerprint"]);
+
 export function parseSuppressions(text: string, uri: string): SuppressionSet {
   let data: unknown;
   try {
@@ -65,9 +68,10 @@ export function parseSuppressions(text: string, uri: string): SuppressionSet {
   }
   const validate = schemaValidator("suppressions");
   if (!validate(data)) {
-    // anyOf reports one "required" error per alternative; say it once, plainly.
-    const errors = formatAjvErrors(validate.errors).filter((e) => !/must have required property '(rule|path|fingerprint)'/.test(e));
-    const plain = errors.map((e) => (e.endsWith("must match a schema in anyOf") ? e.replace("must match a schema in anyOf", "needs at least one of rule, path or fingerprint") : e));
+    // anyOf reports one "required" error per alternative; say it once, plainly. Decided on ajv's
+    // keyword and params, never on its message text.
+    const kept = (validate.errors ?? []).filter((e) => !(e.keyword === "required" && SELECTORS.has(String((e.params as { missingProperty?: unknown }).missingProperty))));
+    const plain = kept.map((e) => (e.keyword === "anyOf" ? `${e.instancePath || "(root)"}: needs at least one of rule, path or fingerprint` : formatAjvErrors([e])[0]!));
     throw new UsageError(`suppressions ${uri} is invalid (${plain.length} error${plain.length === 1 ? "" : "s"}): ${plain.join("; ")}`);
   }
   const entries = (data as { suppressions: SuppressionEntry[] }).suppressions;

@@ -16,7 +16,8 @@ try {
 
 parentPort?.on("message", (msg: { id: number; file: DiscoveredFile; settings: ScanSettings }) => {
   if (!registry) {
-    parentPort?.postMessage({ id: msg.id, error: loadError ?? "registry: not loaded" });
+    // `cause` tells the pool what failed without it reading the message.
+    parentPort?.postMessage({ id: msg.id, error: loadError ?? "registry: not loaded", cause: "registry" });
     return;
   }
   // The time limit runs from here, not from when the pool posted: starting a worker takes time too.

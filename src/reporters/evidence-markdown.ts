@@ -38,13 +38,14 @@ export function toEvidenceMarkdown(e: Evidence): string {
     out.push(`### ${frameworkLabel(a.framework.name, a.framework.version)}`, "");
     out.push("| Control | Status | Findings | Accepted risks | Basis |", "|---|---|---:|---:|---|");
     for (const c of a.controls) {
-      const byRule = new Map<string, number>();
-      for (const f of c.findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
-      const failing = [...byRule.entries()].map(([id, n]) => `${id} (${n})`).join(", ");
+      const failing = c.failedBy.map((f) => `${f.rule} (${f.findings})`).join(", ");
       const basis = c.assessedBy.length > 0 ? `assessed by ${c.assessedBy.length} rule${c.assessedBy.length === 1 ? "" : "s"} over ${c.targetsAssessed} artifact${c.targetsAssessed === 1 ? "" : "s"}` : `not assessed: ${c.notAssessedReason ?? (c.rules.length === 0 ? "no aigis rule maps to this control" : "no in-scope artifact for its rules")}`;
       out.push(`| **${cell(c.control.id)}** ${cell(c.control.title)} | ${STATUS[c.status]} | ${c.findings.length} | ${c.accepted.length} | ${cell(failing ? `failed by ${failing}; ${basis}` : basis)} |`);
     }
     out.push("");
+    // Why each failing rule is evidence against the control: the mapping's rationale from rules/catalog.
+    const why = a.controls.flatMap((c) => c.failedBy.map((f) => `- **${cell(c.control.id)}** \`${f.rule}\`: ${f.rationale ?? "the current rule catalogue no longer maps this rule to the control"}`));
+    if (why.length > 0) out.push("**Why the failed controls fail**", "", ...why, "");
   }
   out.push("## Findings by rule and artifact", "");
   if (groups.length === 0) out.push("No findings that count.", "");

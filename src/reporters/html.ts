@@ -140,13 +140,13 @@ function rulesText(ids: ReadonlyArray<string>): string {
 }
 
 function controlRow(c: ControlAssessment): string {
-  const byRule = new Map<string, number>();
-  for (const f of c.findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
-  const failing = [...byRule.entries()].sort((a, b) => b[1] - a[1]).map(([rule, n]) => `<a href="#${ruleAnchor(rule)}"><code>${esc(rule)}</code></a>&nbsp;${n}`);
+  // Each failing rule with the catalogue's reason why its findings are evidence against this control.
+  const failing = c.failedBy.map((f) => `<li><a href="#${ruleAnchor(f.rule)}"><code>${esc(f.rule)}</code></a>&nbsp;${f.findings}${f.rationale ? `: <span class="why">${esc(f.rationale)}</span>` : ""}</li>`);
+  const failedBy = failing.length ? `<div>Failed by</div><ul class="failed-by">${failing.join("")}</ul>` : "";
   const basis =
     c.assessedBy.length > 0
-      ? `${failing.length ? `<div>Failed by ${failing.join(", ")}</div>` : ""}<div class="muted">Assessed by ${rulesText(c.assessedBy)} over ${plural(c.targetsAssessed, "artifact")}</div>`
-      : `${failing.length ? `<div>Failed by ${failing.join(", ")}</div>` : ""}<div class="muted">${c.status === "not-assessed" ? "Not assessed: " : "No rule assessed it: "}${notAssessedReason(c)}</div>`;
+      ? `${failedBy}<div class="muted">Assessed by ${rulesText(c.assessedBy)} over ${plural(c.targetsAssessed, "artifact")}</div>`
+      : `${failedBy}<div class="muted">${c.status === "not-assessed" ? "Not assessed: " : "No rule assessed it: "}${notAssessedReason(c)}</div>`;
   return `<tr class="row-${c.status}"><td><strong>${esc(c.control.id)}</strong> <span class="muted">${esc(c.control.title)}</span></td><td>${badge(c.status)}</td><td class="num">${c.findings.length}</td><td class="num">${c.accepted.length}</td><td>${basis}</td></tr>`;
 }
 
@@ -285,6 +285,8 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .path{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:break-word;word-break:normal}
 code.hash{display:block;white-space:pre;font-size:11px;line-height:1.25}
 .muted{color:var(--muted)}
+ul.failed-by{margin:2px 0 4px;padding-left:18px}
+ul.failed-by .why{font-size:12px}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}
 .card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:120px;background:var(--panel)}
 .card .n{font-size:20px;font-weight:700}

@@ -64,10 +64,12 @@ function ruleHelpMarkdown(rule: CatalogRule, catalog: Catalog): string {
   const controls = rule.controls
     .map((c) => {
       const entry = catalog.controls.get(c);
-      return entry ? `- **${c}**: ${entry.control.title} (${entry.framework.name})` : `- **${c}**`;
+      const why = rule.rationale?.[c];
+      return `${entry ? `- **${c}**: ${entry.control.title} (${entry.framework.name})` : `- **${c}**`}${why ? `. Why a finding fails it: ${why}` : ""}`;
     })
     .join("\n");
-  return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n**Controls**\n${controls}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
+  const controlsText = rule.controls.length > 0 ? `**Controls**\n${controls}` : `**Controls**: none. ${rule.unmappedReason ?? ""}`.trimEnd();
+  return `${rule.description}\n\n**How to fix.** ${rule.remediation}\n\n${controlsText}\n\n[Rule documentation](${ruleDocsUri(rule.id)})`;
 }
 
 /** Control ids come before the rule's own tags; GitHub shows 10 tags, and help.markdown and properties.controls list every control. */
@@ -137,7 +139,8 @@ export function toSarif(report: Report, catalog: Catalog, options: SarifOptions 
     relationships: rule.controls.flatMap((c) => {
       const entry = catalog.controls.get(c);
       if (!entry) return [];
-      return [{ target: { id: c, toolComponent: toolComponentRef(entry.framework) }, kinds: ["relevant"] }];
+      const why = rule.rationale?.[c];
+      return [{ target: { id: c, toolComponent: toolComponentRef(entry.framework) }, kinds: ["relevant"], ...(why ? { description: { text: why } } : {}) }];
     }),
   }));
 

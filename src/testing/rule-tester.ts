@@ -74,7 +74,8 @@ export class RuleTester {
       it("has catalog metadata and messages", () => {
         const meta = registry.catalog.rules.get(rule.meta.id) ?? loadCatalog().rules.get(rule.meta.id);
         ok(meta, `${rule.meta.id} has no entry in rules/catalog`);
-        ok(meta.controls.length > 0, `${rule.meta.id} maps to no control`);
+        ok(meta.controls.length > 0 || (meta.unmappedReason ?? "") !== "", `${rule.meta.id} maps to no control and says not why (unmappedReason)`);
+        for (const c of meta.controls) ok(meta.rationale?.[c], `${rule.meta.id} maps to ${c} without a rationale`);
         ok(Object.keys(rule.meta.messages).length > 0, `${rule.meta.id} declares no message`);
       });
       const names = [...cases.valid, ...cases.invalid].map((c) => c.name);

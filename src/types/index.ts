@@ -51,6 +51,25 @@ export interface FindingSuppression {
  */
 export const GENERIC_KINDS = ["zip", "tar", "gzip", "bzip2", "xz", "zstd", "json", "jsonl", "yaml", "csv", "text", "unknown"] as const;
 export type GenericKind = (typeof GENERIC_KINDS)[number];
+/**
+ * What core's generic kinds are, declared once like a scanner's `formats` (see KindCategory):
+ * archives and compressed streams may hold models or data. A scanner may declare a text kind
+ * more precisely (the dataset scanner: csv and jsonl are data).
+ */
+export const GENERIC_KIND_CATEGORIES: Readonly<Record<GenericKind, "container" | "data" | "other">> = {
+  zip: "container",
+  tar: "container",
+  gzip: "container",
+  bzip2: "container",
+  xz: "container",
+  zstd: "container",
+  json: "other",
+  jsonl: "other",
+  yaml: "other",
+  csv: "other",
+  text: "other",
+  unknown: "other",
+};
 /** A kind name in kebab case: one of GENERIC_KINDS or one a scanner contributes ("pickle", "onnx", "iam-policy"...). */
 export type TargetKind = string;
 
@@ -183,8 +202,14 @@ export interface CatalogRule {
   remediation: string;
   controls: string[];
   tags: string[];
-  /** Per mapped control, why a finding of this rule can fail it (reviewed with the mapping). */
+  /**
+   * Per mapped control, one line: why a finding of this rule is evidence the control is not met
+   * (reviewed with the mapping). The catalogue loader and the registry require exactly one per
+   * control; optional here only so hand-built catalogues in tests stay short.
+   */
   rationale?: Record<string, string>;
+  /** Why the rule maps to no control at all (a notice that can neither fail nor assess one); only with empty `controls`. */
+  unmappedReason?: string;
   /** Set when findings of this rule may carry their own severity; says why (e.g. "critical when the role grants every verb"). */
   severityOverride?: string;
 }

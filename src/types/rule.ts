@@ -173,6 +173,8 @@ export interface ScanContext extends NoticeContext {
   runRules<Doc>(rules: ReadonlyArray<Rule<Doc>>, doc: Doc, base?: Partial<FindingLocation>): void;
   /** Decides the kind of bytes (an archive member, a decompressed stream) with every registered detector. */
   sniff(head: Buffer, file: RandomAccessFile): Promise<TargetKind>;
+  /** What a kind is (model, data, container, ...) by the formats every scanner declares; undefined for a kind nobody declares. */
+  categoryOf(kind: TargetKind): KindCategory | undefined;
   /** Records how the target is protected (encryption state, signature) in the report's target entry. */
   annotate(patch: TargetAnnotation): void;
   /** How far a long scan of this one file has come, 0..1, for the progress bar. */
@@ -191,6 +193,8 @@ export interface ProjectContext {
   runRules<Doc>(rules: ReadonlyArray<Rule<Doc>>, doc: Doc, uri: string): void;
   notices(uri: string): NoticeContext;
   annotate(uri: string, patch: TargetAnnotation): void;
+  /** What a kind is (model, data, container, ...) by the formats every scanner declares; undefined for a kind nobody declares. */
+  categoryOf(kind: TargetKind): KindCategory | undefined;
 }
 
 /** What a content detector sees. */

@@ -119,9 +119,12 @@ describe("aigis rules and explain", () => {
     const all = await runCli(["rules"]);
     expect(all.stdout).toMatch(/artifact\/pickle-code-execution\s+critical/);
     const gdpr = await runCli(["rules", "--framework", "gdpr", "--format", "json"]);
-    const rules = JSON.parse(gdpr.stdout) as Array<{ id: string; controls: string[] }>;
+    const rules = JSON.parse(gdpr.stdout) as Array<{ id: string; controls: string[]; rationale: Record<string, string> }>;
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) for (const c of r.controls) expect(c).toMatch(/^GDPR-/);
+    // Each listed control with its reviewed rationale, and no rationale for controls filtered out.
+    for (const r of rules) expect(Object.keys(r.rationale).sort()).toEqual([...r.controls].sort());
+    expect(rules.find((r) => r.id === "protection/world-writable")?.rationale["GDPR-32"]).toMatch(/integrity of the processing system/);
     expect(rules.map((r) => r.id)).toContain("artifact/pickle-code-execution");
   });
 

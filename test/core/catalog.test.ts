@@ -18,14 +18,26 @@ describe("rule catalogue and control catalogues", () => {
     for (const id of ["GDPR-32(1)(a)", "CCPA-1798.150", "EUAIA-15(5)", "ATLAS-AML.T0011.000", "OWASP-ML06", "AIRMF-MEASURE-2.10"]) expect(catalog.controls.has(id)).toBe(true);
   });
 
-  it("maps every rule to at least one known control and documents every rule", () => {
+  it("maps every rule to known controls, each with its rationale, and documents every rule", () => {
     for (const rule of catalog.rules.values()) {
-      expect(rule.controls.length).toBeGreaterThan(0);
+      if (rule.controls.length === 0) expect(rule.unmappedReason).toEqual(expect.any(String));
       for (const c of rule.controls) expect(catalog.controls.has(c)).toBe(true);
+      expect(Object.keys(rule.rationale ?? {}).sort()).toEqual([...rule.controls].sort());
       const page = join(packageRoot(), "docs", "rules", `${rule.id.replace("/", "-")}.md`);
       expect(existsSync(page)).toBe(true);
       const text = readFileSync(page, "utf8");
       for (const section of ["## What it finds", "## Why it matters", "## How to fix", "## Controls", "## Example"]) expect(text).toContain(section);
+    }
+  });
+
+  it("shows each mapping's rationale on the rule's docs page, and no control the rule does not map", () => {
+    const controlIds = /`((?:GDPR|CCPA|EUAIA|ATLAS|OWASP|AIRMF)-[^`]+)`/g;
+    for (const rule of catalog.rules.values()) {
+      const page = readFileSync(join(packageRoot(), "docs", "rules", `${rule.id.replace("/", "-")}.md`), "utf8");
+      const section = /^## Controls\s*$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(page)?.[1] ?? "";
+      for (const c of rule.controls) expect(section).toContain(`\`${c}\` ${catalog.controls.get(c)!.control.title}: ${rule.rationale![c]}`);
+      expect([...section.matchAll(controlIds)].map((m) => m[1]).sort()).toEqual([...rule.controls].sort());
+      if (rule.controls.length === 0) expect(section).toContain(rule.unmappedReason!);
     }
   });
 
@@ -52,7 +64,7 @@ describe("catalog validation on edited data", () => {
     cpSync(join(packageRoot(), "rules"), dir, { recursive: true });
     return dir;
   };
-  const editJson = (path: string, edit: (j: any) => void): void => {
+  const editJson = (path: string, edit: (j: { rules: Array<Record<string, unknown>> }) => void): void => {
     const j = JSON.parse(read(path, "utf8"));
     edit(j);
     writeFileSync(path, JSON.stringify(j));
@@ -67,13 +79,61 @@ describe("catalog validation on edited data", () => {
 
   it("rejects a rule mapped to a control no framework defines, and reports schema errors all at once", () => {
     const dir = copy();
-    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0].controls = ["GDPR-999"]));
+    editJson(join(dir, "catalog", "artifact.json"), (j) => (j.rules[0]!.controls = ["GDPR-999"]));
     expect(() => loadCatalog(dir)).toThrow(/unknown control GDPR-999/);
     const dir2 = copy();
     editJson(join(dir2, "catalog", "artifact.json"), (j) => {
-      j.rules[0].severity = "severe";
-      delete j.rules[0].title;
+      j.rules[0]!.severity = "severe";
+      delete j.rules[0]!.title;
     });
     expect(() => loadCatalog(dir2)).toThrow(/(title[\s\S]*severity)|(severity[\s\S]*title)/);
+  });
+
+  it("rejects a mapping without its rationale, naming the rule and the control to explain", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "protection.json"), (j) => {
+      const rule = j.rules.find((r: { id: string }) => r.id === "protection/world-writable");
+      rule.controls.push("GDPR-5(1)(f)");
+    });
+    expect(() => loadCatalog(dir)).toThrow(/rule protection\/world-writable maps to GDPR-5\(1\)\(f\) without a rationale/);
+  });
+
+  it("rejects a rule whose whole rationale is missing (schema) and a rationale for a control it does not map", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "artifact.json"), (j) => delete j.rules[0].rationale);
+    expect(() => loadCatalog(dir)).toThrow(/must have required property 'rationale'/);
+    const dir2 = copy();
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0].rationale["GDPR-9"] = "A made-up rationale for a control the rule does not map."));
+    expect(() => loadCatalog(dir2)).toThrow(/gives a rationale for GDPR-9, which it does not map to/);
+  });
+
+  it("rejects a rationale keyed by a control id no framework defines, and every problem is listed at once", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "artifact.json"), (j) => {
+      j.rules[0].controls.push("OWASP-ML99");
+      j.rules[0].rationale["OWASP-ML99"] = "A control id that no framework in rules/frameworks defines.";
+      delete j.rules[1].rationale[j.rules[1].controls[0]];
+    });
+    expect(() => loadCatalog(dir)).toThrow(/unknown control OWASP-ML99[\s\S]*without a rationale/);
+  });
+
+  it("requires a reason for a rule that maps to no control, and no such reason beside mappings", () => {
+    const dir = copy();
+    editJson(join(dir, "catalog", "artifact.json"), (j) => {
+      j.rules[0].controls = [];
+      j.rules[0].rationale = {};
+    });
+    expect(() => loadCatalog(dir)).toThrow(/unmappedReason/);
+    const dir2 = copy();
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0].unmappedReason = "A reason that contradicts the rule's mappings."));
+    expect(() => loadCatalog(dir2)).toThrow(/gives an unmappedReason but maps to/);
+  });
+
+  it("holds a custom scanner's catalogue entries to the same rule", () => {
+    const rule: Scanner["rules"][number] = { meta: { id: "custom/unexplained", appliesTo: { kinds: ["text"] }, messages: { m: "x." } }, check: () => undefined };
+    const entry = { id: "custom/unexplained", severity: "low" as const, title: "Unexplained mapping", description: "A custom rule whose mapping has no rationale.", remediation: "Explain the mapping.", controls: ["AIRMF-MEASURE-2.7"], tags: [] };
+    const plugin = (extra: object): Scanner => ({ id: "custom", kinds: ["text"], rules: [rule], catalog: [{ ...entry, ...extra }], scan: noop });
+    expect(() => createRegistry([...SCANNERS, plugin({ rationale: {} })])).toThrow(/custom\/unexplained maps to AIRMF-MEASURE-2.7 without a rationale/);
+    expect(() => createRegistry([...SCANNERS, plugin({ rationale: { "AIRMF-MEASURE-2.7": "Findings of this made-up rule stand for failed evaluations." } })])).not.toThrow();
   });
 });

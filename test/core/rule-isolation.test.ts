@@ -14,6 +14,7 @@ const entry = (id: string, extra: Partial<CatalogRule> = {}): CatalogRule => ({
   description: "A rule made up for this test.",
   remediation: "Nothing to remediate.",
   controls: ["AIRMF-MEASURE-2.7"],
+  rationale: { "AIRMF-MEASURE-2.7": "A made-up rule for this test; its findings stand for failed evaluations." },
   tags: [],
   ...extra,
 });

@@ -24,10 +24,8 @@ const WORKER = join(DIST, "core/worker.js");
     const settings = buildSettings({ paths: [dir], cwd: dir, config: { limits: { maxScanSeconds: 2 } } });
     const { files } = await discover([dir], { cwd: dir, maxFileSize: settings.limits.maxFileSize });
     const started = Date.now();
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { scanAll } = require(join(DIST, "core/pool")) as { scanAll: typeof ScanAll };
     const { builtinRegistry } = require(join(DIST, "core/registry")) as { builtinRegistry: typeof BuiltinRegistry };
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const results = await scanAll(files, settings, builtinRegistry(), 1, undefined, { workerScript: WORKER });
     expect(Date.now() - started).toBeLessThan(30_000);
     const huge = results.find((r) => r.target.uri === "a-huge.bin")!;

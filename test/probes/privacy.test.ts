@@ -31,7 +31,7 @@ describe("membership inference", () => {
     expect(over.probes[0]!.attacks).toEqual([]);
     expect(reportSchemaErrors(over)).toEqual([]);
     const f = over.findings.find((x) => x.ruleId === "model/membership-inference")!;
-    expect(f.controls).toEqual(expect.arrayContaining(["GDPR-25", "GDPR-32", "GDPR-35"]));
+    expect(f.controls).toEqual(expect.arrayContaining(["GDPR-25", "GDPR-32", "ATLAS-AML.T0024", "OWASP-ML04"]));
   });
 });
 

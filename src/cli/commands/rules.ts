@@ -22,7 +22,12 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
         rules = rules.filter((r) => r.controls.some(controlFilter));
       }
       if (opts.format === "json") {
-        io.stdout.write(JSON.stringify(rules.map((r) => ({ ...r, controls: r.controls.filter(controlFilter) })), null, 2) + "\n");
+        // Each listed control keeps its rationale; controls filtered out take theirs with them.
+        const listed = rules.map((r) => {
+          const controls = r.controls.filter(controlFilter);
+          return { ...r, controls, rationale: Object.fromEntries(controls.map((c) => [c, r.rationale?.[c] ?? ""])) };
+        });
+        io.stdout.write(JSON.stringify(listed, null, 2) + "\n");
       } else if (opts.format === "text") {
         const width = Math.max(...rules.map((r) => r.id.length), 4);
         io.stdout.write(`${"RULE".padEnd(width)}  SEVERITY  CONTROLS\n`);

@@ -26,19 +26,16 @@ export function vendoredOrtWeb(): string {
   return join(__dirname, "..", "..", "..", "vendor", "onnxruntime-web", "ort.node.min.js");
 }
 
-function isMissing(e: unknown, id: string): boolean {
-  const err = e as NodeJS.ErrnoException;
-  // Only "this very module is not installed" means absent; a broken install must surface.
-  return err?.code === "MODULE_NOT_FOUND" && typeof err.message === "string" && err.message.includes(id);
-}
-
 function tryRequire(id: string): typeof OrtCommon | undefined {
+  // Only "this very module is not installed" means absent, told by resolving it (typed, not by
+  // the error text); a module that resolves but fails to load (a broken install) must surface.
   try {
-    return require(id) as typeof OrtCommon;
+    require.resolve(id);
   } catch (e) {
-    if (isMissing(e, id)) return undefined;
+    if ((e as NodeJS.ErrnoException | undefined)?.code === "MODULE_NOT_FOUND") return undefined;
     throw e;
   }
+  return require(id) as typeof OrtCommon;
 }
 
 const cache = new Map<string, OnnxRuntime>();

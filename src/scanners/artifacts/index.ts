@@ -375,7 +375,7 @@ async function scanZip(w: Walk, file: RandomAccessFile, prefix: string | undefin
         try {
           ({ data: bytes, overflow } = await readZipEntryBounded(file, entry, limit));
         } catch (e) {
-          if (e instanceof DecompressLimitError || (e instanceof ZipError && /larger than|buffer|too large/i.test(e.message))) {
+          if (e instanceof DecompressLimitError || (e instanceof ZipError && e.code === "limit")) {
             doc.expansionLimitHit.push({ member: entry.name, limit });
             continue;
           }

@@ -7,7 +7,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { basename, extname, posix } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { yamlLib } from "../../core/yaml";
 import type { TargetKind } from "../../types";
 import type { ProjectContext, ScanContext, ScanFile, ScannerPlugin } from "../../types";
 import { BufferFile, type RandomAccessFile } from "../../core/random-access";
@@ -70,7 +70,7 @@ function parseConfig(text: string, yaml: boolean): unknown {
   if (!yaml) return JSON.parse(text);
   // Aliases are bounded so a YAML alias bomb cannot expand without limit.
   // Scanned YAML: the library must not write warnings to the process (aigis reports, it does not print).
-  const docs = parseAllDocuments(text, { logLevel: "silent" })
+  const docs = yamlLib().parseAllDocuments(text, { logLevel: "silent" })
     .filter((d) => !("errors" in d) || d.errors.length === 0)
     .map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown);
   // One document (the usual config) keeps its own paths; a stream of several is a list.

@@ -5,7 +5,7 @@
 // template can carry its first RBAC object or statement well past it. What the structure does
 // not settle (malformed JSON, files past the bound) is judged from the head, as before.
 
-import { parseAllDocuments } from "yaml";
+import { yamlLib } from "../../core/yaml";
 import type { ContentDetector, DetectInput, FormatDeclaration } from "../../types";
 import { looksLikeJson } from "./source";
 
@@ -108,7 +108,7 @@ export function detectPolicyKind(text: string): PolicyKind | undefined {
   let found: PolicyKind | undefined;
   let docs;
   try {
-    docs = parseAllDocuments(text, { strict: false, uniqueKeys: false, logLevel: "silent" });
+    docs = yamlLib().parseAllDocuments(text, { strict: false, uniqueKeys: false, logLevel: "silent" });
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
 // on which line of the source file a statement, binding or RBAC rule starts.
 
 import { NodeBudgetError, parseStrictJson } from "./json";
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node as YamlNode } from "yaml";
+import type { Document, Node as YamlNode } from "yaml";
+import { yamlLib } from "../../core/yaml";
 
 export interface SObject {
   type: "object";
@@ -61,6 +62,7 @@ export function parseJsonSource(text: string): ParsedSource {
 
 /** Parses every document of a YAML stream, keeping line numbers; tags (CloudFormation `!Ref`) are kept as expressions. */
 export function parseYamlSource(text: string): ParsedSource {
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } = yamlLib();
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: false, strict: false, logLevel: "silent" });
   const docs: Document[] = Array.isArray(parsed) ? parsed : [];
@@ -119,6 +121,7 @@ export function parseYamlSource(text: string): ParsedSource {
 function aliasTargets(doc: Document): Map<unknown, unknown> {
   const anchors = new Map<string, unknown>();
   const targets = new Map<unknown, unknown>();
+  const { isAlias, visit } = yamlLib();
   visit(doc, (_key, node) => {
     if (isAlias(node)) targets.set(node, anchors.get(node.source));
     else if (node && typeof node === "object" && "anchor" in node && typeof node.anchor === "string") anchors.set(node.anchor, node);

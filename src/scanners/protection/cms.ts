@@ -6,7 +6,13 @@
 
 import { constants, createHash, createVerify, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
 import { createReadStream } from "node:fs";
-import forge from "node-forge";
+import type forge from "node-forge";
+
+let forgeModule: typeof forge | undefined;
+/** node-forge, loaded on first use: only signature work needs it (start-up cost, test/core/lazy-loading.test.ts). */
+function forgeLib(): typeof forge {
+  return (forgeModule ??= require("node-forge") as typeof forge);
+}
 import type { SignatureStatus } from "../../types";
 import { asn1FromDer, asn1ToDer, certDates, certExtensions, certSignatureHash, commonName, keyStrength, normaliseSerial, oidOf, type TrustStore } from "./x509";
 
@@ -61,7 +67,10 @@ export class CmsParseError extends Error {
 }
 
 type Asn1 = forge.asn1.Asn1;
-const { Class, Type } = forge.asn1;
+// X.690 tag classes and universal tags (the values of node-forge's asn1.Class and asn1.Type),
+// spelled out so that loading this module does not load node-forge.
+const Class = { UNIVERSAL: 0x00, CONTEXT_SPECIFIC: 0x80 } as Pick<typeof forge.asn1.Class, "UNIVERSAL" | "CONTEXT_SPECIFIC">;
+const Type = { SEQUENCE: 16, SET: 17, UTCTIME: 23, GENERALIZEDTIME: 24 } as Pick<typeof forge.asn1.Type, "SEQUENCE" | "SET" | "UTCTIME" | "GENERALIZEDTIME">;
 
 function children(node: Asn1 | undefined, what: string): Asn1[] {
   if (!node || !Array.isArray(node.value)) throw new CmsParseError(`${what} is not a constructed value`);
@@ -162,8 +171,8 @@ function attribute(attrs: Asn1[] | undefined, oid: string): Asn1 | undefined {
 
 function parseTime(node: Asn1 | undefined): Date | undefined {
   if (!node || typeof node.value !== "string") return undefined;
-  if (node.type === Type.UTCTIME) return forge.asn1.utcTimeToDate(node.value);
-  if (node.type === Type.GENERALIZEDTIME) return forge.asn1.generalizedTimeToDate(node.value);
+  if (node.type === Type.UTCTIME) return forgeLib().asn1.utcTimeToDate(node.value);
+  if (node.type === Type.GENERALIZEDTIME) return forgeLib().asn1.generalizedTimeToDate(node.value);
   return undefined;
 }
 
@@ -283,7 +292,7 @@ async function verifySigner(si: SignerInfo, sd: SignedData, contentPath: string,
     }
     signingTime = parseTime(attribute(si.signedAttrs, OID_SIGNING_TIME));
     // The signature covers the DER of the attributes re-tagged as a SET OF (RFC 5652 5.4).
-    const signedDer = asn1ToDer(forge.asn1.create(Class.UNIVERSAL, Type.SET, true, si.signedAttrs));
+    const signedDer = asn1ToDer(forgeLib().asn1.create(Class.UNIVERSAL, Type.SET, true, si.signedAttrs));
     let ok = false;
     try {
       ok = cryptoVerify(hash, signedDer, verifyKeyOptions(alg, cert.publicKey, pss?.saltLength ?? 20), si.signature);

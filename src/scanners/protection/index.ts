@@ -28,7 +28,7 @@ export const protectionScanner: ScannerPlugin = {
     } catch {
       return; // invalid config: scanProject raises it once as a usage error
     }
-    const requirement = selectorMatch(options.requireEncryption, file.uri, file.kind, options);
+    const requirement = selectorMatch(options.requireEncryption, file.uri, file.kind, options, ctx.categoryOf);
     const doc: EncryptionDoc = { uri: file.uri, kind: file.kind, protection: classification.protection, detail: classification.detail, ...(requirement ? { requirement } : {}) };
     ctx.runRules(encryptionRules, doc);
   },

@@ -17,7 +17,7 @@ import { verifyDetachedCms, type SignatureVerdict } from "./cms";
 import type { EncryptionDoc, FileModeDoc, IntegrityDoc, IntegrityEntry, SignatureDoc } from "./documents";
 import { parseSha256Manifest } from "./manifest";
 import { encryptionRules, fileModeRules, integrityRules, signatureRules } from "./rules";
-import { categoryOf, filesWithPersonalData, globMatcher, holdsPersonalData, protectionData, protectionOptions, selectorMatch, type ProtectionData, type ProtectionOptions } from "./settings";
+import { protectedCategory, filesWithPersonalData, globMatcher, holdsPersonalData, protectionData, protectionOptions, selectorMatch, type ProtectionData, type ProtectionOptions } from "./settings";
 import { tlogKey, type TlogKey } from "./tlog";
 import { loadLogKeys, loadTrustAnchors, TrustAnchorError, type TrustStore } from "./x509";
 
@@ -204,7 +204,7 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   if (options.requireSignature) {
     for (const t of ctx.targets) {
       if (isSignatureLike(t, data) && t.kind !== "checksum-manifest") continue;
-      const requirement = selectorMatch(options.requireSignature, t.uri, t.kind, options);
+      const requirement = selectorMatch(options.requireSignature, t.uri, t.kind, options, ctx.categoryOf);
       if (!requirement || signed.has(t.uri) || signedOrAttempted.has(t.uri)) continue;
       const doc: SignatureDoc = { uri: t.uri, via: "policy", status: "missing", reasons: [`no signature found; required because ${requirement}`], requirement };
       annotations.set(t.uri, toInfo(doc));
@@ -228,7 +228,7 @@ export async function protectProject(ctx: ProjectContext): Promise<void> {
   // 6. POSIX file modes (Windows has none to check).
   if (process.platform !== "win32") {
     for (const t of ctx.targets) {
-      const category = categoryOf(t.kind, data);
+      const category = protectedCategory(ctx.categoryOf(t.kind));
       const personalData = holdsPersonalData(t.uri, options, found);
       if (!category && !personalData) continue;
       let mode: number;

@@ -5,14 +5,11 @@ import picomatch from "picomatch";
 import { formatAjvErrors, loadRulesData, schemaValidator } from "../../core/catalog";
 import { UsageError } from "../../core/errors";
 import type { ScanSettings } from "../../core/rule";
-import type { Finding, TargetKind } from "../../types";
+import type { Finding, KindCategory as FormatCategory, TargetKind } from "../../types";
 
 export interface ProtectionData {
   entropy: { sampleBytes: number; minSampleBytes: number; highEntropyBitsPerByte: number };
   weakSignature: { minRsaBits: number; minEcBits: number; weakDigests: string[] };
-  modelKinds: string[];
-  dataKinds: string[];
-  protectedContainerKinds: string[];
   detachedSignatureSuffixes: string[];
   bundleSuffixes: string[];
 }
@@ -55,21 +52,23 @@ export function globMatcher(globs: string[] | undefined): (uri: string) => boole
   return (uri) => matchers.some((m) => m(uri));
 }
 
+/** The categories the protection policies judge: files that are or may hold models and data. */
 export type KindCategory = "model" | "data" | "container";
 
-export function categoryOf(kind: TargetKind, data: ProtectionData = protectionData()): KindCategory | undefined {
-  if (data.modelKinds.includes(kind)) return "model";
-  if (data.dataKinds.includes(kind)) return "data";
-  if (data.protectedContainerKinds.includes(kind)) return "container";
-  return undefined;
+/**
+ * A kind's category as its format declaration says (each scanner's `formats`, core's generic
+ * kinds), narrowed to what protection judges; the kind lists are not repeated here.
+ */
+export function protectedCategory(category: FormatCategory | undefined): KindCategory | undefined {
+  return category === "model" || category === "data" || category === "container" ? category : undefined;
 }
 
-/** Why a selector matches a file (for messages), or undefined when it does not. */
-export function selectorMatch(selector: Selector | undefined, uri: string, kind: TargetKind, options: ProtectionOptions): string | undefined {
+/** Why a selector matches a file (for messages), or undefined when it does not. `categoryOf` is the scan context's. */
+export function selectorMatch(selector: Selector | undefined, uri: string, kind: TargetKind, options: ProtectionOptions, categoryOf: (kind: TargetKind) => FormatCategory | undefined): string | undefined {
   if (!selector) return undefined;
   if (selector.paths && globMatcher(selector.paths)(uri)) return `path matches ${selector.paths.join(", ")}`;
   if (selector.kinds) {
-    const category = categoryOf(kind);
+    const category = protectedCategory(categoryOf(kind));
     for (const k of selector.kinds) {
       if (k === kind) return `kind is ${kind}`;
       if ((k === "model" || k === "data") && category === k) return `it is a ${k} file (${kind})`;

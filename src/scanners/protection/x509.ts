@@ -4,7 +4,13 @@
 import { createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import forge from "node-forge";
+import type forge from "node-forge";
+
+let forgeModule: typeof forge | undefined;
+/** node-forge, loaded on first use: only signature work needs it (start-up cost, test/core/lazy-loading.test.ts). */
+function forgeLib(): typeof forge {
+  return (forgeModule ??= require("node-forge") as typeof forge);
+}
 
 export interface TrustStore {
   certificates: X509Certificate[];
@@ -72,20 +78,20 @@ interface ForgeExtension {
 }
 
 // node-forge exposes this at run time but its type definitions omit it.
-const extensionFromAsn1 = (forge.pki as unknown as { certificateExtensionFromAsn1(ext: forge.asn1.Asn1): ForgeExtension }).certificateExtensionFromAsn1;
+const extensionFromAsn1 = (ext: forge.asn1.Asn1): ForgeExtension => (forgeLib().pki as unknown as { certificateExtensionFromAsn1(ext: forge.asn1.Asn1): ForgeExtension }).certificateExtensionFromAsn1(ext);
 
 export function asn1FromDer(der: Uint8Array): forge.asn1.Asn1 {
-  const fromDer = forge.asn1.fromDer as unknown as (b: forge.util.ByteStringBuffer, o: object) => forge.asn1.Asn1;
-  return fromDer(forge.util.createBuffer(Buffer.from(der).toString("binary")), { strict: true, decodeBitStrings: false, parseAllBytes: true });
+  const fromDer = forgeLib().asn1.fromDer as unknown as (b: forge.util.ByteStringBuffer, o: object) => forge.asn1.Asn1;
+  return fromDer(forgeLib().util.createBuffer(Buffer.from(der).toString("binary")), { strict: true, decodeBitStrings: false, parseAllBytes: true });
 }
 
 export function asn1ToDer(node: forge.asn1.Asn1): Buffer {
-  return Buffer.from(forge.asn1.toDer(node).getBytes(), "binary");
+  return Buffer.from(forgeLib().asn1.toDer(node).getBytes(), "binary");
 }
 
 export function oidOf(node: forge.asn1.Asn1 | undefined): string | undefined {
-  if (!node || node.tagClass !== forge.asn1.Class.UNIVERSAL || node.type !== forge.asn1.Type.OID || typeof node.value !== "string") return undefined;
-  return forge.asn1.derToOid(node.value);
+  if (!node || node.tagClass !== forgeLib().asn1.Class.UNIVERSAL || node.type !== forgeLib().asn1.Type.OID || typeof node.value !== "string") return undefined;
+  return forgeLib().asn1.derToOid(node.value);
 }
 
 export interface CertExtensions {
@@ -110,7 +116,7 @@ export function certExtensions(cert: X509Certificate): CertExtensions {
   const out: CertExtensions = {};
   const tbs = asn1FromDer(cert.raw).value[0] as forge.asn1.Asn1 | undefined;
   if (!tbs || !Array.isArray(tbs.value)) return out;
-  const wrapper = tbs.value.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  const wrapper = tbs.value.find((n) => n.tagClass === forgeLib().asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
   const seq = Array.isArray(wrapper?.value) ? (wrapper.value[0] as forge.asn1.Asn1 | undefined) : undefined;
   if (!seq || !Array.isArray(seq.value)) return out;
   for (const extNode of seq.value) {

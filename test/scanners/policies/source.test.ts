@@ -3,7 +3,7 @@
 import { mulberry32 } from "../../../src/core/random";
 import { parseJsonSource, parseYamlSource, parseSource, field, strings, stripTemplateActions, type SNode } from "../../../src/scanners/policies/source";
 import { policyScanner } from "../../../src/scanners/policies";
-import { DEFAULT_LIMITS, type ScanContext } from "../../../src/core/rule";
+import { DEFAULT_LIMITS } from "../../../src/core/rule";
 import { maskIdentity } from "../../../src/scanners/policies/mask";
 import { readPolicyText } from "../../../src/scanners/policies";
 import { sniffKind } from "../../../src/core/sniff";

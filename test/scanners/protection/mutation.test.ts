@@ -21,6 +21,13 @@ const CMS_CASES = readdirSync(fixture("signatures"), { withFileTypes: true }).fi
 const BUNDLE_CASES = readdirSync(fixture("sigstore"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 const FLIPS_PER_FILE = 60;
 
+/** The base64 fields of a sigstore bundle's transparency-log entry that the mutation test flips. */
+interface TlogEntry {
+  canonicalizedBody: string;
+  inclusionPromise: { signedEntryTimestamp: string };
+  inclusionProof: { rootHash: string; hashes: string[]; checkpoint: { envelope: string } };
+}
+
 /** Copies of `bytes` with one bit flipped each, at seeded positions (deterministic). */
 function mutants(bytes: Buffer, seed: number, count: number): Array<{ at: number; bytes: Buffer }> {
   const rnd = mulberry32(seed);
@@ -64,14 +71,14 @@ describe("bit flips in bundles with transparency-log entries", () => {
   const fulcio = loadTrustAnchors([`${FIXTURES}/rekor/fulcio-root.pem`], ROOT);
   it("every mutant of the good bundle gets a verdict; none in the log evidence or signature is valid", () => {
     const original = readFileSync(fixture("rekor", "good", "model.sigstore.json"), "utf8");
-    const doc = JSON.parse(original) as { verificationMaterial: { tlogEntries: Array<Record<string, unknown>> } };
+    const doc = JSON.parse(original) as { verificationMaterial: { tlogEntries: TlogEntry[] } };
     const entry = doc.verificationMaterial.tlogEntries[0]!;
     // Flip one character of each base64 field of the entry (past any padding-sensitive end).
-    const fields: Array<[string, (e: Record<string, any>) => { get: () => string; set: (v: string) => void }]> = [
+    const fields: Array<[string, (e: TlogEntry) => { get: () => string; set: (v: string) => void }]> = [
       ["canonicalizedBody", (e) => ({ get: () => e.canonicalizedBody, set: (v) => (e.canonicalizedBody = v) })],
       ["signedEntryTimestamp", (e) => ({ get: () => e.inclusionPromise.signedEntryTimestamp, set: (v) => (e.inclusionPromise.signedEntryTimestamp = v) })],
       ["rootHash", (e) => ({ get: () => e.inclusionProof.rootHash, set: (v) => (e.inclusionProof.rootHash = v) })],
-      ["hashes[0]", (e) => ({ get: () => e.inclusionProof.hashes[0], set: (v) => (e.inclusionProof.hashes[0] = v) })],
+      ["hashes[0]", (e) => ({ get: () => e.inclusionProof.hashes[0]!, set: (v) => (e.inclusionProof.hashes[0] = v) })],
       ["checkpoint", (e) => ({ get: () => e.inclusionProof.checkpoint.envelope, set: (v) => (e.inclusionProof.checkpoint.envelope = v) })],
     ];
     for (const [name, access] of fields) {

@@ -6,7 +6,7 @@
 import { inflateRawBounded } from "./bounded-inflate";
 import { inflateRawSync } from "node:zlib";
 import type { RandomAccessFile } from "../../../core/random-access";
-import { decompress } from "./decompress";
+import { decompress, DecompressLimitError } from "./decompress";
 
 export interface ZipEntry {
   name: string;
@@ -37,8 +37,30 @@ export interface ZipListing {
   anomalies: ZipAnomaly[];
 }
 
+/**
+ * Why a zip could not be read: `limit` means a member holds more than the bound aigis reads
+ * (a limit finding, not a broken file); callers decide on `code`, never on the message.
+ */
+export type ZipErrorCode = "limit" | "truncated" | "malformed" | "unsupported";
+
 export class ZipError extends Error {
   override name = "ZipError";
+  constructor(
+    message: string,
+    readonly code: ZipErrorCode = "malformed",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A decoder's failure on a member, typed: past the output bound (ours or zlib's
+ * maxOutputLength) is `limit`, and so is any failure on input that was cut at the bound.
+ */
+function memberDecodeError(entry: ZipEntry, e: unknown, inputCut = false): ZipError {
+  if (e instanceof ZipError) return e;
+  const overLimit = inputCut || e instanceof DecompressLimitError || (e as NodeJS.ErrnoException | undefined)?.code === "ERR_BUFFER_TOO_LARGE";
+  return new ZipError(`member ${JSON.stringify(entry.name)}: ${e instanceof Error ? e.message : String(e)}`, overLimit ? "limit" : "malformed");
 }
 
 const SIG_LOCAL = 0x04034b50;
@@ -262,9 +284,11 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
   const h = await file.read(entry.localHeaderOffset, 30);
   if (h.length < 30 || h.readUInt32LE(0) !== SIG_LOCAL) throw new ZipError(`no local header for ${JSON.stringify(entry.name)}`);
   const dataStart = entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
-  if (entry.compressedSize > maxBytes && entry.method === 0) throw new ZipError(`member ${JSON.stringify(entry.name)} is larger than ${maxBytes} bytes`);
+  if (entry.compressedSize > maxBytes && entry.method === 0) throw new ZipError(`member ${JSON.stringify(entry.name)} is larger than ${maxBytes} bytes`, "limit");
   const raw = await file.read(dataStart, Math.min(entry.compressedSize, maxBytes + 1));
-  if (raw.length < entry.compressedSize && raw.length <= maxBytes) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`);
+  if (raw.length < entry.compressedSize && raw.length <= maxBytes) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`, "truncated");
+  // Input read only up to the bound: a decoder that then fails stopped at the limit, not at broken data.
+  const inputCut = raw.length < entry.compressedSize;
   switch (entry.method) {
     case 0:
       return raw;
@@ -272,7 +296,7 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
       try {
         return inflateRawSync(raw, { maxOutputLength: maxBytes });
       } catch (e) {
-        throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+        throw memberDecodeError(entry, e, inputCut);
       }
     case 12:
     case 14:
@@ -280,10 +304,10 @@ export async function readZipEntry(file: RandomAccessFile, entry: ZipEntry, maxB
       try {
         return entry.method === 12 ? decompress("bzip2", raw, maxBytes) : decompress("lzma", zipLzmaToAlone(raw), maxBytes);
       } catch (e) {
-        throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+        throw memberDecodeError(entry, e, inputCut);
       }
     default:
-      throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}, which aigis does not read`);
+      throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}, which aigis does not read`, "unsupported");
   }
 }
 
@@ -303,17 +327,17 @@ export async function readZipEntryBounded(file: RandomAccessFile, entry: ZipEntr
   // Deflate never grows data by more than 5 bytes per 64 KiB stored block: input past that bound cannot fit in `limit`.
   const wanted = Math.min(entry.compressedSize, limit + Math.ceil(limit / 65535) * 5 + 64);
   const raw = await file.read(dataStart, wanted);
-  if (raw.length < wanted) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`);
+  if (raw.length < wanted) throw new ZipError(`member ${JSON.stringify(entry.name)} is truncated`, "truncated");
   try {
     return await inflateRawBounded(raw, limit, { prefix: wanted < entry.compressedSize });
   } catch (e) {
-    throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+    throw memberDecodeError(entry, e);
   }
 }
 
 /** Zip method 14 data (version, properties size, properties, raw LZMA) as an lzma-alone stream of unknown size. */
 function zipLzmaToAlone(raw: Buffer): Buffer {
-  if (raw.length < 4) throw new ZipError("lzma member header is truncated");
+  if (raw.length < 4) throw new ZipError("lzma member header is truncated", "truncated");
   const propsSize = raw.readUInt16LE(2);
   if (propsSize !== 5 || raw.length < 4 + propsSize) throw new ZipError("lzma member has unexpected properties");
   return Buffer.concat([raw.subarray(4, 9), Buffer.alloc(8, 0xff), raw.subarray(9)]);
@@ -329,13 +353,13 @@ export async function peekZipEntry(file: RandomAccessFile, entry: ZipEntry, leng
     // No partial decoding for these: read the member (bounded) and cut.
     return (await readZipEntry(file, entry, Math.max(length, 64 * 1024 * 1024))).subarray(0, length);
   }
-  if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`);
+  if (entry.method !== 8) throw new ZipError(`member ${JSON.stringify(entry.name)} uses compression method ${entry.method}`, "unsupported");
   // Highly compressible data needs little input for the peek; stop at `length` output bytes
   // rather than refusing a member that inflates far (refusing it skipped it unscanned).
   const raw = await file.read(dataStart, Math.min(entry.compressedSize, length * 4 + 1024));
   try {
     return (await inflateRawBounded(raw, length, { prefix: true })).data;
   } catch (e) {
-    throw new ZipError(`member ${JSON.stringify(entry.name)}: ${(e as Error).message}`);
+    throw memberDecodeError(entry, e);
   }
 }

@@ -73,6 +73,14 @@ export interface PickleError {
   message: string;
   offset: number;
   pickle: number;
+  /** Set when the bytes ran out before the pickle ended (as opposed to malformed bytes). */
+  truncation?: PickleTruncation;
+}
+
+/** A pickle that ran out of bytes: a read of `needed` bytes at offset `at`, when the opcode said how many. */
+export interface PickleTruncation {
+  needed?: number;
+  at?: number;
 }
 
 export interface PickleAnalysis {
@@ -157,6 +165,7 @@ class PickleFormatError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly truncation?: PickleTruncation,
   ) {
     super(message);
   }
@@ -352,7 +361,8 @@ function analyseIn(buf: Uint8Array, start: number, limits: PickleLimits, mode: F
     // trailing data (legacy torch.save appends raw storage bytes after its pickles).
     const sawEvents = result.imports.length + result.calls.length > before;
     if (result.pickles === 0 || sawEvents || result.limitExceeded) {
-      result.error = { message: outcome.error.message, offset: outcome.error.offset, pickle: result.pickles };
+      const { message, offset, truncation } = outcome.error;
+      result.error = { message, offset, pickle: result.pickles, ...(truncation ? { truncation } : {}) };
     }
     break;
   }
@@ -401,6 +411,11 @@ class Machine {
     throw new PickleFormatError(message, at);
   }
 
+  /** The bytes ran out: typed, so callers (looksLikePickle) decide on the kind, not on the message. */
+  private truncated(message: string, at: number, truncation: PickleTruncation = {}): never {
+    throw new PickleFormatError(`truncated: ${message}`, at, truncation);
+  }
+
   private frameViolation(kind: FrameViolation["kind"], at: number, message: string): void {
     if (this.frameReported === this.frameStart || this.out.frameViolations.length >= MAX_FRAME_VIOLATIONS) return;
     this.frameReported = this.frameStart;
@@ -419,7 +434,7 @@ class Machine {
 
   private need(count: number, at: number, readInto = false): void {
     if (this.i < this.frameEnd && this.i + count > this.frameEnd) this.crossFrame(count, at, readInto);
-    if (this.i + count > this.n) this.fail(`truncated: ${count} bytes needed at offset ${this.i}, ${this.n - this.i} left`, at);
+    if (this.i + count > this.n) this.truncated(`${count} bytes needed at offset ${this.i}, ${this.n - this.i} left`, at, { needed: count, at: this.i });
   }
 
   private u32(p: number): number {
@@ -439,7 +454,7 @@ class Machine {
 
   private readLine(at: number): string {
     const j = this.lineEnd(at);
-    if (j < 0) this.fail("truncated: line argument without newline", at);
+    if (j < 0) this.truncated("line argument without newline", at);
     const s = this.view.toString("utf8", this.i, j);
     this.i = j + 1;
     return s;
@@ -448,7 +463,7 @@ class Machine {
   /** Skips a line argument without decoding it; returns its bounds. */
   private skipLine(at: number): number {
     const j = this.lineEnd(at);
-    if (j < 0) this.fail("truncated: line argument without newline", at);
+    if (j < 0) this.truncated("line argument without newline", at);
     const s = this.i;
     this.i = j + 1;
     return s;
@@ -793,7 +808,10 @@ class Machine {
     const buf = this.buf;
     const n = this.n;
     for (;;) {
-      if (this.i >= n) this.fail(this.pickleIndex === 0 && this.i === start ? "empty pickle" : "truncated: no STOP opcode", this.i);
+      if (this.i >= n) {
+        if (this.pickleIndex === 0 && this.i === start) this.fail("empty pickle", this.i);
+        this.truncated("no STOP opcode", this.i);
+      }
       const at = this.i;
       const code = buf[this.i++]!;
       switch (code) {
@@ -1209,7 +1227,8 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   const probe = analysePickles(head, 0, { maxMemoEntries: 100_000, maxStackDepth: 100_000, maxEvents: 100 });
   // One opcode and STOP (`N.`) is a pickle to Python, but as often two bytes of text: ask for more.
   if (probe.pickles > 0) return probe.end === head.length || probe.end > 2;
-  if (probe.error === undefined || !probe.error.message.startsWith("truncated")) return false;
+  const truncation = probe.error?.truncation;
+  if (probe.error === undefined || truncation === undefined) return false;
   // A call is what runs code; two lines of text read as GLOBAL ("config\nvalue\n") call nothing.
   if (head.length >= totalSize) return probe.calls.length > 0;
   // A head that is a prefix of a bigger file may be cut mid-pickle: accept a clean truncation
@@ -1217,6 +1236,5 @@ export function looksLikePickle(head: Uint8Array, totalSize: number): boolean {
   // second line runs past the head is not cut mid-pickle), but not one that needs more bytes
   // than the file has (random data read as a length).
   if (probe.error.offset === 0) return false;
-  const m = /^truncated: (\d+) bytes needed at offset (\d+)/.exec(probe.error.message);
-  return !m || Number(m[1]) + Number(m[2]) <= totalSize;
+  return truncation.needed === undefined || truncation.at === undefined || truncation.needed + truncation.at <= totalSize;
 }
