@@ -64,7 +64,8 @@ describe("catalog validation on edited data", () => {
     cpSync(join(packageRoot(), "rules"), dir, { recursive: true });
     return dir;
   };
-  const editJson = (path: string, edit: (j: { rules: Array<Record<string, unknown>> }) => void): void => {
+  type RuleJson = { id: string; severity?: string; title?: string; controls: string[]; rationale?: Record<string, string>; unmappedReason?: string };
+  const editJson = (path: string, edit: (j: { rules: RuleJson[] }) => void): void => {
     const j = JSON.parse(read(path, "utf8"));
     edit(j);
     writeFileSync(path, JSON.stringify(j));
@@ -92,7 +93,7 @@ describe("catalog validation on edited data", () => {
   it("rejects a mapping without its rationale, naming the rule and the control to explain", () => {
     const dir = copy();
     editJson(join(dir, "catalog", "protection.json"), (j) => {
-      const rule = j.rules.find((r: { id: string }) => r.id === "protection/world-writable");
+      const rule = j.rules.find((r) => r.id === "protection/world-writable")!;
       rule.controls.push("GDPR-5(1)(f)");
     });
     expect(() => loadCatalog(dir)).toThrow(/rule protection\/world-writable maps to GDPR-5\(1\)\(f\) without a rationale/);
@@ -100,19 +101,19 @@ describe("catalog validation on edited data", () => {
 
   it("rejects a rule whose whole rationale is missing (schema) and a rationale for a control it does not map", () => {
     const dir = copy();
-    editJson(join(dir, "catalog", "artifact.json"), (j) => delete j.rules[0].rationale);
+    editJson(join(dir, "catalog", "artifact.json"), (j) => delete j.rules[0]!.rationale);
     expect(() => loadCatalog(dir)).toThrow(/must have required property 'rationale'/);
     const dir2 = copy();
-    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0].rationale["GDPR-9"] = "A made-up rationale for a control the rule does not map."));
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0]!.rationale!["GDPR-9"] = "A made-up rationale for a control the rule does not map."));
     expect(() => loadCatalog(dir2)).toThrow(/gives a rationale for GDPR-9, which it does not map to/);
   });
 
   it("rejects a rationale keyed by a control id no framework defines, and every problem is listed at once", () => {
     const dir = copy();
     editJson(join(dir, "catalog", "artifact.json"), (j) => {
-      j.rules[0].controls.push("OWASP-ML99");
-      j.rules[0].rationale["OWASP-ML99"] = "A control id that no framework in rules/frameworks defines.";
-      delete j.rules[1].rationale[j.rules[1].controls[0]];
+      j.rules[0]!.controls.push("OWASP-ML99");
+      j.rules[0]!.rationale!["OWASP-ML99"] = "A control id that no framework in rules/frameworks defines.";
+      delete j.rules[1]!.rationale![j.rules[1]!.controls[0]!];
     });
     expect(() => loadCatalog(dir)).toThrow(/unknown control OWASP-ML99[\s\S]*without a rationale/);
   });
@@ -120,12 +121,12 @@ describe("catalog validation on edited data", () => {
   it("requires a reason for a rule that maps to no control, and no such reason beside mappings", () => {
     const dir = copy();
     editJson(join(dir, "catalog", "artifact.json"), (j) => {
-      j.rules[0].controls = [];
-      j.rules[0].rationale = {};
+      j.rules[0]!.controls = [];
+      j.rules[0]!.rationale = {};
     });
     expect(() => loadCatalog(dir)).toThrow(/unmappedReason/);
     const dir2 = copy();
-    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0].unmappedReason = "A reason that contradicts the rule's mappings."));
+    editJson(join(dir2, "catalog", "artifact.json"), (j) => (j.rules[0]!.unmappedReason = "A reason that contradicts the rule's mappings."));
     expect(() => loadCatalog(dir2)).toThrow(/gives an unmappedReason but maps to/);
   });
 
