@@ -20,6 +20,8 @@ export interface ProbeModel {
   labelsOnly: boolean;
   /** Differentiable logits (or log-probabilities) for a [n, inputSize] tensor: present for white-box models. */
   logits?: (x: tf.Tensor2D) => tf.Tensor2D;
+  /** ONNX: the finite-difference spot check of the translated gradients (relative error over the checked coordinates). */
+  gradientCheck?: { relativeError: number; coordinates: number };
   /** Why white-box attacks are not available, when they are not. */
   whiteBoxUnavailable?: string;
   /** Rows sent to the model so far (queries). */

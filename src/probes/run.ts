@@ -427,10 +427,14 @@ async function backdoorProbe(
     return out;
   };
   const ncRows = pick(order.slice(0, ncN));
-  const nc = await neuralCleanse(model, { x: ncRows, n: ncN, clip, steps: t.neuralCleanse.steps, learningRate: t.neuralCleanse.learningRate, lambda: t.neuralCleanse.lambda, seed });
+  const { samples: _samples, ...search } = t.neuralCleanse;
+  const nc = await neuralCleanse(model, { ...search, image: layoutOf(model.inputShape), x: ncRows, n: ncN, clip, seed });
   // STRIP on inputs stamped with a candidate's trigger versus the same inputs clean.
-  const stripIdx = order.slice(0, Math.min(t.strip.samples, data.n));
-  const overlayIdx = order.slice(Math.min(t.strip.samples, data.n));
+  // The trigger is tested on inputs it was not optimised on when the data has enough rows: a
+  // trigger fitted to the search inputs lowers their entropy without being a backdoor.
+  const stripStart = data.n >= ncN + 2 * t.strip.samples ? ncN : 0;
+  const stripIdx = order.slice(stripStart, stripStart + Math.min(t.strip.samples, data.n));
+  const overlayIdx = [...order.slice(0, stripStart), ...order.slice(stripStart + stripIdx.length)];
   const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
   const cleanRows = pick(stripIdx);
   const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
@@ -481,6 +485,9 @@ async function backdoorProbe(
     targetLabel: suspect.label,
     anomalyIndex: score,
     maskL1: suspect.maskL1,
+    maskTotalVariation: Math.round(suspect.maskTV * 1000) / 1000,
+    maskSizeByClass: nc.triggers.map((tr) => Math.round(tr.maskSize * 1000) / 1000),
+    neuralCleanseSteps: nc.steps,
     maskL1ByClass: nc.triggers.map((tr) => Math.round(tr.maskL1 * 1000) / 1000),
     triggerSuccessRate: suspect.successRate,
     maskPositions,

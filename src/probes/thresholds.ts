@@ -21,7 +21,7 @@ export interface ProbeThresholds {
     stripAlone: number;
     candidates: number;
     maskThreshold: number;
-    neuralCleanse: { samples: number; steps: number; learningRate: number; lambda: number };
+    neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number };
     strip: { samples: number; overlays: number };
   };
   extraction: { budgets: number[]; fidelity: number; heldOutShare: number; hiddenUnits: number; epochs: number; perturbation: number };

@@ -33,6 +33,9 @@ describe("backdoored and clean models", () => {
     ["mlp_patch3_bottomright", 0],
     ["mlp_blend", 0],
     ["cnn_patch2_bottomleft", 0],
+    ["cnn_patch3_center", 0], // the 3x3 ring over the digit strokes: found only with the cost schedule and the TV term
+    ["cnn_patch3_center", 1],
+    ["cnn_patch4_topright", 0],
     ["clean_mlp", 0],
     ["clean_mlp", 1],
     ["clean_cnn", 0],

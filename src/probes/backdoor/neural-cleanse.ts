@@ -2,6 +2,15 @@
 // that (1 - m) * x + m * p sends clean inputs to that class. A planted backdoor shows as a class
 // whose mask is far smaller than the others': an outlier by median absolute deviation (anomaly
 // index above 2). All classes are optimised at once, as blocks of one batch.
+//
+// The search follows the reference implementation (and IBM ART's port of it): the mask starts
+// uniform in [0, 1]; the mask-norm cost starts at 0 and is set to `initCost` only once the trigger
+// works, then raised by `costMultiplier` while the trigger keeps working and lowered by
+// `costMultiplier^1.5` while it does not (each after `patience` steps); the mask reported is the
+// smallest that reached `attackSuccessThreshold`, not the last one. A fixed L1 weight instead makes
+// the result depend on how hard each class is to reach: a trigger whose pixels overlap natural
+// strokes (a ring in the centre of a digit) then ends no smaller than a generic class-flipping
+// mask, and the outlier disappears.
 
 import { tf } from "../backend";
 import type { ProbeModel } from "../model";
@@ -14,19 +23,43 @@ export interface NeuralCleanseOptions {
   x: Float32Array;
   n: number;
   clip: [number, number];
+  /** Most optimisation steps (each a full pass over the n inputs, for all classes at once). */
   steps: number;
   learningRate: number;
-  /** Weight of the mask's L1 norm against the classification loss. */
-  lambda: number;
+  /** Weight of the mask's L1 norm once a class's trigger first reaches the success threshold. */
+  initCost: number;
+  /** Share of inputs a trigger must send to its class for its mask to count. */
+  attackSuccessThreshold: number;
+  /** Steps above (below) the success threshold before the cost is raised (lowered). */
+  patience: number;
+  /** Cost raised by this factor, lowered by its 1.5th power. */
+  costMultiplier: number;
+  /** A class stops when its best mask has not shrunk by 1% for this many steps after the cost went both ways. */
+  earlyStopPatience: number;
+  /**
+   * Weight of the mask's total variation (over image rows and columns) beside its L1, as in TABOR
+   * (Guo et al. 2019): scattered masks cost more than compact ones. 0 for plain Neural Cleanse.
+   */
+  smoothness: number;
+  /** Image layout of the flat input, for the total variation: [channels, height, width] and the flat index of each pixel. */
+  image?: { c: number; h: number; w: number; index: (c: number, y: number, x: number) => number };
   seed: number;
 }
 
 export interface ClassTrigger {
   label: number;
-  /** L1 norm of the mask (sum of its values in [0, 1]). */
+  /** L1 norm of the mask (sum of its values in [0, 1]): the smallest that reached the success threshold, else the last. */
   maskL1: number;
+  /** Total variation of that mask over the image (0 without an image layout). */
+  maskTV: number;
+  /** The size compared across classes: maskL1 + smoothness * maskTV. */
+  maskSize: number;
   /** Share of inputs of other classes the trigger sends to this class. */
   successRate: number;
+  /** Whether some mask reached the success threshold on the search inputs. */
+  reachedThreshold: boolean;
+  /** Steps this class was optimised for. */
+  steps: number;
   mask: Float32Array;
   pattern: Float32Array;
 }
@@ -37,6 +70,8 @@ export interface NeuralCleanseResult {
   anomalyIndex: number[];
   /** The class with the largest anomaly index. */
   suspect: number;
+  /** Steps run (the longest of the classes). */
+  steps: number;
 }
 
 /** Anomaly index of each value below the median, by the consistency-scaled median absolute deviation. */
@@ -51,6 +86,80 @@ export function madAnomalyIndex(values: number[]): number[] {
   return values.map((v) => (v < med ? (med - v) / Math.max(mad, 1e-12) : 0));
 }
 
+/** Whether a flat image layout is channel-first or channel-last (undefined when it is neither). */
+function flatLayout(img: NonNullable<NeuralCleanseOptions["image"]>): "chw" | "hwc" | undefined {
+  let chw = true;
+  let hwc = true;
+  for (let c = 0; c < img.c; c++)
+    for (let y = 0; y < img.h; y++)
+      for (let x = 0; x < img.w; x++) {
+        const i = img.index(c, y, x);
+        if (i !== (c * img.h + y) * img.w + x) chw = false;
+        if (i !== (y * img.w + x) * img.c + c) hwc = false;
+      }
+  return chw ? "chw" : hwc ? "hwc" : undefined;
+}
+
+/** The per-class cost schedule of the reference implementation. */
+class CostSchedule {
+  cost = 0;
+  bestL1 = Infinity;
+  done = false;
+  steps = 0;
+  private setCounter = 0;
+  private upCounter = 0;
+  private downCounter = 0;
+  private upFlag = false;
+  private downFlag = false;
+  private earlyStopCounter = 0;
+  private earlyStopBest = Infinity;
+
+  constructor(private readonly o: NeuralCleanseOptions) {}
+
+  /** Records one step's success rate and mask size; returns whether this mask is the new best. */
+  update(success: number, l1: number): boolean {
+    const o = this.o;
+    this.steps++;
+    const ok = success >= o.attackSuccessThreshold;
+    const best = ok && l1 < this.bestL1;
+    if (best) this.bestL1 = l1;
+    if (this.bestL1 < Infinity) {
+      this.earlyStopCounter = this.bestL1 >= 0.99 * this.earlyStopBest ? this.earlyStopCounter + 1 : 0;
+    }
+    this.earlyStopBest = Math.min(this.earlyStopBest, this.bestL1);
+    if (this.upFlag && this.downFlag && this.earlyStopCounter >= o.earlyStopPatience) this.done = true;
+    if (this.cost === 0 && ok) {
+      if (++this.setCounter >= o.patience) {
+        this.cost = o.initCost;
+        this.upCounter = this.downCounter = 0;
+        this.upFlag = this.downFlag = false;
+      }
+      return best;
+    }
+    if (this.cost === 0) {
+      this.setCounter = 0;
+      return best;
+    }
+    if (ok) {
+      this.upCounter++;
+      this.downCounter = 0;
+    } else {
+      this.upCounter = 0;
+      this.downCounter++;
+    }
+    if (this.upCounter >= o.patience) {
+      this.upCounter = 0;
+      this.cost *= o.costMultiplier;
+      this.upFlag = true;
+    } else if (this.downCounter >= o.patience) {
+      this.downCounter = 0;
+      this.cost /= o.costMultiplier ** 1.5;
+      this.downFlag = true;
+    }
+    return best;
+  }
+}
+
 export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOptions): Promise<NeuralCleanseResult> {
   const logitsOf = model.logits;
   if (!logitsOf) throw new Error("Neural Cleanse needs gradients, which this model does not provide");
@@ -59,31 +168,99 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
   const B = options.n;
   const [lo, hi] = options.clip;
   const rng = new Rng(options.seed);
-  const init = new Float32Array(K * D).map(() => rng.gaussian());
-  const maskRaw = tf.variable(tf.fill([K, D], -2));
-  const patternRaw = tf.variable(tf.tensor2d(init, [K, D]));
+  // Mask and pattern uniform in their ranges, through the inverse of their squashing functions.
+  const logit = (u: number): number => Math.log(u / (1 - u));
+  const uniform = (): number => 0.005 + 0.99 * rng.next();
+  const maskRaw = tf.variable(tf.tensor2d(new Float32Array(K * D).map(() => logit(uniform())), [K, D]));
+  const patternRaw = tf.variable(tf.tensor2d(new Float32Array(K * D).map(() => logit(uniform())), [K, D]));
   const x = tf.tensor2d(options.x.subarray(0, B * D), [B, D]);
-  const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: K * B }, (_, r) => Math.floor(r / B)), "int32"), K).toFloat() as tf.Tensor2D);
-  const optimizer = tf.train.adam(options.learningRate);
+  const targetOf = Int32Array.from({ length: K * B }, (_, r) => Math.floor(r / B));
+  const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(targetOf, "int32"), K).toFloat() as tf.Tensor2D);
+  // The reference's Adam (beta1 0.5, beta2 0.9): the search follows the cost schedule closely.
+  const optimizer = tf.train.adam(options.learningRate, 0.5, 0.9);
   const stamped = (): tf.Tensor2D => {
     const m = tf.sigmoid(maskRaw).expandDims(1);
     const p = tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw))).expandDims(1);
     return tf.add(tf.mul(tf.sub(1, m), x.expandDims(0)), tf.mul(m, p)).reshape([K * B, D]) as tf.Tensor2D;
   };
-  for (let step = 0; step < options.steps; step++) {
-    const cost = optimizer.minimize(
-      () => tf.add(tf.div(crossEntropySum(logitsOf(stamped()), targets), B), tf.mul(options.lambda, tf.sum(tf.sigmoid(maskRaw)))) as tf.Scalar,
+  // The regulariser per class ([K, 1]): L1, plus the weighted total variation over the image.
+  // Channel-first or channel-last flat layouts become [K, c, h, w] by reshape (and transpose):
+  // gather's gradient has no kernel on tfjs's wasm backend.
+  const img = options.image && options.image.h > 1 && options.image.w > 1 && options.smoothness > 0 ? options.image : undefined;
+  const layout = img ? flatLayout(img) : undefined;
+  const totalVariation = (m: tf.Tensor2D): tf.Tensor2D => {
+    const im = layout === "chw" ? m.reshape([K, img!.c, img!.h, img!.w]) : m.reshape([K, img!.h, img!.w, img!.c]).transpose([0, 3, 1, 2]);
+    const dx = tf.abs(tf.sub(im.slice([0, 0, 0, 1], [-1, -1, -1, -1]), im.slice([0, 0, 0, 0], [-1, -1, -1, img!.w - 1])));
+    const dy = tf.abs(tf.sub(im.slice([0, 0, 1, 0], [-1, -1, -1, -1]), im.slice([0, 0, 0, 0], [-1, -1, img!.h - 1, -1])));
+    return tf.add(tf.sum(dx.reshape([K, -1]), 1, true), tf.sum(dy.reshape([K, -1]), 1, true)) as tf.Tensor2D;
+  };
+  const regulariser = (m: tf.Tensor2D): tf.Tensor2D =>
+    layout ? (tf.add(tf.sum(m, 1, true), tf.mul(options.smoothness, totalVariation(m))) as tf.Tensor2D) : (tf.sum(m, 1, true) as tf.Tensor2D);
+  const schedules = Array.from({ length: K }, () => new CostSchedule(options));
+  const bestMask = new Float32Array(K * D);
+  const bestPattern = new Float32Array(K * D);
+  const hasBest = new Uint8Array(K);
+  let steps = 0;
+  for (let step = 0; step < options.steps && schedules.some((s) => !s.done); step++) {
+    steps = step + 1;
+    const cost = tf.tensor2d(schedules.map((s) => s.cost), [K, 1]);
+    let preds: tf.Tensor | undefined;
+    // Per class: mean cross-entropy + cost * L1(mask). Classes are independent rows of the
+    // variables, so one summed loss gives each its own gradient.
+    const loss = optimizer.minimize(
+      () => {
+        const logits = logitsOf(stamped());
+        preds = tf.keep(tf.argMax(logits, 1));
+        return tf.add(tf.div(crossEntropySum(logits, targets), B), tf.sum(tf.mul(cost, regulariser(tf.sigmoid(maskRaw))))) as tf.Scalar;
+      },
       true,
       [maskRaw, patternRaw],
     );
-    cost?.dispose();
+    loss?.dispose();
+    cost.dispose();
+    // The success rate and L1 of the masks the step was computed with (as the reference does).
+    const [p, l1] = await Promise.all([preds!.data() as Promise<Int32Array>, tf.tidy(() => regulariser(tf.sigmoid(maskRaw))).data() as Promise<Float32Array>]);
+    preds!.dispose();
+    const newBest: number[] = [];
+    for (let k = 0; k < K; k++) {
+      if (schedules[k]!.done) continue;
+      let hit = 0;
+      for (let b = 0; b < B; b++) if (p[k * B + b] === k) hit++;
+      if (schedules[k]!.update(hit / B, l1[k]!)) newBest.push(k);
+    }
+    if (newBest.length > 0) {
+      const [m, pt] = await Promise.all([
+        tf.tidy(() => tf.sigmoid(maskRaw)).data() as Promise<Float32Array>,
+        tf.tidy(() => tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw)))).data() as Promise<Float32Array>,
+      ]);
+      for (const k of newBest) {
+        bestMask.set(m.subarray(k * D, (k + 1) * D), k * D);
+        bestPattern.set(pt.subarray(k * D, (k + 1) * D), k * D);
+        hasBest[k] = 1;
+      }
+    }
     if (step % 25 === 0) await tf.nextFrame();
   }
-  const [maskData, patternData, scores] = await Promise.all([
+  // Classes that never reached the threshold keep their last mask (as the reference does).
+  const [lastMask, lastPattern] = await Promise.all([
     tf.tidy(() => tf.sigmoid(maskRaw)).data() as Promise<Float32Array>,
     tf.tidy(() => tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw)))).data() as Promise<Float32Array>,
-    tf.tidy(() => logitsOf(stamped())).data() as Promise<Float32Array>,
   ]);
+  for (let k = 0; k < K; k++) {
+    if (hasBest[k]) continue;
+    bestMask.set(lastMask.subarray(k * D, (k + 1) * D), k * D);
+    bestPattern.set(lastPattern.subarray(k * D, (k + 1) * D), k * D);
+  }
+  tf.dispose([maskRaw, patternRaw, targets]);
+  optimizer.dispose();
+  const tv = layout ? ((await tf.tidy(() => totalVariation(tf.tensor2d(bestMask, [K, D]))).data()) as Float32Array) : new Float32Array(K);
+  // Success of each reported trigger on the inputs of other classes.
+  const scores = await tf.tidy(() => {
+    const m = tf.tensor2d(bestMask, [K, D]).expandDims(1);
+    const p = tf.tensor2d(bestPattern, [K, D]).expandDims(1);
+    return logitsOf(tf.add(tf.mul(tf.sub(1, m), x.expandDims(0)), tf.mul(m, p)).reshape([K * B, D]) as tf.Tensor2D);
+  }).data() as Float32Array;
+  x.dispose();
   const preds = argmaxRows(scores, K * B, K);
   const clean = argmaxRows(await model.predict(options.x.subarray(0, B * D), B), B, K);
   const triggers: ClassTrigger[] = [];
@@ -95,15 +272,24 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
       others++;
       if (preds[k * B + b] === k) hit++;
     }
-    const mask = maskData.slice(k * D, (k + 1) * D);
-    triggers.push({ label: k, maskL1: mask.reduce((a, v) => a + v, 0), successRate: others ? hit / others : 0, mask, pattern: patternData.slice(k * D, (k + 1) * D) });
+    const mask = bestMask.slice(k * D, (k + 1) * D);
+    const maskL1 = mask.reduce((a, v) => a + v, 0);
+    triggers.push({
+      label: k,
+      maskL1,
+      maskTV: tv[k]!,
+      maskSize: maskL1 + (layout ? options.smoothness * tv[k]! : 0),
+      successRate: others ? hit / others : 0,
+      reachedThreshold: hasBest[k] === 1,
+      steps: schedules[k]!.steps,
+      mask,
+      pattern: bestPattern.slice(k * D, (k + 1) * D),
+    });
   }
-  tf.dispose([maskRaw, patternRaw, x, targets]);
-  optimizer.dispose();
-  const anomalyIndex = madAnomalyIndex(triggers.map((t) => t.maskL1));
+  const anomalyIndex = madAnomalyIndex(triggers.map((t) => t.maskSize));
   let suspect = 0;
   anomalyIndex.forEach((v, k) => {
     if (v > anomalyIndex[suspect]!) suspect = k;
   });
-  return { triggers, anomalyIndex, suspect };
+  return { triggers, anomalyIndex, suspect, steps };
 }

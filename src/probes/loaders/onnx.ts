@@ -8,6 +8,7 @@ import { parseOnnxModel } from "../onnx/proto";
 import { translateGraph, unsupportedOperators } from "../onnx/translate";
 
 import { loadOnnxRuntime } from "../onnx/runtime";
+import { checkGradients, defaultGradientCheck } from "../onnx/gradient-check";
 
 export function isOnnxFile(path: string): boolean {
   try {
@@ -22,6 +23,8 @@ export function isOnnxFile(path: string): boolean {
 export interface OnnxLoadOptions {
   /** Rows used to check the translated graph against onnxruntime ([n, inputSize], values in the clip range). */
   checkRows?: { data: Float32Array; n: number };
+  /** The finite-difference gradient spot check (on by default; false to skip, as benchmarks of the attack alone do not). */
+  gradientCheck?: false | Partial<{ rows: number; coordinates: number; step: number; tolerance: number }>;
 }
 
 export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {}): Promise<ProbeModel> {
@@ -97,7 +100,28 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
     return probe;
   }
-  probe.logits = (x) => translated.run(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
+  const logits = (x: tf.Tensor2D): tf.Tensor2D => translated.run(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
+  // Trust its gradients only when they agree with central differences of onnxruntime's outputs.
+  if (options.gradientCheck !== false) {
+    const g = { ...defaultGradientCheck, ...(options.gradientCheck ?? {}) };
+    // Random interior points, not the data: digit-like inputs put max-pooling on ties (flat
+    // regions), where the one-sided derivatives differ and central differences average them.
+    const points = randomRows(g.rows, inputSize);
+    try {
+      const r = await checkGradients(runOrt, logits, { data: points.data, n: points.n, size: inputSize, numClasses, coordinates: g.coordinates, step: g.step, tolerance: g.tolerance });
+      probe.gradientCheck = { relativeError: r.relativeError, coordinates: r.checked };
+      if (!r.ok) {
+        translated.dispose();
+        probe.whiteBoxUnavailable = `the gradients of the tfjs translation disagree with finite differences of onnxruntime's outputs (relative error ${r.relativeError.toPrecision(3)} over ${r.checked} coordinates)`;
+        return probe;
+      }
+    } catch (e) {
+      translated.dispose();
+      probe.whiteBoxUnavailable = `the gradients of the tfjs translation could not be checked: ${(e as Error).message}`;
+      return probe;
+    }
+  }
+  probe.logits = logits;
   const release = probe.dispose;
   probe.dispose = () => {
     translated.dispose();

@@ -22,7 +22,43 @@ export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Upsample", "Where",
 ]);
 
-type Value = { kind: "tensor"; t: tf.Tensor } | H.HostValue;
+/**
+ * A tensor value. `nhwc`, when present, is the same 4-D value channel-last: convolutions and pools
+ * compute in NHWC, and their output stays NHWC (the NCHW `t` is transposed only when an operator
+ * reads it), so Conv -> Relu -> MaxPool -> Conv chains convert once at each end, not twice per layer.
+ */
+type TensorValue = { kind: "tensor"; t: tf.Tensor; nhwc?: tf.Tensor4D };
+type Value = TensorValue | H.HostValue;
+
+/** Float weights of translated graphs: their derived forms (filters in tfjs layout) are computed once. */
+const constantTensors = new WeakSet<tf.Tensor>();
+const derivedOfConstant = new WeakMap<tf.Tensor, Map<string, tf.Tensor[]>>();
+
+/**
+ * `make(w)` once per constant weight and key (kept out of tidy scopes, disposed with the graph);
+ * computed every call for weights that are not constants of the graph.
+ */
+function derived(w: tf.Tensor, key: string, make: () => tf.Tensor[]): tf.Tensor[] {
+  if (!constantTensors.has(w)) return make();
+  let forW = derivedOfConstant.get(w);
+  if (!forW) derivedOfConstant.set(w, (forW = new Map()));
+  let out = forW.get(key);
+  if (!out) forW.set(key, (out = tf.tidy(() => make().map((t) => tf.keep(t.clone())))));
+  return out;
+}
+
+/** A 4-D NHWC result whose NCHW form is computed when first read. */
+function channelsLast(y: tf.Tensor4D): TensorValue {
+  let nchw: tf.Tensor | undefined;
+  return {
+    kind: "tensor",
+    nhwc: y,
+    get t(): tf.Tensor {
+      nchw ??= tf.transpose(y, [0, 3, 1, 2]);
+      return nchw;
+    },
+  };
+}
 
 /** Operators (with the reason) the translation cannot handle; empty when the whole graph translates. */
 export function unsupportedOperators(graph: OnnxGraph): string[] {
@@ -63,7 +99,11 @@ function dtypeOf(onnxType: number): H.HostType {
 
 function fromOnnxTensor(t: OnnxTensor): Value {
   // Float weights become tensors once; small integer and boolean constants stay on the host.
-  if (t.values instanceof Float32Array && t.values.length > 16) return { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") };
+  if (t.values instanceof Float32Array && t.values.length > 16) {
+    const weights = tf.tensor(t.values, t.dims, "float32");
+    constantTensors.add(weights);
+    return { kind: "tensor", t: weights };
+  }
   return H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType));
 }
 
@@ -122,7 +162,12 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   return {
     run,
     dispose() {
-      for (const v of consts.values()) if (v.kind === "tensor") v.t.dispose();
+      for (const v of consts.values()) {
+        if (v.kind !== "tensor") continue;
+        for (const ts of derivedOfConstant.get(v.t)?.values() ?? []) tf.dispose(ts);
+        derivedOfConstant.delete(v.t);
+        v.t.dispose();
+      }
     },
   };
 }
@@ -371,10 +416,15 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       return unary(Math.sign, tf.sign);
     case "Erf":
       return [T(tf.erf(ten(0)))];
-    case "Relu":
-      return [T(tf.relu(ten(0)))];
-    case "LeakyRelu":
-      return [T(tf.leakyRelu(ten(0), attrFloat(n, "alpha", 0.01)))];
+    case "Relu": {
+      const v = val(0);
+      return [v.kind === "tensor" && v.nhwc ? channelsLast(tf.relu(v.nhwc)) : T(tf.relu(ten(0)))];
+    }
+    case "LeakyRelu": {
+      const v = val(0);
+      const alpha = attrFloat(n, "alpha", 0.01);
+      return [v.kind === "tensor" && v.nhwc ? channelsLast(tf.leakyRelu(v.nhwc, alpha)) : T(tf.leakyRelu(ten(0), alpha))];
+    }
     case "PRelu": {
       const x0 = ten(0);
       return [T(tf.where(tf.greater(x0, 0), x0, tf.mul(x0, ten(1))))];
@@ -449,12 +499,12 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     case "MatMul":
       return [T(matMulTensor(ten(0), ten(1)))];
     case "Conv":
-      return [T(conv(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
+      return [conv(n, val(0), ten(1), has(2) ? ten(2) : undefined)];
     case "ConvTranspose":
       return [T(convTranspose(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
     case "MaxPool":
     case "AveragePool":
-      return [T(pool(n, ten(0)))];
+      return [pool(n, val(0))];
     case "GlobalAveragePool":
     case "GlobalMaxPool": {
       const x0 = ten(0);
@@ -650,6 +700,17 @@ function spatialPads(n: OnnxNode, kernel: number[], dil: number[], inSize: numbe
   return { begin: pads.slice(0, r), end: pads.slice(r, 2 * r) };
 }
 
+/** A value as NHWC (its channel-last form when it has one) and the rank of its NCHW form. */
+function channelLastInput(v: Value): { xh: tf.Tensor4D; rank: number } {
+  if (v.kind === "tensor" && v.nhwc) return { xh: v.nhwc, rank: 4 };
+  const x = toTensor(v);
+  return { xh: toNHWC(x), rank: x.rank };
+}
+/** The NHWC result of a convolution or pool as a value of the NCHW rank it stands for. */
+function channelLastOutput(y: tf.Tensor4D, rank: number): Value {
+  return rank === 4 ? channelsLast(y) : { kind: "tensor", t: fromNHWC(y, rank) };
+}
+
 /** NCHW (or NCL) input as NHWC, with 1-D convolutions and pools seen as 2-D ones of height 1. */
 function toNHWC(x: tf.Tensor): tf.Tensor4D {
   const x4 = x.rank === 3 ? x.reshape([x.shape[0]!, x.shape[1]!, 1, x.shape[2]!]) : x;
@@ -666,14 +727,15 @@ function twoPads(p: { begin: number[]; end: number[] }): { begin: [number, numbe
   return p.begin.length === 1 ? { begin: [0, p.begin[0]!], end: [0, p.end[0]!] } : { begin: [p.begin[0]!, p.begin[1]!], end: [p.end[0]!, p.end[1]!] };
 }
 
-function conv(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
-  const rank = x.rank;
+function conv(n: OnnxNode, xv: Value, w: tf.Tensor, bias: tf.Tensor | undefined): Value {
+  const input = channelLastInput(xv);
+  const rank = input.rank;
   const w4 = (w.rank === 3 ? w.reshape([w.shape[0]!, w.shape[1]!, 1, w.shape[2]!]) : w) as tf.Tensor4D;
   const group = attrInt(n, "group", 1);
   const kernel: [number, number] = [w4.shape[2], w4.shape[3]];
   const strides = two(attrInts(n, "strides", rank === 3 ? [1] : [1, 1]), 1);
   const dil = two(attrInts(n, "dilations", rank === 3 ? [1] : [1, 1]), 1);
-  let xh = toNHWC(x);
+  let xh = input.xh;
   const pads = twoPads(spatialPads(n, rank === 3 ? [kernel[1]] : kernel, rank === 3 ? [dil[1]] : dil, rank === 3 ? [xh.shape[2]] : [xh.shape[1], xh.shape[2]], rank === 3 ? [strides[1]] : strides));
   if (pads.begin.some((p) => p !== 0) || pads.end.some((p) => p !== 0)) {
     xh = tf.pad(xh, [[0, 0], [pads.begin[0], pads.end[0]], [pads.begin[1], pads.end[1]], [0, 0]]);
@@ -681,19 +743,20 @@ function conv(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor | undefin
   const cin = xh.shape[3];
   let y: tf.Tensor4D;
   if (group === 1) {
-    y = convolve(xh, tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil);
+    const [f] = derived(w, "conv", () => [tf.transpose(w4, [2, 3, 1, 0])]);
+    y = convolve(xh, f as tf.Tensor4D, "conv", strides, dil);
   } else if (group === cin && w4.shape[1] === 1) {
     const mult = w4.shape[0] / group;
-    const f = tf.transpose(w4.reshape([group, mult, kernel[0], kernel[1]]), [2, 3, 0, 1]) as tf.Tensor4D;
-    y = convolve(xh, f, "depthwise", strides, dil);
+    const [f] = derived(w, "depthwise", () => [tf.transpose(w4.reshape([group, mult, kernel[0], kernel[1]]), [2, 3, 0, 1])]);
+    y = convolve(xh, f as tf.Tensor4D, "depthwise", strides, dil);
   } else {
     // Grouped: one convolution per group of input channels, outputs concatenated in order.
     const xs = tf.split(xh, group, 3);
-    const ws = tf.split(w4, group, 0);
-    y = tf.concat(xs.map((xg, g) => convolve(xg as tf.Tensor4D, tf.transpose(ws[g]!, [2, 3, 1, 0]) as tf.Tensor4D, "conv", strides, dil)), 3) as tf.Tensor4D;
+    const ws = derived(w, `grouped:${group}`, () => tf.split(w4, group, 0).map((wg) => tf.transpose(wg, [2, 3, 1, 0])));
+    y = tf.concat(xs.map((xg, g) => convolve(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, "conv", strides, dil)), 3) as tf.Tensor4D;
   }
   if (bias) y = tf.add(y, bias) as tf.Tensor4D;
-  return fromNHWC(y, rank);
+  return channelLastOutput(y, rank);
 }
 
 function convTranspose(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
@@ -725,12 +788,13 @@ function convTranspose(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor 
   return fromNHWC(y, rank);
 }
 
-function pool(n: OnnxNode, x: tf.Tensor): tf.Tensor {
-  const rank = x.rank;
+function pool(n: OnnxNode, xv: Value): Value {
+  const input = channelLastInput(xv);
+  const rank = input.rank;
   const k1 = attrInts(n, "kernel_shape", []);
   const kernel = two(k1, 1);
   const strides = two(attrInts(n, "strides", k1.map(() => 1)), 1);
-  let xh = toNHWC(x);
+  let xh = input.xh;
   const inHW = [xh.shape[1], xh.shape[2]];
   const pads = twoPads(spatialPads(n, k1, k1.map(() => 1), rank === 3 ? [inHW[1]!] : inHW, rank === 3 ? [strides[1]] : strides));
   // ceil_mode: one more window where it still starts inside the input or its begin padding.
@@ -760,7 +824,7 @@ function pool(n: OnnxNode, x: tf.Tensor): tf.Tensor {
     const count = tf.mul(tf.avgPool(ones as tf.Tensor4D, kernel, strides, "valid"), kernel[0] * kernel[1]);
     y = tf.div(sum, count) as tf.Tensor4D;
   }
-  return fromNHWC(y, rank);
+  return channelLastOutput(y, rank);
 }
 
 function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], value: number, axes: number[] | undefined): tf.Tensor {

@@ -1,0 +1,39 @@
+/** @jest-environment ./test/probes/ort-environment.js */
+// The held-out backdoor grid (fixtures/models/standard/backdoor_grid, never used for tuning): a
+// regression guard on what docs/probe.md reports for seed 0. Every verdict names the planted class
+// (never another one), at least 11 of the 14 backdoors are found, and the two clean models of
+// other architectures stay silent. The known misses and the one clean false alarm are listed in
+// docs/probe.md, not asserted away.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runProbe } from "../../src/probes/run";
+
+const ROOT = join(__dirname, "../..");
+const GRID = "fixtures/models/standard/backdoor_grid";
+const grid = JSON.parse(readFileSync(join(ROOT, GRID, "grid.json"), "utf8")) as Record<string, { target?: number }>;
+
+async function verdict(name: string): Promise<{ suspected: boolean; target?: number }> {
+  const r = await runProbe({ model: `${GRID}/${name}.onnx`, data: "fixtures/models/digits_test.csv", cwd: ROOT, attacks: [], backdoor: true, seed: 0, minRobustAccuracy: [] });
+  const b = r.probes[0]!.backdoor!;
+  return { suspected: b.suspected, ...(b.targetLabel !== undefined ? { target: b.targetLabel } : {}) };
+}
+
+describe("held-out backdoor grid", () => {
+  it("names the planted class or nothing, and finds at least 11 of 14", async () => {
+    const backdoored = Object.keys(grid).filter((k) => grid[k]!.target !== undefined);
+    expect(backdoored).toHaveLength(14);
+    let found = 0;
+    for (const name of backdoored) {
+      const v = await verdict(name);
+      if (v.suspected) {
+        expect([name, v.target]).toEqual([name, grid[name]!.target]);
+        found++;
+      }
+    }
+    expect(found).toBeGreaterThanOrEqual(11);
+  }, 600000);
+
+  it.each(["clean_deep_mlp", "clean_wide_cnn"])("%s stays silent", async (name) => {
+    expect((await verdict(name)).suspected).toBe(false);
+  }, 300000);
+});
