@@ -8,13 +8,14 @@ import type { TextModelOptions } from "./analysis/text-model";
 export interface DatasetThresholds {
   maxRowFindings: number;
   maxEvidenceRows: number;
-  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number } };
+  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number; maxIterations: number; minUpdateShare: number; maxCandidates: number } };
   labelNoise: {
     minRows: number;
     smoothing: number;
     rounds: number;
     voteMaxAgreement: number;
     voteMinOtherShare: number;
+    dissentMinClassNoise: number;
     minPairShare: number;
     minPairRows: number;
     systematicMaxReverse: number;
