@@ -111,6 +111,9 @@ export class DatasetDocument {
       leafSize: t.approximate.leafSize,
       seed: t.approximate.seed,
       dims: t.approximate.dims,
+      maxIterations: t.approximate.maxIterations,
+      minUpdateShare: t.approximate.minUpdateShare,
+      maxCandidates: t.approximate.maxCandidates,
       ...(this.onProgress ? { onProgress: (f: number) => this.onProgress!("neighbours", f) } : {}),
     });
     return this.nb;

@@ -8,13 +8,14 @@ import type { TextModelOptions } from "./analysis/text-model";
 export interface DatasetThresholds {
   maxRowFindings: number;
   maxEvidenceRows: number;
-  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number } };
+  neighbours: { k: number; exactMaxRows: number; approximate: { trees: number; leafSize: number; seed: number; dims: number; maxIterations: number; minUpdateShare: number; maxCandidates: number } };
   labelNoise: {
     minRows: number;
     smoothing: number;
     rounds: number;
     voteMaxAgreement: number;
     voteMinOtherShare: number;
+    dissentMinClassNoise: number;
     minPairShare: number;
     minPairRows: number;
     systematicMaxReverse: number;
@@ -48,7 +49,7 @@ export interface DatasetThresholds {
     high: { maxSourceShare: number; maxItemBackground: number; minPurity: number; minDisagreement: number; maxTargetShare: number };
     spectral: { minClassRows: number; minRobustZ: number; minOutlierRows: number; powerIterations: number };
   };
-  textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; mergeJaccard: number; maxTextRows: number; maxContextSimilarity: number };
+  textTrigger: { maxNgram: number; minRows: number; maxDocShare: number; minPurity: number; minZ: number; minDisagreement: number; highP: number; mediumP: number; lowP: number; mergeJaccard: number; maxTextRows: number; maxNgrams: number; maxModelBytes: number };
   classImbalance: { maxRatio: number; minShare: number; minEvenShare: number };
   outliers: { minRobustZ: number; minRows: number };
   personalData: { severity: Record<PiiType, Severity>; negativeContext: string[] };

@@ -16,7 +16,7 @@ function clustered(rows: number, cols: number, seed: number): Float32Array {
 describe("nearest neighbours", () => {
   it("exact search never returns the row itself and sorts by distance", () => {
     const x = clustered(300, 6, 1);
-    const nb = nearestNeighbours(x, 300, 6, { k: 5, exactMaxRows: 1000, trees: 1, leafSize: 32, seed: 1, dims: 16 });
+    const nb = nearestNeighbours(x, 300, 6, { k: 5, exactMaxRows: 1000, trees: 1, leafSize: 32, seed: 1, dims: 16, maxIterations: 4, minUpdateShare: 0.002, maxCandidates: 12 });
     expect(nb.method).toBe("exact");
     for (let i = 0; i < 300; i++) {
       for (let q = 0; q < 5; q++) expect(nb.index[i * 5 + q]).not.toBe(i);
@@ -24,13 +24,13 @@ describe("nearest neighbours", () => {
     }
   });
 
-  it("the random-projection forest recovers most exact neighbours and the same cluster", () => {
+  it("the approximate index (forest + descent) recovers most exact neighbours and the same cluster", () => {
     const rows = 4000;
     const cols = 24;
     const x = clustered(rows, cols, 2);
-    const exact = nearestNeighbours(x, rows, cols, { k: 10, exactMaxRows: rows, trees: 2, leafSize: 64, seed: 1, dims: 16 });
-    const approx = nearestNeighbours(x, rows, cols, { k: 10, exactMaxRows: 100, trees: 2, leafSize: 64, seed: 1, dims: 16 });
-    expect(approx.method).toBe("random-projection-forest");
+    const exact = nearestNeighbours(x, rows, cols, { k: 10, exactMaxRows: rows, trees: 2, leafSize: 64, seed: 1, dims: 16, maxIterations: 4, minUpdateShare: 0.002, maxCandidates: 12 });
+    const approx = nearestNeighbours(x, rows, cols, { k: 10, exactMaxRows: 100, trees: 2, leafSize: 64, seed: 1, dims: 16, maxIterations: 4, minUpdateShare: 0.002, maxCandidates: 12 });
+    expect(approx.method).toBe("nn-descent");
     let shared = 0;
     let sameCluster = 0;
     for (let i = 0; i < rows; i++) {

@@ -8,6 +8,8 @@ import { outliers } from "../../../src/scanners/datasets/rules/outliers";
 import { personalData } from "../../../src/scanners/datasets/rules/personal-data";
 import { textTrigger } from "../../../src/scanners/datasets/rules/text-trigger";
 import { blobs, numericDoc, piiDoc, seeded, textDoc } from "./helpers";
+import { DatasetDocument } from "../../../src/scanners/datasets/document";
+import { datasetThresholds } from "../../../src/scanners/datasets/thresholds";
 
 const clean = blobs(40);
 const flipped = blobs(40);
@@ -265,6 +267,14 @@ runRuleTests(checkNotRun, {
         return d;
       })(),
       findings: [{ message: "dataset/label-noise did not run: the table has no numeric feature column and no text column to compare rows by.", evidence: { reason: "the table has no numeric feature column and no text column to compare rows by" } }],
+    },
+    {
+      name: "text triggers whose held-out models would not fit in textTrigger.maxModelBytes",
+      doc: (() => {
+        const d = textDoc(cleanTexts.texts, cleanTexts.labels);
+        return new DatasetDocument(d.uri, d.table, datasetThresholds({ textTrigger: { maxModelBytes: 1024 } }), undefined);
+      })(),
+      findings: [{ message: "dataset/text-trigger did not run: its held-out text models (5 folds x 2 classes x 2^18 features) would take 10 MiB, over textTrigger.maxModelBytes (0 MiB).", evidence: { checks: ["dataset/text-trigger"] } }],
     },
   ],
 });

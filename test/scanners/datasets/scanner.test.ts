@@ -103,7 +103,7 @@ describe("large tables (sampled values, approximate neighbours)", () => {
       ["f5", -3.25],
     ]);
     expect(triggers[0]!.rows).toEqual(poisoned);
-    expect(doc.neighbours()!.method).toBe("random-projection-forest");
+    expect(doc.neighbours()!.method).toBe("nn-descent");
   });
 });
 

@@ -6,7 +6,8 @@
 
 import type { DatasetDocument } from "../document";
 import { classPairs, confidentLearning, neighbourProbabilities, type ClassPair, type ClassProbabilities, type NoiseEstimate } from "./confident-learning";
-import { crossValidatedProbabilities, hashedTfidf, type SparseRows } from "./text-model";
+import { crossValidatedProbabilities, type SparseRows } from "./text-model";
+import { textModelOf } from "./text-evidence";
 
 /** A dense row-major matrix as sparse rows (every entry kept), for the linear model. */
 export function denseRows(x: Float32Array, rows: number, cols: number): SparseRows {
@@ -62,21 +63,19 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
     const lin = rows * cols <= lm.maxCells ? crossValidatedProbabilities(denseRows(doc.standardised(), rows, cols), label.codes, K, { ...lm, hashBits: 0, maxTextChars: 0 }) : undefined;
     if (lin) for (let q = 0; q < probs.p.length; q++) probs.p[q] = (probs.p[q]! + lin.p[q]!) / 2;
     estimate = confidentLearning(probs, label.codes);
-    addUnanimousDissent(estimate, nb, label.codes, label.codes, K, t.voteMaxAgreement, t.voteMinOtherShare, lin);
+    addUnanimousDissent(estimate, nb, label.codes, label.codes, K, t, lin);
     for (let round = 1; round < t.rounds && estimate.issues.length > 0; round++) {
       const voters = Int32Array.from(label.codes);
       for (const is of estimate.issues) voters[is.row] = is.likely;
       const again = neighbourProbabilities(nb, voters, K, t.smoothing);
       if (lin) for (let q = 0; q < again.p.length; q++) again.p[q] = (again.p[q]! + lin.p[q]!) / 2;
       estimate = confidentLearning(again, label.codes);
-      addUnanimousDissent(estimate, nb, voters, label.codes, K, t.voteMaxAgreement, t.voteMinOtherShare, lin);
+      addUnanimousDissent(estimate, nb, voters, label.codes, K, t, lin);
     }
   } else {
     method = "text-model";
-    const texts = doc.table.strings.get(doc.table.textColumn!) ?? [];
-    const m = t.textModel;
-    const x = hashedTfidf(texts, m);
-    probs = crossValidatedProbabilities(x, label.codes, K, m);
+    // Shared with the text-trigger check (one cross-validation per document).
+    probs = textModelOf(doc)!.probs;
     estimate = confidentLearning(probs, label.codes);
   }
   return { method, estimate, pairs: classPairs(estimate, t.minPairShare, t.minPairRows) };
@@ -85,7 +84,9 @@ export function findLabelErrors(doc: DatasetDocument): LabelErrors | undefined {
 /**
  * Rows whose neighbours (suspects voting under their likely class) almost all carry one other
  * label are mislabelled whatever the per-class thresholds say: on small sets confident
- * learning's thresholds are coarse and miss some of them.
+ * learning's thresholds are coarse and miss some of them. Only in classes whose estimated
+ * noise rate (off-diagonal share of the noise matrix) reaches `dissentMinClassNoise`: in a
+ * clean set the few rows that sit among another class are class overlap, not noise.
  */
 function addUnanimousDissent(
   est: NoiseEstimate,
@@ -93,16 +94,19 @@ function addUnanimousDissent(
   voters: Int32Array,
   codes: Int32Array,
   K: number,
-  maxAgreement: number,
-  minOtherShare: number,
+  t: { voteMaxAgreement: number; voteMinOtherShare: number; dissentMinClassNoise: number },
   /** When a second model is at hand, it must not put the row in its own class either. */
   second: ClassProbabilities | undefined,
 ): void {
+  const maxAgreement = t.voteMaxAgreement;
+  const minOtherShare = t.voteMinOtherShare;
+  const noisy = new Uint8Array(K);
+  for (let g = 0; g < K; g++) noisy[g] = 1 - est.noiseMatrix[g * K + g]! >= t.dissentMinClassNoise ? 1 : 0;
   const have = new Set(est.issues.map((i) => i.row));
   const votes = new Int32Array(K);
   for (let i = 0; i < nb.rows; i++) {
     const own = codes[i]!;
-    if (own < 0 || have.has(i)) continue;
+    if (own < 0 || have.has(i) || !noisy[own]) continue;
     votes.fill(0);
     let valid = 0;
     for (let q = 0; q < nb.k; q++) {

@@ -1,11 +1,12 @@
 // k nearest neighbours on standardised features. Exact (all pairs) up to a row limit; above
-// it, on the top principal components, a small forest of median-split trees (the first splits
-// along the components in turn, the others along random directions); neighbours are searched
-// exactly within each leaf and the trees' candidates merged. Memory is linear in the rows:
-// rows x k indices and distances, never rows x rows.
+// it, approximate: wide rows (images) are first projected on their top principal components
+// (randomized PCA), then a random-projection forest seeds every row's list and
+// nearest-neighbour descent refines it (nn-descent.ts), so precision does not fall off a cliff
+// at the switch. Memory is linear in the rows: rows x k indices and distances, never rows x rows.
 
 import { mulberry32 } from "../../../core/random";
 import type { FeatureMatrix } from "../loaders/types";
+import { descendNeighbours } from "./nn-descent";
 
 export interface Neighbours {
   k: number;
@@ -14,7 +15,7 @@ export interface Neighbours {
   index: Int32Array;
   /** rows x k squared distances, matching `index`. */
   dist: Float32Array;
-  method: "exact" | "random-projection-forest";
+  method: "exact" | "nn-descent";
 }
 
 /**
@@ -101,34 +102,6 @@ function allPairs(nb: Neighbours, x: Float32Array, cols: number, members: ArrayL
 
 /** Deterministic PRNG so findings are stable between runs. */
 export const rng = mulberry32;
-
-/** Rearranges idx[lo..hi) so the element of rank `nth` sits there, smaller projections before it. */
-function quickselect(idx: Int32Array, proj: Float64Array, lo: number, hi: number, nth: number): void {
-  let l = lo;
-  let h = hi - 1;
-  while (l < h) {
-    const pivot = proj[(l + h) >>> 1]!;
-    let i = l;
-    let j = h;
-    while (i <= j) {
-      while (proj[i]! < pivot) i++;
-      while (proj[j]! > pivot) j--;
-      if (i <= j) {
-        const tp = proj[i]!;
-        proj[i] = proj[j]!;
-        proj[j] = tp;
-        const ti = idx[i]!;
-        idx[i] = idx[j]!;
-        idx[j] = ti;
-        i++;
-        j--;
-      }
-    }
-    if (nth <= j) h = j;
-    else if (nth >= i) l = i;
-    else return;
-  }
-}
 
 /** Eigenvalues and eigenvectors (columns of `vectors`, row-major n x n) of a symmetric matrix, by cyclic Jacobi rotations. */
 export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
@@ -320,8 +293,14 @@ export interface NeighbourOptions {
   trees: number;
   leafSize: number;
   seed: number;
-  /** Above exactMaxRows, neighbours are searched on this many principal components. */
+  /** Above exactMaxRows, rows wider than this are projected on this many principal components. */
   dims: number;
+  /** Nearest-neighbour descent rounds after the forest (at most). */
+  maxIterations: number;
+  /** A round changing fewer than this share of the rows x k entries ends the descent. */
+  minUpdateShare: number;
+  /** Candidates sampled per row and round. */
+  maxCandidates: number;
   onProgress?: (fraction: number) => void;
 }
 
@@ -334,49 +313,19 @@ export function nearestNeighbours(x: Float32Array, rows: number, cols: number, o
     allPairs(nb, x, cols, all);
     return nb;
   }
-  const nb = emptyNeighbours(rows, k, "random-projection-forest");
   if (cols > opts.dims) {
     x = principalProjection(x, rows, cols, opts.dims, opts.seed);
     cols = opts.dims;
   }
-  const random = rng(opts.seed);
-  const idx = new Int32Array(rows);
-  const proj = new Float64Array(rows);
-  const dir = new Float64Array(cols);
-  const leaf = Math.max(opts.leafSize, k + 1);
-  for (let t = 0; t < opts.trees; t++) {
-    for (let i = 0; i < rows; i++) idx[i] = i;
-    const stack: Array<[number, number, number]> = [[0, rows, 0]];
-    let done = 0;
-    while (stack.length > 0) {
-      const [lo, hi, depth] = stack.pop()!;
-      const n = hi - lo;
-      if (n <= leaf) {
-        allPairs(nb, x, cols, idx, lo, hi);
-        done += n;
-        if (opts.onProgress && (done & 0xffff) < n) opts.onProgress((t + done / rows) / opts.trees);
-        continue;
-      }
-      if (t === 0) {
-        // First tree: median splits along the principal axes in turn (a k-d tree on the
-        // components, which are ordered by variance): one read per row instead of a dot product.
-        const axis = depth % cols;
-        for (let p = lo; p < hi; p++) proj[p] = x[idx[p]! * cols + axis]!;
-      } else {
-        // Further trees: random directions, so their leaves cut across the first tree's.
-        for (let j = 0; j < cols; j++) dir[j] = random() - 0.5;
-        for (let p = lo; p < hi; p++) {
-          const base = idx[p]! * cols;
-          let s = 0;
-          for (let j = 0; j < cols; j++) s += x[base + j]! * dir[j]!;
-          proj[p] = s;
-        }
-      }
-      const m = lo + (n >>> 1);
-      quickselect(idx, proj, lo, hi, m);
-      stack.push([lo, m, depth + 1], [m, hi, depth + 1]);
-    }
-  }
-  opts.onProgress?.(1);
-  return nb;
+  const graph = descendNeighbours(x, rows, cols, {
+    k,
+    trees: opts.trees,
+    leafSize: opts.leafSize,
+    seed: opts.seed,
+    maxIterations: opts.maxIterations,
+    minUpdateShare: opts.minUpdateShare,
+    maxCandidates: opts.maxCandidates,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  return { k, rows, index: graph.index, dist: graph.dist, method: "nn-descent" };
 }

@@ -32,7 +32,7 @@ export interface TextModelOptions {
 const TOKEN = /[a-z0-9][a-z0-9'_-]*/g;
 
 /** FNV-1a, 32-bit. */
-function hash(s: string): number {
+export function hash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -85,12 +85,18 @@ export function hashedTfidf(texts: ReadonlyArray<string | null>, opts: Pick<Text
   return { rows, dims, indptr, indices, values };
 }
 
+/** Each fold's trained model (weights w_true = scale * w, class-major K x dims) and which fold held out each row (-1: unlabelled, predicted by the last fold's model). */
+export interface FoldModels {
+  models: Array<{ w: Float32Array; bias: Float64Array; scale: number }>;
+  fold?: Int32Array;
+}
+
 /**
  * Held-out probabilities: rows are split into `folds` stratified folds; each fold is
  * predicted by a softmax regression trained on the others. Unlabelled rows (code < 0) are
  * predicted but never trained on.
  */
-export function crossValidatedProbabilities(x: SparseRows, codes: Int32Array, classes: number, opts: TextModelOptions): ClassProbabilities {
+export function crossValidatedProbabilities(x: SparseRows, codes: Int32Array, classes: number, opts: TextModelOptions, keep?: FoldModels): ClassProbabilities {
   const K = classes;
   const { rows, dims, indptr, indices, values } = x;
   const random = mulberry32(opts.seed);
@@ -137,6 +143,7 @@ export function crossValidatedProbabilities(x: SparseRows, codes: Int32Array, cl
         }
       }
     }
+    if (keep) keep.models[f] = { w: w.slice(), bias: bias.slice(), scale };
     for (let i = 0; i < rows; i++) {
       if (fold[i] !== f && fold[i]! >= 0) continue;
       softmaxScores(w, bias, scale, dims, K, indices, values, indptr[i]!, indptr[i + 1]!, scores);
@@ -144,6 +151,7 @@ export function crossValidatedProbabilities(x: SparseRows, codes: Int32Array, cl
     }
   }
   // Unlabelled rows were predicted by every fold's model; keep the last one's view, already written.
+  if (keep) keep.fold = fold;
   return { rows, classes: K, p };
 }
 

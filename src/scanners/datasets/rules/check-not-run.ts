@@ -1,6 +1,7 @@
 import type { Rule } from "../../../types";
 import type { DatasetDocument } from "../document";
 import { labelErrorsUnavailable } from "../analysis/label-errors";
+import { textTriggerUnavailable } from "./text-trigger";
 
 /** The checks that need class labels. */
 export const CLASS_CHECKS = ["dataset/label-noise", "dataset/class-imbalance", "dataset/conflicting-duplicates", "dataset/backdoor-trigger", "dataset/text-trigger"];
@@ -19,6 +20,7 @@ export const checkNotRun: Rule<DatasetDocument> = {
       regression: "Label column {{label}} holds a numeric target with {{distinct}} distinct values (a regression target, not classes), so the class checks ({{checks}}) did not run on it.",
       noLabel: "No label column was found, so the class checks ({{checks}}) did not run; name the label with --label-column or scanners.datasets.labelColumn.",
       labelNoise: "dataset/label-noise did not run: {{reason}}.",
+      textTrigger: "dataset/text-trigger did not run: {{reason}}.",
     },
   },
   check(doc, ctx) {
@@ -52,6 +54,16 @@ export const checkNotRun: Rule<DatasetDocument> = {
         location: where,
         evidence: { checks: ["dataset/label-noise"], reason: why },
         fingerprintKey: "not-run:label-noise",
+      });
+    }
+    const whyNotTriggers = textTriggerUnavailable(doc);
+    if (whyNotTriggers) {
+      ctx.report({
+        messageId: "textTrigger",
+        data: { reason: whyNotTriggers },
+        location: where,
+        evidence: { checks: ["dataset/text-trigger"], reason: whyNotTriggers },
+        fingerprintKey: "not-run:text-trigger",
       });
     }
   },
