@@ -461,8 +461,13 @@ async function backdoorProbe(
     const s = await stripOf(nc.triggers[k]!);
     candidates.push({ label: k, anomalyIndex: a, stripEntropyRatio: s.ratio, stripEntropy: s.entropy, triggerSuccessRate: nc.triggers[k]!.successRate, positions: s.positions });
   }
+  // A backdoor is specific to its class. When another candidate class's recovered trigger also all
+  // but fixes the prediction, the model yields to small universal patches in several classes (a
+  // clean model's natural triggers, Moosavi-Dezfooli et al. 2017): a low STRIP ratio is then no
+  // evidence of a plant, and only a very clear Neural Cleanse outlier still counts.
+  const susceptible = (c: (typeof candidates)[number]): boolean => candidates.some((o) => o !== c && o.stripEntropyRatio < t.susceptibleStripRatio);
   for (const c of candidates) {
-    const decided = decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
+    const decided = susceptible(c) ? (c.anomalyIndex > t.anomalyIndexWhenSusceptible ? "neural-cleanse" : undefined) : decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
     if (decided) c.decidedBy = decided;
   }
   // The verdict: the first flagged candidate by anomaly index; else the most anomalous class.
@@ -499,6 +504,7 @@ async function backdoorProbe(
     stripEntropyRatio: ratio,
     decidedBy: chosen.decidedBy ?? "none",
     candidates: candidates.map((c) => ({ label: c.label, anomalyIndex: c.anomalyIndex, stripEntropyRatio: c.stripEntropyRatio, triggerSuccessRate: c.triggerSuccessRate })),
+    universalPatchSusceptible: susceptible(chosen),
   };
   const result: BackdoorResult = {
     suspected,

@@ -19,6 +19,8 @@ export interface ProbeThresholds {
     stripEntropyRatio: number;
     stripVeto: number;
     stripAlone: number;
+    susceptibleStripRatio: number;
+    anomalyIndexWhenSusceptible: number;
     candidates: number;
     maskThreshold: number;
     neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number };
