@@ -408,6 +408,24 @@ export function decideBackdoor(anomalyIndex: number, stripRatio: number, t: Prob
   return undefined;
 }
 
+/**
+ * The decision for each Neural Cleanse candidate. A backdoor is specific to its class: when another
+ * candidate class's recovered trigger also pushes the STRIP ratio below `susceptibleStripRatio`,
+ * the model yields to small universal patches in several classes (natural triggers of a clean
+ * model, Moosavi-Dezfooli et al. 2017), so a low STRIP ratio is no evidence of a plant and only a
+ * Neural Cleanse outlier above `anomalyIndexWhenSusceptible` still flags a class.
+ */
+export function decideBackdoorCandidates(
+  candidates: ReadonlyArray<{ anomalyIndex: number; stripEntropyRatio: number }>,
+  t: ProbeThresholds["backdoor"],
+): Array<BackdoorDecision | undefined> {
+  return candidates.map((c) => {
+    const susceptible = candidates.some((o) => o !== c && o.stripEntropyRatio < t.susceptibleStripRatio);
+    if (!susceptible) return decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
+    return c.anomalyIndex > t.anomalyIndexWhenSusceptible ? "neural-cleanse" : undefined;
+  });
+}
+
 async function backdoorProbe(
   model: ProbeModel,
   data: ProbeSet,
@@ -461,15 +479,11 @@ async function backdoorProbe(
     const s = await stripOf(nc.triggers[k]!);
     candidates.push({ label: k, anomalyIndex: a, stripEntropyRatio: s.ratio, stripEntropy: s.entropy, triggerSuccessRate: nc.triggers[k]!.successRate, positions: s.positions });
   }
-  // A backdoor is specific to its class. When another candidate class's recovered trigger also all
-  // but fixes the prediction, the model yields to small universal patches in several classes (a
-  // clean model's natural triggers, Moosavi-Dezfooli et al. 2017): a low STRIP ratio is then no
-  // evidence of a plant, and only a very clear Neural Cleanse outlier still counts.
-  const susceptible = (c: (typeof candidates)[number]): boolean => candidates.some((o) => o !== c && o.stripEntropyRatio < t.susceptibleStripRatio);
-  for (const c of candidates) {
-    const decided = susceptible(c) ? (c.anomalyIndex > t.anomalyIndexWhenSusceptible ? "neural-cleanse" : undefined) : decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
+  const decisions = decideBackdoorCandidates(candidates, t);
+  candidates.forEach((c, i) => {
+    const decided = decisions[i]!;
     if (decided) c.decidedBy = decided;
-  }
+  });
   // The verdict: the first flagged candidate by anomaly index; else the most anomalous class.
   const chosen = candidates.find((c) => c.decidedBy) ?? candidates[0]!;
   const suspect = nc.triggers[chosen.label]!;
@@ -504,7 +518,7 @@ async function backdoorProbe(
     stripEntropyRatio: ratio,
     decidedBy: chosen.decidedBy ?? "none",
     candidates: candidates.map((c) => ({ label: c.label, anomalyIndex: c.anomalyIndex, stripEntropyRatio: c.stripEntropyRatio, triggerSuccessRate: c.triggerSuccessRate })),
-    universalPatchSusceptible: susceptible(chosen),
+    universalPatchSusceptible: candidates.some((o) => o !== chosen && o.stripEntropyRatio < t.susceptibleStripRatio),
   };
   const result: BackdoorResult = {
     suspected,

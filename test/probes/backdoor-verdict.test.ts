@@ -4,7 +4,7 @@
 // models stay silent. The decision rule itself is tested on the evidence combinations.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decideBackdoor, runProbe } from "../../src/probes/run";
+import { decideBackdoor, decideBackdoorCandidates, runProbe } from "../../src/probes/run";
 import { loadProbeThresholds } from "../../src/probes/thresholds";
 
 const ROOT = join(__dirname, "../..");
@@ -24,6 +24,21 @@ describe("backdoor decision", () => {
     [0, 0.01, undefined], // not a Neural Cleanse candidate
   ])("anomaly %p, STRIP ratio %p -> %p", (a, r, want) => {
     expect(decideBackdoor(a, r, t)).toBe(want);
+  });
+});
+
+describe("backdoor decision across candidates", () => {
+  const t = loadProbeThresholds().backdoor;
+  const decide = (c: Array<[number, number]>): Array<string | undefined> => decideBackdoorCandidates(c.map(([anomalyIndex, stripEntropyRatio]) => ({ anomalyIndex, stripEntropyRatio })), t);
+  it("silences a clean model whose natural triggers fix the prediction in several classes", () => {
+    // clean_mlp_seed203 (held-out grid), runProbe seeds 0 and 1
+    expect(decide([[2.14, 0.158], [1.12, 0.415], [0.46, 0.737]])).toEqual([undefined, undefined, undefined]);
+    expect(decide([[1.73, 0.104], [0.68, 0.257], [0.67, 0.842]])).toEqual([undefined, undefined, undefined]);
+  });
+  it("keeps a class-specific trigger, and a very clear outlier on a susceptible model", () => {
+    expect(decide([[2.14, 0.158], [1.12, 0.6], [0.46, 0.737]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
+    expect(decide([[8.7, 0.278], [0.95, 0.819], [0.67, 0.542]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
+    expect(decide([[3.5, 0.2], [1.12, 0.3], [0.46, 0.737]])).toEqual(["neural-cleanse", undefined, undefined]);
   });
 });
 
