@@ -217,6 +217,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       if (!model.logits) notes.push(`The backdoor probe was skipped: Neural Cleanse needs gradients and ${model.whiteBoxUnavailable ?? "the model gives none"}.`);
       else {
         progress("backdoor", 0, 1);
+        if (layoutOf(model.inputShape).h <= 1) notes.push("Neural Cleanse ran without its mask compactness term: the model's input has no image layout (a flat vector).");
         const r = await backdoorProbe(model, data, clip, seed, thresholds, areProbabilities);
         backdoor = r.result;
         backdoorEvidence = r.evidence;
