@@ -5,14 +5,14 @@
 // Millions of n-grams cost tens of bytes each, with no string or object per n-gram.
 
 export class GramTable {
-  private capacity: number;
-  private k1: Uint32Array;
-  private k2: Uint32Array;
-  private used: Uint8Array;
-  df: Int32Array;
-  majority: Int32Array;
-  private votes: Int32Array;
-  private lastDoc: Int32Array;
+  private capacity = 0;
+  private k1 = new Uint32Array(0);
+  private k2 = new Uint32Array(0);
+  private used = new Uint8Array(0);
+  df = new Int32Array(0);
+  majority = new Int32Array(0);
+  private votes = new Int32Array(0);
+  private lastDoc = new Int32Array(0);
   size = 0;
   /** True once an n-gram could not be added (the table reached `maxEntries`). */
   full = false;
@@ -20,15 +20,8 @@ export class GramTable {
   private readonly maxCapacity: number;
 
   constructor(private readonly maxEntries: number) {
-    this.capacity = 1 << 16;
+    this.allocate(1 << 16);
     this.maxCapacity = Math.max(this.capacity, 2 ** Math.ceil(Math.log2(maxEntries / 0.6)));
-    this.k1 = new Uint32Array(this.capacity);
-    this.k2 = new Uint32Array(this.capacity);
-    this.used = new Uint8Array(this.capacity);
-    this.df = new Int32Array(this.capacity);
-    this.majority = new Int32Array(this.capacity);
-    this.votes = new Int32Array(this.capacity);
-    this.lastDoc = new Int32Array(this.capacity).fill(-1);
   }
 
   get slots(): number {
@@ -37,24 +30,14 @@ export class GramTable {
 
   /** The slot of key (a, b), or -1 when absent. */
   find(a: number, b: number): number {
-    const mask = this.capacity - 1;
-    let s = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-    while (this.used[s]) {
-      if (this.k1[s] === a && this.k2[s] === b) return s;
-      s = (s + 1) & mask;
-    }
-    return -1;
+    const s = this.slotOf(a, b);
+    return this.used[s] ? s : -1;
   }
 
   /** Counts document `doc` of class `cls` for key (a, b) once per document; returns false when the table is full. */
   add(a: number, b: number, doc: number, cls: number): boolean {
     if (this.size >= this.capacity * 0.6 && this.capacity < this.maxCapacity) this.grow();
-    const mask = this.capacity - 1;
-    let s = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-    while (this.used[s]) {
-      if (this.k1[s] === a && this.k2[s] === b) break;
-      s = (s + 1) & mask;
-    }
+    const s = this.slotOf(a, b);
     if (!this.used[s]) {
       if (this.size >= this.maxEntries || this.size >= this.capacity * 0.9) {
         this.full = true;
@@ -76,26 +59,37 @@ export class GramTable {
     return true;
   }
 
+  /** Linear probing: the slot holding key (a, b), or the empty slot where it would go. */
+  private slotOf(a: number, b: number): number {
+    const mask = this.capacity - 1;
+    let s = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    while (this.used[s]) {
+      if (this.k1[s] === a && this.k2[s] === b) return s;
+      s = (s + 1) & mask;
+    }
+    return s;
+  }
+
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.k1 = new Uint32Array(capacity);
+    this.k2 = new Uint32Array(capacity);
+    this.used = new Uint8Array(capacity);
+    this.df = new Int32Array(capacity);
+    this.majority = new Int32Array(capacity);
+    this.votes = new Int32Array(capacity);
+    this.lastDoc = new Int32Array(capacity).fill(-1);
+  }
+
   private grow(): void {
     const old = { k1: this.k1, k2: this.k2, used: this.used, df: this.df, majority: this.majority, votes: this.votes, lastDoc: this.lastDoc, capacity: this.capacity };
-    this.capacity *= 2;
-    this.k1 = new Uint32Array(this.capacity);
-    this.k2 = new Uint32Array(this.capacity);
-    this.used = new Uint8Array(this.capacity);
-    this.df = new Int32Array(this.capacity);
-    this.majority = new Int32Array(this.capacity);
-    this.votes = new Int32Array(this.capacity);
-    this.lastDoc = new Int32Array(this.capacity).fill(-1);
-    const mask = this.capacity - 1;
+    this.allocate(this.capacity * 2);
     for (let o = 0; o < old.capacity; o++) {
       if (!old.used[o]) continue;
-      const a = old.k1[o]!;
-      const b = old.k2[o]!;
-      let s = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-      while (this.used[s]) s = (s + 1) & mask;
+      const s = this.slotOf(old.k1[o]!, old.k2[o]!);
       this.used[s] = 1;
-      this.k1[s] = a;
-      this.k2[s] = b;
+      this.k1[s] = old.k1[o]!;
+      this.k2[s] = old.k2[o]!;
       this.df[s] = old.df[o]!;
       this.majority[s] = old.majority[o]!;
       this.votes[s] = old.votes[o]!;
