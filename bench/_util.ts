@@ -1,9 +1,19 @@
 // Shared benchmark helpers: a data folder, child-process measurement with peak RSS, medians.
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export const DATA_DIR = join(__dirname, "..", "..", "bench", ".data");
+
+/**
+ * Folder of an optional benchmark corpus (not a dependency of aigis): the one named by the
+ * environment variable `envVar`, else the npm package installed at `installed` (relative to the
+ * repository), whichever holds `marker`.
+ */
+export function corpusDir(envVar: string, installed: string, marker: string): string | undefined {
+  const candidates = [process.env[envVar], join(__dirname, "..", "..", installed)];
+  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, marker)));
+}
 
 export function dataPath(name: string): string {
   mkdirSync(DATA_DIR, { recursive: true });

