@@ -1,5 +1,5 @@
 import type { Rule } from "../../../types";
-import { rng } from "../analysis/neighbours";
+import { rng, type Neighbours } from "../analysis/neighbours";
 import { plural, type DatasetDocument } from "../document";
 import { capital } from "./label-noise";
 
@@ -325,6 +325,19 @@ function carriers(doc: DatasetDocument, items: TriggerItem[], target: number): {
 }
 
 /** Share of sampled rows holding `value` in column j. */
+/** True when at most half of row i's labelled neighbours carry its own label: its neighbours call it something else. */
+function neighboursOutvote(nb: Neighbours, codes: Int32Array, i: number): boolean {
+  let agree = 0;
+  let valid = 0;
+  for (let q = 0; q < nb.k; q++) {
+    const j = nb.index[i * nb.k + q]!;
+    if (j < 0 || codes[j]! < 0) continue;
+    valid++;
+    if (codes[j] === codes[i]) agree++;
+  }
+  return valid > 0 && agree / valid <= 0.5;
+}
+
 function backgroundShare(doc: DatasetDocument, sample: Int32Array, j: number, value: number): number {
   const { data, cols } = doc.table.features;
   let k = 0;
@@ -365,15 +378,7 @@ function suspectSeeds(doc: DatasetDocument, sample: Int32Array): Array<{ items: 
   for (let i = 0; i < nb.rows; i++) {
     const own = label.codes[i]!;
     if (own < 0) continue;
-    let agree = 0;
-    let valid = 0;
-    for (let q = 0; q < nb.k; q++) {
-      const j = nb.index[i * nb.k + q]!;
-      if (j < 0 || label.codes[j]! < 0) continue;
-      valid++;
-      if (label.codes[j] === own) agree++;
-    }
-    if (valid > 0 && agree / valid <= 0.5) {
+    if (neighboursOutvote(nb, label.codes, i)) {
       let list = byClass.get(own);
       if (!list) byClass.set(own, (list = []));
       list.push(i);
@@ -498,18 +503,7 @@ export function spectralOutliers(doc: DatasetDocument): SpectralOutliers[] {
   // Mislabelled rows also stand out on a class's top singular vector: an outlier whose nearest
   // neighbours mostly carry another label is label noise (dataset/label-noise), not a signature.
   const nb = doc.neighbours();
-  const relabelled = (i: number): boolean => {
-    if (!nb) return false;
-    let agree = 0;
-    let valid = 0;
-    for (let q = 0; q < nb.k; q++) {
-      const j = nb.index[i * nb.k + q]!;
-      if (j < 0 || label.codes[j]! < 0) continue;
-      valid++;
-      if (label.codes[j] === label.codes[i]) agree++;
-    }
-    return valid > 0 && agree / valid <= 0.5;
-  };
+  const relabelled = (i: number): boolean => nb !== undefined && neighboursOutvote(nb, label.codes, i);
   const mean = new Float64Array(cols);
   const v = new Float64Array(cols);
   const next = new Float64Array(cols);
