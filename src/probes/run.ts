@@ -447,7 +447,8 @@ async function backdoorProbe(
   };
   const ncRows = pick(order.slice(0, ncN));
   const { samples: _samples, ...search } = t.neuralCleanse;
-  const nc = await neuralCleanse(model, { ...search, image: layoutOf(model.inputShape), x: ncRows, n: ncN, clip, seed });
+  const layout = layoutOf(model.inputShape);
+  const nc = await neuralCleanse(model, { ...search, image: layout, x: ncRows, n: ncN, clip, seed });
   // STRIP on inputs stamped with a candidate's trigger versus the same inputs clean.
   // The trigger is tested on inputs it was not optimised on when the data has enough rows: a
   // trigger fitted to the search inputs lowers their entropy without being a backdoor.
@@ -492,7 +493,6 @@ async function backdoorProbe(
   const ratio = chosen.stripEntropyRatio;
   const score = chosen.anomalyIndex;
   const suspected = chosen.decidedBy !== undefined;
-  const layout = layoutOf(model.inputShape);
   // Position in (row, column) of the input image, whatever the channel order.
   const rowCol = new Map<number, readonly [number, number]>();
   for (let c = 0; c < layout.c; c++) for (let y = 0; y < layout.h; y++) for (let x = 0; x < layout.w; x++) rowCol.set(layout.index(c, y, x), [y, x]);
