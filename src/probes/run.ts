@@ -440,19 +440,22 @@ async function backdoorProbe(
   const rng = new Rng(seed ^ 0xbad);
   const order = rng.sample(data.n, data.n);
   const ncN = Math.min(t.neuralCleanse.samples, data.n);
+  // Restarts search on disjoint samples when the data leaves enough rows for STRIP besides.
+  const ncRestarts = Math.max(1, t.neuralCleanse.restarts);
+  const ncRows = data.n >= ncRestarts * ncN + 2 * t.strip.samples ? ncRestarts * ncN : ncN;
   const pick = (idx: number[]): Float32Array => {
     const out = new Float32Array(idx.length * d);
     idx.forEach((i, j) => out.set(data.x.subarray(i * d, (i + 1) * d), j * d));
     return out;
   };
-  const ncRows = pick(order.slice(0, ncN));
+  const searchRows = pick(order.slice(0, ncRows));
   const { samples: _samples, ...search } = t.neuralCleanse;
   const layout = layoutOf(model.inputShape);
-  const nc = await neuralCleanse(model, { ...search, image: layout, x: ncRows, n: ncN, clip, seed });
+  const nc = await neuralCleanse(model, { ...search, image: layout, x: searchRows, n: ncN, clip, seed });
   // STRIP on inputs stamped with a candidate's trigger versus the same inputs clean.
   // The trigger is tested on inputs it was not optimised on when the data has enough rows: a
   // trigger fitted to the search inputs lowers their entropy without being a backdoor.
-  const stripStart = data.n >= ncN + 2 * t.strip.samples ? ncN : 0;
+  const stripStart = data.n >= ncRows + 2 * t.strip.samples ? ncRows : data.n >= ncN + 2 * t.strip.samples ? ncN : 0;
   const stripIdx = order.slice(stripStart, stripStart + Math.min(t.strip.samples, data.n));
   const overlayIdx = [...order.slice(0, stripStart), ...order.slice(stripStart + stripIdx.length)];
   const overlays = pick(overlayIdx.length > 0 ? overlayIdx : stripIdx);
@@ -474,12 +477,38 @@ async function backdoorProbe(
     const entropy = mean(await stripEntropy(model, { ...stripOpts, x: stamped }));
     return { ratio: entropy / Math.max(hClean, 1e-12), entropy, positions };
   };
+  // Source-class coverage: a planted trigger works from inputs of every class (the poisoning
+  // relabelled them all); a natural class feature often works only from similar-looking classes.
+  // Measured on inputs the search did not use, per true class other than the candidate's.
+  const heldIdx = data.n > ncRows ? order.slice(ncRows) : order;
+  const heldRows = pick(heldIdx);
+  const sourceSuccessOf = async (tr: (typeof nc.triggers)[number], positions: number[]): Promise<number[]> => {
+    const stamped = new Float32Array(heldRows.length);
+    for (let i = 0; i < heldIdx.length; i++) {
+      if (positions.length > 0) {
+        stamped.set(heldRows.subarray(i * d, (i + 1) * d), i * d);
+        for (const k of positions) stamped[i * d + k] = tr.pattern[k]!;
+      } else for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - tr.mask[k]!) * heldRows[i * d + k]! + tr.mask[k]! * tr.pattern[k]!;
+    }
+    const preds = argmaxRows(await model.predict(stamped, heldIdx.length), heldIdx.length, model.numClasses);
+    const hit = new Array<number>(model.numClasses).fill(0);
+    const all = new Array<number>(model.numClasses).fill(0);
+    heldIdx.forEach((row, i) => {
+      const y = data.labels[row]!;
+      all[y]!++;
+      if (preds[i] === tr.label) hit[y]!++;
+    });
+    return all.map((a, y) => (y === tr.label || a === 0 ? NaN : hit[y]! / a));
+  };
   // Candidates: the classes with the most anomalous (smallest) masks, each checked by STRIP.
   const ranked = nc.anomalyIndex.map((a, k) => ({ k, a })).sort((p, q) => q.a - p.a).slice(0, Math.min(t.candidates, model.numClasses));
-  const candidates: Array<{ label: number; anomalyIndex: number; stripEntropyRatio: number; stripEntropy: number; triggerSuccessRate: number; positions: number[]; decidedBy?: BackdoorDecision }> = [];
+  const candidates: Array<{ label: number; anomalyIndex: number; stripEntropyRatio: number; stripEntropy: number; triggerSuccessRate: number; positions: number[]; minSourceSuccess: number; sourceSuccess: Array<number | null>; restartAnomalyIndex: number[]; maskSize: number; maskL1: number; decidedBy?: BackdoorDecision }> = [];
   for (const { k, a } of ranked) {
     const s = await stripOf(nc.triggers[k]!);
-    candidates.push({ label: k, anomalyIndex: a, stripEntropyRatio: s.ratio, stripEntropy: s.entropy, triggerSuccessRate: nc.triggers[k]!.successRate, positions: s.positions });
+    const bySource = await sourceSuccessOf(nc.triggers[k]!, s.positions);
+    const present = bySource.filter((v) => !Number.isNaN(v));
+    const minSourceSuccess = present.length ? Math.min(...present) : 0;
+    candidates.push({ label: k, anomalyIndex: a, stripEntropyRatio: s.ratio, stripEntropy: s.entropy, triggerSuccessRate: nc.triggers[k]!.successRate, positions: s.positions, minSourceSuccess, sourceSuccess: bySource.map((v) => (Number.isNaN(v) ? null : Math.round(v * 1000) / 1000)), restartAnomalyIndex: nc.anomalyIndexByRestart.map((r) => Math.round(r[k]! * 1000) / 1000), maskSize: nc.triggers[k]!.maskSize, maskL1: nc.triggers[k]!.maskL1 });
   }
   const decisions = decideBackdoorCandidates(candidates, t);
   candidates.forEach((c, i) => {
@@ -518,7 +547,9 @@ async function backdoorProbe(
     stripEntropyClean: hClean,
     stripEntropyRatio: ratio,
     decidedBy: chosen.decidedBy ?? "none",
-    candidates: candidates.map((c) => ({ label: c.label, anomalyIndex: c.anomalyIndex, stripEntropyRatio: c.stripEntropyRatio, triggerSuccessRate: c.triggerSuccessRate })),
+    candidates: candidates.map((c) => ({ label: c.label, anomalyIndex: c.anomalyIndex, stripEntropyRatio: c.stripEntropyRatio, triggerSuccessRate: c.triggerSuccessRate, minSourceSuccess: c.minSourceSuccess, sourceSuccess: c.sourceSuccess, restartAnomalyIndex: c.restartAnomalyIndex, maskSize: c.maskSize, maskL1: c.maskL1, positions: c.positions.length })),
+    neuralCleanseRestarts: nc.restarts,
+    maskSizeByRestart: nc.maskSizeByRestart.map((r) => r.map((v) => Math.round(v * 1000) / 1000)),
     universalPatchSusceptible: candidates.some((o) => o !== chosen && o.stripEntropyRatio < t.susceptibleStripRatio),
   };
   const result: BackdoorResult = {

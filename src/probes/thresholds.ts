@@ -23,7 +23,7 @@ export interface ProbeThresholds {
     anomalyIndexWhenSusceptible: number;
     candidates: number;
     maskThreshold: number;
-    neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number };
+    neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number; restarts: number };
     strip: { samples: number; overlays: number };
   };
   extraction: { budgets: number[]; fidelity: number; heldOutShare: number; hiddenUnits: number; epochs: number; perturbation: number };

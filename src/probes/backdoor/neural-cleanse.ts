@@ -19,8 +19,9 @@ import { crossEntropySum } from "../attacks/gradient";
 import { argmaxRows } from "../attacks/common";
 
 export interface NeuralCleanseOptions {
-  /** Clean inputs used for the search ([n, size]). */
+  /** Clean inputs used for the search ([n, size], or [restarts * n, size] for a different sample per restart). */
   x: Float32Array;
+  /** Inputs per search. */
   n: number;
   clip: [number, number];
   /** Most optimisation steps (each a full pass over the n inputs, for all classes at once). */
@@ -43,6 +44,14 @@ export interface NeuralCleanseOptions {
   smoothness: number;
   /** Image layout of the flat input, for the total variation: [channels, height, width] and the flat index of each pixel. */
   image?: { c: number; h: number; w: number; index: (c: number, y: number, x: number) => number };
+  /**
+   * Independent searches per class from different random initial masks and patterns (blocks of the
+   * same batch); each class keeps its smallest mask that reached the threshold. One search can stall
+   * in a poor local optimum (a large mask for an easy class), which moves the median and MAD and
+   * flips the verdict between seeds; the minimum over restarts is an upper bound on the true
+   * smallest trigger that only tightens with more restarts. 1 for the reference's single search.
+   */
+  restarts?: number;
   seed: number;
 }
 
@@ -72,6 +81,12 @@ export interface NeuralCleanseResult {
   suspect: number;
   /** Steps run (the longest of the classes). */
   steps: number;
+  /** Searches per class. */
+  restarts: number;
+  /** Per restart, per class: the anomaly index of that restart's masks alone (how stable the outlier is). */
+  anomalyIndexByRestart: number[][];
+  /** Per restart, per class: the compared mask size that restart found. */
+  maskSizeByRestart: number[][];
 }
 
 /** Anomaly index of each value below the median, by the consistency-scaled median absolute deviation. */
@@ -166,22 +181,29 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
   const K = model.numClasses;
   const D = model.inputSize;
   const B = options.n;
+  const R = Math.max(1, Math.floor(options.restarts ?? 1));
+  // Block j searches class j % K in restart floor(j / K).
+  const KR = K * R;
   const [lo, hi] = options.clip;
   const rng = new Rng(options.seed);
   // Mask and pattern uniform in their ranges, through the inverse of their squashing functions.
   const logit = (u: number): number => Math.log(u / (1 - u));
   const uniform = (): number => 0.005 + 0.99 * rng.next();
-  const maskRaw = tf.variable(tf.tensor2d(new Float32Array(K * D).map(() => logit(uniform())), [K, D]));
-  const patternRaw = tf.variable(tf.tensor2d(new Float32Array(K * D).map(() => logit(uniform())), [K, D]));
+  const maskRaw = tf.variable(tf.tensor2d(new Float32Array(KR * D).map(() => logit(uniform())), [KR, D]));
+  const patternRaw = tf.variable(tf.tensor2d(new Float32Array(KR * D).map(() => logit(uniform())), [KR, D]));
   const x = tf.tensor2d(options.x.subarray(0, B * D), [B, D]);
-  const targetOf = Int32Array.from({ length: K * B }, (_, r) => Math.floor(r / B));
+  // Each restart searches on its own n inputs when x holds R * n rows (a different sample, so the
+  // spread over restarts also covers the choice of inputs), else all share the first n.
+  const disjoint = R > 1 && options.x.length >= R * B * D;
+  const xSearch = disjoint ? tf.tensor4d(options.x.subarray(0, R * B * D), [R, 1, B, D]) : x.reshape([1, 1, B, D]);
+  const targetOf = Int32Array.from({ length: KR * B }, (_, r) => Math.floor(r / B) % K);
   const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(targetOf, "int32"), K).toFloat() as tf.Tensor2D);
   // The reference's Adam (beta1 0.5, beta2 0.9): the search follows the cost schedule closely.
   const optimizer = tf.train.adam(options.learningRate, 0.5, 0.9);
   const stamped = (): tf.Tensor2D => {
-    const m = tf.sigmoid(maskRaw).expandDims(1);
-    const p = tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw))).expandDims(1);
-    return tf.add(tf.mul(tf.sub(1, m), x.expandDims(0)), tf.mul(m, p)).reshape([K * B, D]) as tf.Tensor2D;
+    const m = tf.sigmoid(maskRaw).reshape([R, K, 1, D]);
+    const p = tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw))).reshape([R, K, 1, D]);
+    return tf.add(tf.mul(tf.sub(1, m), xSearch), tf.mul(m, p)).reshape([KR * B, D]) as tf.Tensor2D;
   };
   // The regulariser per class ([K, 1]): L1, plus the weighted total variation over the image.
   // Channel-first or channel-last flat layouts become [K, c, h, w] by reshape (and transpose):
@@ -189,21 +211,22 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
   const img = options.image && options.image.h > 1 && options.image.w > 1 && options.smoothness > 0 ? options.image : undefined;
   const layout = img ? flatLayout(img) : undefined;
   const totalVariation = (m: tf.Tensor2D): tf.Tensor2D => {
-    const im = layout === "chw" ? m.reshape([K, img!.c, img!.h, img!.w]) : m.reshape([K, img!.h, img!.w, img!.c]).transpose([0, 3, 1, 2]);
+    const rows = m.shape[0];
+    const im = layout === "chw" ? m.reshape([rows, img!.c, img!.h, img!.w]) : m.reshape([rows, img!.h, img!.w, img!.c]).transpose([0, 3, 1, 2]);
     const dx = tf.abs(tf.sub(im.slice([0, 0, 0, 1], [-1, -1, -1, -1]), im.slice([0, 0, 0, 0], [-1, -1, -1, img!.w - 1])));
     const dy = tf.abs(tf.sub(im.slice([0, 0, 1, 0], [-1, -1, -1, -1]), im.slice([0, 0, 0, 0], [-1, -1, img!.h - 1, -1])));
-    return tf.add(tf.sum(dx.reshape([K, -1]), 1, true), tf.sum(dy.reshape([K, -1]), 1, true)) as tf.Tensor2D;
+    return tf.add(tf.sum(dx.reshape([rows, -1]), 1, true), tf.sum(dy.reshape([rows, -1]), 1, true)) as tf.Tensor2D;
   };
   const regulariser = (m: tf.Tensor2D): tf.Tensor2D =>
     layout ? (tf.add(tf.sum(m, 1, true), tf.mul(options.smoothness, totalVariation(m))) as tf.Tensor2D) : (tf.sum(m, 1, true) as tf.Tensor2D);
-  const schedules = Array.from({ length: K }, () => new CostSchedule(options));
-  const bestMask = new Float32Array(K * D);
-  const bestPattern = new Float32Array(K * D);
-  const hasBest = new Uint8Array(K);
+  const schedules = Array.from({ length: KR }, () => new CostSchedule(options));
+  const bestMask = new Float32Array(KR * D);
+  const bestPattern = new Float32Array(KR * D);
+  const hasBest = new Uint8Array(KR);
   let steps = 0;
   for (let step = 0; step < options.steps && schedules.some((s) => !s.done); step++) {
     steps = step + 1;
-    const cost = tf.tensor2d(schedules.map((s) => s.cost), [K, 1]);
+    const cost = tf.tensor2d(schedules.map((s) => s.cost), [KR, 1]);
     let preds: tf.Tensor | undefined;
     // Per class: mean cross-entropy + cost * L1(mask). Classes are independent rows of the
     // variables, so one summed loss gives each its own gradient.
@@ -222,11 +245,11 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
     const [p, l1] = await Promise.all([preds!.data() as Promise<Int32Array>, tf.tidy(() => regulariser(tf.sigmoid(maskRaw))).data() as Promise<Float32Array>]);
     preds!.dispose();
     const newBest: number[] = [];
-    for (let k = 0; k < K; k++) {
-      if (schedules[k]!.done) continue;
+    for (let j = 0; j < KR; j++) {
+      if (schedules[j]!.done) continue;
       let hit = 0;
-      for (let b = 0; b < B; b++) if (p[k * B + b] === k) hit++;
-      if (schedules[k]!.update(hit / B, l1[k]!)) newBest.push(k);
+      for (let b = 0; b < B; b++) if (p[j * B + b] === j % K) hit++;
+      if (schedules[j]!.update(hit / B, l1[j]!)) newBest.push(j);
     }
     if (newBest.length > 0) {
       const [m, pt] = await Promise.all([
@@ -246,18 +269,44 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
     tf.tidy(() => tf.sigmoid(maskRaw)).data() as Promise<Float32Array>,
     tf.tidy(() => tf.add(lo, tf.mul(hi - lo, tf.sigmoid(patternRaw)))).data() as Promise<Float32Array>,
   ]);
-  for (let k = 0; k < K; k++) {
-    if (hasBest[k]) continue;
-    bestMask.set(lastMask.subarray(k * D, (k + 1) * D), k * D);
-    bestPattern.set(lastPattern.subarray(k * D, (k + 1) * D), k * D);
+  for (let j = 0; j < KR; j++) {
+    if (hasBest[j]) continue;
+    bestMask.set(lastMask.subarray(j * D, (j + 1) * D), j * D);
+    bestPattern.set(lastPattern.subarray(j * D, (j + 1) * D), j * D);
   }
-  tf.dispose([maskRaw, patternRaw, targets]);
+  tf.dispose([maskRaw, patternRaw, targets, xSearch]);
   optimizer.dispose();
-  const tv = layout ? ((await tf.tidy(() => totalVariation(tf.tensor2d(bestMask, [K, D]))).data()) as Float32Array) : new Float32Array(K);
+  const tvAll = layout ? ((await tf.tidy(() => totalVariation(tf.tensor2d(bestMask, [KR, D]))).data()) as Float32Array) : new Float32Array(KR);
+  const sizeOf = (j: number): number => {
+    let l1 = 0;
+    for (let i = j * D; i < (j + 1) * D; i++) l1 += bestMask[i]!;
+    return l1 + (layout ? options.smoothness * tvAll[j]! : 0);
+  };
+  const blockSize = Array.from({ length: KR }, (_, j) => sizeOf(j));
+  // Per class, the restart whose mask is smallest among those that reached the threshold (among
+  // all of them when none did).
+  const chosenBlock = Array.from({ length: K }, (_, k) => {
+    let best = -1;
+    for (let r = 0; r < R; r++) {
+      const j = r * K + k;
+      const better = best < 0 || (hasBest[j]! > hasBest[best]! ? true : hasBest[j] === hasBest[best] && blockSize[j]! < blockSize[best]!);
+      if (better) best = j;
+    }
+    return best;
+  });
+  const maskSizeByRestart = Array.from({ length: R }, (_, r) => Array.from({ length: K }, (_, k) => blockSize[r * K + k]!));
+  const anomalyIndexByRestart = maskSizeByRestart.map((sizes) => madAnomalyIndex(sizes));
+  const tv = Float32Array.from(chosenBlock, (j) => tvAll[j]!);
+  const chosenMask = new Float32Array(K * D);
+  const chosenPattern = new Float32Array(K * D);
+  chosenBlock.forEach((j, k) => {
+    chosenMask.set(bestMask.subarray(j * D, (j + 1) * D), k * D);
+    chosenPattern.set(bestPattern.subarray(j * D, (j + 1) * D), k * D);
+  });
   // Success of each reported trigger on the inputs of other classes.
   const scores = await tf.tidy(() => {
-    const m = tf.tensor2d(bestMask, [K, D]).expandDims(1);
-    const p = tf.tensor2d(bestPattern, [K, D]).expandDims(1);
+    const m = tf.tensor2d(chosenMask, [K, D]).expandDims(1);
+    const p = tf.tensor2d(chosenPattern, [K, D]).expandDims(1);
     return logitsOf(tf.add(tf.mul(tf.sub(1, m), x.expandDims(0)), tf.mul(m, p)).reshape([K * B, D]) as tf.Tensor2D);
   }).data() as Float32Array;
   x.dispose();
@@ -272,7 +321,7 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
       others++;
       if (preds[k * B + b] === k) hit++;
     }
-    const mask = bestMask.slice(k * D, (k + 1) * D);
+    const mask = chosenMask.slice(k * D, (k + 1) * D);
     const maskL1 = mask.reduce((a, v) => a + v, 0);
     triggers.push({
       label: k,
@@ -280,10 +329,10 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
       maskTV: tv[k]!,
       maskSize: maskL1 + (layout ? options.smoothness * tv[k]! : 0),
       successRate: others ? hit / others : 0,
-      reachedThreshold: hasBest[k] === 1,
-      steps: schedules[k]!.steps,
+      reachedThreshold: hasBest[chosenBlock[k]!] === 1,
+      steps: schedules[chosenBlock[k]!]!.steps,
       mask,
-      pattern: bestPattern.slice(k * D, (k + 1) * D),
+      pattern: chosenPattern.slice(k * D, (k + 1) * D),
     });
   }
   const anomalyIndex = madAnomalyIndex(triggers.map((t) => t.maskSize));
@@ -291,5 +340,5 @@ export async function neuralCleanse(model: ProbeModel, options: NeuralCleanseOpt
   anomalyIndex.forEach((v, k) => {
     if (v > anomalyIndex[suspect]!) suspect = k;
   });
-  return { triggers, anomalyIndex, suspect, steps };
+  return { triggers, anomalyIndex, suspect, steps, restarts: R, anomalyIndexByRestart, maskSizeByRestart };
 }
