@@ -390,40 +390,56 @@ function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array
   return [...groups.values()];
 }
 
-export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "strip";
+export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "neural-cleanse+sources" | "strip";
+
+/** One candidate's evidence: Neural Cleanse's anomaly index, STRIP's entropy ratio and, when measured, source-class coverage. */
+export interface BackdoorEvidence {
+  anomalyIndex: number;
+  stripEntropyRatio: number;
+  /**
+   * The smallest share, over the classes other than the candidate, of held-out inputs of that class
+   * the recovered trigger sends to the candidate (undefined when not measured: the path it gates
+   * is then not taken).
+   */
+  minSourceSuccess?: number;
+}
 
 /**
  * Both probes' evidence for one class. Neural Cleanse decides alone when its outlier is clear
  * (anomaly index above `anomalyIndex`) unless STRIP contradicts it (the trigger does not lower
  * prediction entropy at all: ratio at or above `stripVeto`); a STRIP ratio that merely fails to
  * separate does not veto. A weaker outlier (above `anomalyIndexWithStrip`) counts when STRIP
- * confirms it (ratio below `stripEntropyRatio`). STRIP decides only for a class Neural Cleanse
- * ranked as a candidate (mask below the median) and only when the trigger all but fixes the
- * prediction (ratio below `stripAlone`): on clean models optimised triggers lower entropy too,
- * but far less (ratios 0.4 and above on the fixtures).
+ * confirms it (ratio below `stripEntropyRatio`), or (above `anomalyIndexWithSources`) when its
+ * trigger works from every source class (`minSourceSuccess` or more of each other class's held-out
+ * inputs): a planted trigger was learnt from relabelled inputs of all classes, while a clean
+ * model's smallest natural trigger mostly turns only similar-looking classes. STRIP decides only
+ * for a class Neural Cleanse ranked as a candidate (mask below the median) and only when the
+ * trigger all but fixes the prediction (ratio below `stripAlone`): on clean models optimised
+ * triggers lower entropy too, but far less.
  */
-export function decideBackdoor(anomalyIndex: number, stripRatio: number, t: ProbeThresholds["backdoor"]): BackdoorDecision | undefined {
-  if (anomalyIndex > t.anomalyIndexWithStrip && stripRatio < t.stripEntropyRatio) return "neural-cleanse+strip";
-  if (anomalyIndex > t.anomalyIndex && stripRatio < t.stripVeto) return "neural-cleanse";
-  if (anomalyIndex > 0 && stripRatio < t.stripAlone) return "strip";
+export function decideBackdoor(e: BackdoorEvidence, t: ProbeThresholds["backdoor"]): BackdoorDecision | undefined {
+  const { anomalyIndex, stripEntropyRatio: strip } = e;
+  if (anomalyIndex > t.anomalyIndexWithStrip && strip < t.stripEntropyRatio) return "neural-cleanse+strip";
+  if (anomalyIndex > t.anomalyIndex && strip < t.stripVeto) return "neural-cleanse";
+  if (anomalyIndex > t.anomalyIndexWithSources && e.minSourceSuccess !== undefined && e.minSourceSuccess >= t.minSourceSuccess && strip < t.stripVeto) return "neural-cleanse+sources";
+  if (anomalyIndex > 0 && strip < t.stripAlone) return "strip";
   return undefined;
 }
 
 /**
- * The decision for each Neural Cleanse candidate. A backdoor is specific to its class: when another
- * candidate class's recovered trigger also pushes the STRIP ratio below `susceptibleStripRatio`,
- * the model yields to small universal patches in several classes (natural triggers of a clean
- * model, Moosavi-Dezfooli et al. 2017), so a low STRIP ratio is no evidence of a plant and only a
- * Neural Cleanse outlier above `anomalyIndexWhenSusceptible` still flags a class.
+ * The decision for each Neural Cleanse candidate. When another candidate class's recovered trigger
+ * also pushes the STRIP ratio below `susceptibleStripRatio`, the model yields to small universal
+ * patches in several classes (natural triggers of a clean model, Moosavi-Dezfooli et al. 2017), so
+ * a low STRIP ratio is not counted as evidence: the candidate is judged on Neural Cleanse alone
+ * (above `anomalyIndexWhenSusceptible`) or with source-class coverage, which is not STRIP evidence.
  */
-export function decideBackdoorCandidates(
-  candidates: ReadonlyArray<{ anomalyIndex: number; stripEntropyRatio: number }>,
-  t: ProbeThresholds["backdoor"],
-): Array<BackdoorDecision | undefined> {
+export function decideBackdoorCandidates(candidates: ReadonlyArray<BackdoorEvidence>, t: ProbeThresholds["backdoor"]): Array<BackdoorDecision | undefined> {
   return candidates.map((c) => {
     const susceptible = candidates.some((o) => o !== c && o.stripEntropyRatio < t.susceptibleStripRatio);
-    if (!susceptible) return decideBackdoor(c.anomalyIndex, c.stripEntropyRatio, t);
-    return c.anomalyIndex > t.anomalyIndexWhenSusceptible ? "neural-cleanse" : undefined;
+    if (!susceptible) return decideBackdoor(c, t);
+    if (c.anomalyIndex > t.anomalyIndexWhenSusceptible && c.stripEntropyRatio < t.stripVeto) return "neural-cleanse";
+    const withoutStrip = decideBackdoor({ ...c, stripEntropyRatio: Math.max(c.stripEntropyRatio, t.stripEntropyRatio, t.stripAlone) }, t);
+    return withoutStrip === "neural-cleanse+sources" || withoutStrip === "neural-cleanse" ? withoutStrip : undefined;
   });
 }
 
@@ -498,7 +514,8 @@ async function backdoorProbe(
       all[y]!++;
       if (preds[i] === tr.label) hit[y]!++;
     });
-    return all.map((a, y) => (y === tr.label || a === 0 ? NaN : hit[y]! / a));
+    // A class with fewer than 3 held-out inputs gives no usable rate.
+    return all.map((a, y) => (y === tr.label || a < 3 ? NaN : hit[y]! / a));
   };
   // Candidates: the classes with the most anomalous (smallest) masks, each checked by STRIP.
   const ranked = nc.anomalyIndex.map((a, k) => ({ k, a })).sort((p, q) => q.a - p.a).slice(0, Math.min(t.candidates, model.numClasses));

@@ -21,6 +21,8 @@ export interface ProbeThresholds {
     stripAlone: number;
     susceptibleStripRatio: number;
     anomalyIndexWhenSusceptible: number;
+    anomalyIndexWithSources: number;
+    minSourceSuccess: number;
     candidates: number;
     maskThreshold: number;
     neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number; restarts: number };

@@ -14,31 +14,48 @@ const planted = JSON.parse(readFileSync(join(ROOT, BD, "triggers.json"), "utf8")
 describe("backdoor decision", () => {
   const t = loadProbeThresholds().backdoor;
   it.each([
-    [2.1, 0.68, "neural-cleanse"], // the issue's case: a clear outlier, STRIP did not separate
-    [2.8, 0.05, "neural-cleanse+strip"],
-    [1.63, 0.14, "neural-cleanse+strip"],
-    [0.63, 0.018, "strip"],
-    [2.5, 1.2, undefined], // STRIP contradicts
-    [1.4, 0.78, undefined],
-    [1.0, 0.4, undefined], // clean model: STRIP alone at 0.4 does not raise
-    [0, 0.01, undefined], // not a Neural Cleanse candidate
-  ])("anomaly %p, STRIP ratio %p -> %p", (a, r, want) => {
-    expect(decideBackdoor(a, r, t)).toBe(want);
+    [3.2, 0.68, undefined, "neural-cleanse"], // a clear outlier, STRIP did not separate
+    [2.1, 0.68, undefined, undefined], // the issue's case: below the population-set bar without other evidence
+    [2.8, 0.05, undefined, "neural-cleanse+strip"],
+    [1.63, 0.14, undefined, "neural-cleanse+strip"],
+    [0.63, 0.018, undefined, "strip"],
+    [3.5, 1.2, undefined, undefined], // STRIP contradicts
+    [1.4, 0.78, undefined, undefined],
+    [1.0, 0.4, undefined, undefined], // clean model: STRIP alone at 0.4 does not raise
+    [0, 0.01, undefined, undefined], // not a Neural Cleanse candidate
+    // Source-class coverage (held-out grid / population, restarts 3): a planted ring the strokes hide
+    // from STRIP, and clean models' natural outliers that turn only some classes.
+    [2.22, 0.94, 0.94, "neural-cleanse+sources"], // mlp_ring3_center, seed 0
+    [2.21, 0.77, 0.66, "neural-cleanse+sources"], // cnn_checker4_bottomright, seed 1
+    [2.77, 0.81, 0.31, undefined], // p008_mlp1_clean
+    [2.68, 0.76, 0.13, undefined], // p011_cnn3_clean
+    [2.22, 1.05, 0.94, undefined], // STRIP contradicts
+    [1.9, 0.9, 1.0, undefined], // too weak an outlier
+  ])("anomaly %p, STRIP ratio %p, source coverage %p -> %p", (a, r, m, want) => {
+    expect(decideBackdoor({ anomalyIndex: a, stripEntropyRatio: r, ...(m !== undefined ? { minSourceSuccess: m } : {}) }, t)).toBe(want);
   });
 });
 
 describe("backdoor decision across candidates", () => {
   const t = loadProbeThresholds().backdoor;
-  const decide = (c: Array<[number, number]>): Array<string | undefined> => decideBackdoorCandidates(c.map(([anomalyIndex, stripEntropyRatio]) => ({ anomalyIndex, stripEntropyRatio })), t);
-  it("silences a clean model whose natural triggers fix the prediction in several classes", () => {
-    // clean_mlp_seed203 (held-out grid), runProbe seeds 0 and 1
+  const decide = (c: Array<[number, number, number?]>): Array<string | undefined> =>
+    decideBackdoorCandidates(
+      c.map(([anomalyIndex, stripEntropyRatio, minSourceSuccess]) => ({ anomalyIndex, stripEntropyRatio, ...(minSourceSuccess !== undefined ? { minSourceSuccess } : {}) })),
+      t,
+    );
+  it("does not count STRIP on a clean model whose natural triggers fix the prediction in several classes", () => {
+    // clean_mlp_seed203 (held-out grid), runProbe seeds 0 and 1 before restarts
     expect(decide([[2.14, 0.158], [1.12, 0.415], [0.46, 0.737]])).toEqual([undefined, undefined, undefined]);
     expect(decide([[1.73, 0.104], [0.68, 0.257], [0.67, 0.842]])).toEqual([undefined, undefined, undefined]);
+    // ... and its natural trigger turns only some classes, so coverage does not flag it either
+    expect(decide([[2.14, 0.158, 0.4], [1.12, 0.415, 0.3], [0.46, 0.737, 0.2]])).toEqual([undefined, undefined, undefined]);
   });
-  it("keeps a class-specific trigger, and a very clear outlier on a susceptible model", () => {
+  it("keeps a class-specific trigger, a very clear outlier and a trigger that works from every class on a susceptible model", () => {
     expect(decide([[2.14, 0.158], [1.12, 0.6], [0.46, 0.737]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
     expect(decide([[8.7, 0.278], [0.95, 0.819], [0.67, 0.542]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
     expect(decide([[3.5, 0.2], [1.12, 0.3], [0.46, 0.737]])).toEqual(["neural-cleanse", undefined, undefined]);
+    // p006_mlp1_bd_line_t4 (population tune split), seed 1: another class's trigger at STRIP 0.318
+    expect(decide([[2.99, 0.135, 0.78], [0.67, 0.318, 0.85], [0.44, 0.512, 0.34]])).toEqual(["neural-cleanse+sources", undefined, undefined]);
   });
 });
 
@@ -60,6 +77,13 @@ describe("backdoored and clean models", () => {
     const f = r.findings.filter((x) => x.ruleId === "model/backdoor-suspected");
     expect(typeof b["neuralCleanseAnomalyIndex"]).toBe("number");
     expect(typeof b["stripEntropyRatio"]).toBe("number");
+    // Every candidate carries its source-class coverage and its anomaly index in each restart.
+    const restarts = loadProbeThresholds().backdoor.neuralCleanse.restarts;
+    for (const c of b["candidates"] as Array<{ minSourceSuccess: number; restartAnomalyIndex: number[] }>) {
+      expect(c.minSourceSuccess).toBeGreaterThanOrEqual(0);
+      expect(c.minSourceSuccess).toBeLessThanOrEqual(1);
+      expect(c.restartAnomalyIndex).toHaveLength(restarts);
+    }
     const target = planted[name]!.target;
     if (target === undefined) {
       expect(b.suspected).toBe(false);
@@ -69,7 +93,7 @@ describe("backdoored and clean models", () => {
       expect(b.targetLabel).toBe(target);
       expect(f).toHaveLength(1);
       expect(f[0]!.message).toMatch(/decided by/);
-      expect(["neural-cleanse", "neural-cleanse+strip", "strip"]).toContain(b["decidedBy"]);
+      expect(["neural-cleanse", "neural-cleanse+strip", "neural-cleanse+sources", "strip"]).toContain(b["decidedBy"]);
     }
   }, 300000);
 });
