@@ -75,10 +75,10 @@ function printFigures(title: string, runs: ModelRun[]): void {
   if (mismatched.length > 0) console.log(`  WARNING: model/backdoor-suspected disagrees with the verdict on ${mismatched.map((r) => r.file).join(", ")}`);
 }
 
-function printBreakdown(runs: ModelRun[], key: (r: ModelRun) => string, what: string): void {
+function printBreakdown(runs: ModelRun[], key: (r: ModelRun) => string, what: string, split: string): void {
   const groups = new Map<string, ModelRun[]>();
   for (const r of runs) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
-  console.log(`  by ${what} (model runs over the seeds; detected / wrong class of backdoored, false alarms of clean, no verdict):`);
+  console.log(`  ${split} split by ${what} (model runs pooled over the seeds; detected / wrong class of backdoored, false alarms of clean, no verdict):`);
   for (const [name, rs] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
     const t = tally(rs);
     const bd = t.backdoored > 0 ? `${t.detected}/${t.backdoored} detected, ${t.wrongClass} wrong` : "";
@@ -106,8 +106,8 @@ function report(runs: ModelRun[], seeds: number[]): void {
     const inSplit = runs.filter((r) => r.split === split);
     if (inSplit.length === 0) continue;
     for (const seed of seeds) printFigures(`${split} split, seed ${seed}:`, inSplit.filter((r) => r.seed === seed));
-    printBreakdown(inSplit, (r) => r.arch, "architecture");
-    printBreakdown(inSplit, (r) => r.triggerKind, "trigger kind");
+    printBreakdown(inSplit, (r) => r.arch, "architecture", split);
+    printBreakdown(inSplit, (r) => r.triggerKind, "trigger kind", split);
   }
   printTable(runs);
 }
