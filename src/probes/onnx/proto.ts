@@ -175,15 +175,37 @@ function readTensor(r: Reader): OnnxTensor {
     } else if (dataType === 6) {
       values = [];
       for (let i = 0; i < count; i++) values.push(view.getInt32(i * 4, true));
+    } else if (dataType === 10 || dataType === 16) {
+      // float16 and bfloat16 weights (converted models) are widened to float32.
+      values = new Float32Array(count);
+      for (let i = 0; i < count; i++) values[i] = dataType === 10 ? halfToFloat(view.getUint16(i * 2, true)) : bfloat16ToFloat(view.getUint16(i * 2, true));
     } else if (dataType === 9 || dataType === 2 || dataType === 3) {
       // bool, uint8, int8: one byte each.
       values = [];
       for (let i = 0; i < count; i++) values.push(dataType === 3 ? view.getInt8(i) : view.getUint8(i));
     } else throw new Error(`tensor ${name} has ONNX data type ${dataType}, which the probe does not read`);
   } else if (dataType === 1) values = Float32Array.from(floats);
+  // Without raw_data, float16 and bfloat16 values are their bit patterns in int32_data.
+  else if (dataType === 10) values = Float32Array.from(ints, halfToFloat);
+  else if (dataType === 16) values = Float32Array.from(ints, bfloat16ToFloat);
   else if (dataType === 11) values = Float32Array.from(doubles);
   else values = ints;
   return { name, dims, dataType, values };
+}
+
+/** IEEE 754 half precision bits to a number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** bfloat16 bits (the upper half of a float32) to a number. */
+function bfloat16ToFloat(bits: number): number {
+  return new Float32Array(new Uint32Array([(bits & 0xffff) << 16]).buffer)[0]!;
 }
 
 function readAttribute(r: Reader): OnnxAttribute {

@@ -13,12 +13,12 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from "./proto";
 
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape",
-  "Conv", "ConvTranspose", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
+  "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
   "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
   "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Selu", "Shape", "Sigmoid", "Sign",
-  "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze",
+  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze",
   "Upsample", "Where",
 ]);
 
@@ -335,6 +335,25 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       const per = H.sliceIndices(dims, starts, ends, axes, steps);
       return [v.kind === "host" ? H.selectIndices(v, per) : T(sliceTensor(v.t, per))];
     }
+    case "DepthToSpace":
+    case "SpaceToDepth": {
+      const x0 = ten(0);
+      if (x0.rank !== 4) throw new Error(`${n.opType} of a rank-${x0.rank} tensor`);
+      const [b, c, h, w] = x0.shape as [number, number, number, number];
+      const k = attrInt(n, "blocksize", 1);
+      if (n.opType === "SpaceToDepth") {
+        // [b, c, h/k, k, w/k, k] -> [b, k, k, c, h/k, w/k]
+        const y = tf.transpose(x0.reshape([b, c, h / k, k, w / k, k]), [0, 3, 5, 1, 2, 4]);
+        return [T(y.reshape([b, c * k * k, h / k, w / k]))];
+      }
+      // DCR (default): depth split as [k, k, c/k²]; CRD (PyTorch's pixel_shuffle): [c/k², k, k].
+      const crd = attrStr(n, "mode", "DCR") === "CRD";
+      const cOut = c / (k * k);
+      const y = crd
+        ? tf.transpose(x0.reshape([b, cOut, k, k, h, w]), [0, 1, 4, 2, 5, 3])
+        : tf.transpose(x0.reshape([b, k, k, cOut, h, w]), [0, 3, 4, 1, 5, 2]);
+      return [T(y.reshape([b, cOut, h * k, w * k]))];
+    }
     case "Transpose": {
       const v = val(0);
       const rank = v.kind === "tensor" ? v.t.rank : v.dims.length;
@@ -356,21 +375,21 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     case "Pow":
       return binary((a, b) => a ** b, (a, b) => powTensor(a, b, get(i[1])));
     case "Equal":
-      return binary((a, b) => (a === b ? 1 : 0), tf.equal, "bool");
+      return binary((a, b) => (a === b ? 1 : 0), (a, b) => noGradient(tf.equal, [a, b]), "bool");
     case "Less":
-      return binary((a, b) => (a < b ? 1 : 0), tf.less, "bool");
+      return binary((a, b) => (a < b ? 1 : 0), (a, b) => noGradient(tf.less, [a, b]), "bool");
     case "LessOrEqual":
-      return binary((a, b) => (a <= b ? 1 : 0), tf.lessEqual, "bool");
+      return binary((a, b) => (a <= b ? 1 : 0), (a, b) => noGradient(tf.lessEqual, [a, b]), "bool");
     case "Greater":
-      return binary((a, b) => (a > b ? 1 : 0), tf.greater, "bool");
+      return binary((a, b) => (a > b ? 1 : 0), (a, b) => noGradient(tf.greater, [a, b]), "bool");
     case "GreaterOrEqual":
-      return binary((a, b) => (a >= b ? 1 : 0), tf.greaterEqual, "bool");
+      return binary((a, b) => (a >= b ? 1 : 0), (a, b) => noGradient(tf.greaterEqual, [a, b]), "bool");
     case "And":
-      return binary((a, b) => (a && b ? 1 : 0), tf.logicalAnd, "bool");
+      return binary((a, b) => (a && b ? 1 : 0), (a, b) => noGradient(tf.logicalAnd, [a, b]), "bool");
     case "Or":
-      return binary((a, b) => (a || b ? 1 : 0), tf.logicalOr, "bool");
+      return binary((a, b) => (a || b ? 1 : 0), (a, b) => noGradient(tf.logicalOr, [a, b]), "bool");
     case "Not":
-      return unary((a) => (a ? 0 : 1), tf.logicalNot);
+      return unary((a) => (a ? 0 : 1), (t) => noGradient(tf.logicalNot, [t]));
     case "Where": {
       if (allHost()) {
         const [c, a, b] = [hostOf(0), hostOf(1), hostOf(2)];
@@ -427,18 +446,18 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     }
     case "PRelu": {
       const x0 = ten(0);
-      return [T(tf.where(tf.greater(x0, 0), x0, tf.mul(x0, ten(1))))];
+      return [T(tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(x0, ten(1))))];
     }
     case "Elu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1);
-      return [T(alpha === 1 ? tf.elu(x0) : tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1))))];
+      return [T(alpha === 1 ? tf.elu(x0) : tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1))))];
     }
     case "Selu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1.67326319217681884765625);
       const gamma = attrFloat(n, "gamma", 1.05070102214813232421875);
-      return [T(tf.mul(gamma, tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1)))))];
+      return [T(tf.mul(gamma, tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1)))))];
     }
     case "Sigmoid":
       return [T(tf.sigmoid(ten(0)))];
@@ -575,6 +594,20 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     default:
       throw new Error(`ONNX operator ${n.opType} is outside the translated set`);
   }
+}
+
+/**
+ * Comparisons and logical operators have no gradient in tfjs, and its backpropagation stops with
+ * an error at any such node between the input and the output (Greater feeding Where in
+ * torch.where or masked_fill). They are recorded as one node whose input gradients are zero: the
+ * derivative of a piecewise-constant function wherever it has one.
+ */
+function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): tf.Tensor {
+  const f = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: fn(...xs), gradFunc: () => xs.map((x) => tf.zeros(x.shape, "float32")) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(...inputs) as tf.Tensor;
 }
 
 /** `a` cast to `b`'s dtype when they differ (ONNX operands share a type; host constants may not). */
