@@ -9,12 +9,12 @@
 import { tf } from "../backend";
 import { convolve } from "./conv";
 import * as H from "./host";
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from "./proto";
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxSubgraph, OnnxTensor } from "./proto";
 
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
-  "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape",
+  "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape",
   "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
-  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity",
+  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
   "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Selu", "Shape", "Sigmoid", "Sign",
@@ -61,14 +61,20 @@ function channelsLast(y: tf.Tensor4D): TensorValue {
 }
 
 /** Operators (with the reason) the translation cannot handle; empty when the whole graph translates. */
-export function unsupportedOperators(graph: OnnxGraph): string[] {
+export function unsupportedOperators(graph: OnnxSubgraph): string[] {
   const out = new Set<string>();
   for (const n of graph.nodes) {
+    // If: both branches must translate (the condition is read when the graph runs).
+    for (const branch of ["then_branch", "else_branch"]) {
+      const g = n.opType === "If" ? n.attributes.get(branch)?.g : undefined;
+      if (g) for (const op of unsupportedOperators(g)) out.add(op);
+    }
     const k = n.attributes.get("kernel_shape")?.ints.length;
     const pool = n.opType === "MaxPool" || n.opType === "AveragePool";
     if (n.domain !== "" && n.domain !== "ai.onnx") out.add(`${n.domain}.${n.opType}`);
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
-    else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2) out.add(`${n.opType} (${k}-D)`);
+    else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
+    else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
     else if (n.opType === "ConvTranspose" && (attrInt(n, "group", 1) !== 1 || attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (grouped, dilated or output_shape)");
     else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
@@ -174,6 +180,30 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
 
 type Lookup = (name: string | undefined) => Value | undefined;
 
+/** Runs a branch subgraph; names it does not define come from the enclosing graph. */
+function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup): Value[] {
+  const env = new Map<string, Value>();
+  // Branch initializers are made per run (inside the caller's tidy scope), not cached as weights.
+  for (const [name, t] of g.initializers) env.set(name, t.values instanceof Float32Array && t.values.length > 16 ? { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") } : H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType)));
+  const lookup: Lookup = (name) => (name ? env.get(name) ?? outer(name) : undefined);
+  for (const node of g.nodes) {
+    const outs = evalNode(node, opset, (name) => {
+      const v = lookup(name);
+      if (name && !v) throw new Error(`ONNX value ${name} is not available`);
+      return v;
+    });
+    outs.forEach((v, k) => {
+      const name = node.outputs[k];
+      if (name) env.set(name, v);
+    });
+  }
+  return g.outputs.map((o) => {
+    const v = lookup(o.name);
+    if (!v) throw new Error(`the If branch output ${o.name} was not computed`);
+    return v;
+  });
+}
+
 function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
   const i = n.inputs;
   const val = (k: number): Value => {
@@ -215,6 +245,21 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       if (a.get("value_int")?.i !== undefined) return [H.host([a.get("value_int")!.i!], [], "int")];
       if (a.get("value_ints")) return [H.host(a.get("value_ints")!.ints, [a.get("value_ints")!.ints.length], "int")];
       throw new Error(`Constant node ${n.name} has a value form the probe does not read`);
+    }
+    case "If": {
+      // torch.onnx.export writes x.squeeze(d) on a dynamic shape as If(shape[d] == 1, Squeeze,
+      // Identity): the condition is a host value at the concrete input shape. A condition
+      // computed from data is a scalar for the whole batch; either way one branch runs.
+      const c = hostOf(0);
+      if (c.values.length !== 1) throw new Error(`If condition with ${c.values.length} values`);
+      const branch = n.attributes.get(c.values[0] ? "then_branch" : "else_branch")?.g;
+      if (!branch) throw new Error(`If node ${n.name} has no ${c.values[0] ? "then" : "else"} branch`);
+      return runSubgraph(branch, opset, get);
+    }
+    case "Celu": {
+      const x0 = ten(0);
+      const alpha = attrFloat(n, "alpha", 1);
+      return [T(tf.add(tf.relu(x0), tf.minimum(0, tf.mul(alpha, tf.sub(tf.exp(tf.div(x0, alpha)), 1)))))];
     }
     case "Shape": {
       const v = val(0);
@@ -523,7 +568,7 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       return [T(convTranspose(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
     case "MaxPool":
     case "AveragePool":
-      return [pool(n, val(0))];
+      return [attrInts(n, "kernel_shape", []).length === 3 ? T(pool3d(n, ten(0))) : pool(n, val(0))];
     case "GlobalAveragePool":
     case "GlobalMaxPool": {
       const x0 = ten(0);
@@ -858,6 +903,34 @@ function pool(n: OnnxNode, xv: Value): Value {
     y = tf.div(sum, count) as tf.Tensor4D;
   }
   return channelLastOutput(y, rank);
+}
+
+/**
+ * 3-D max and average pooling (NCDHW). torch exports nn.LocalResponseNorm as a 3-D AveragePool
+ * over (channels, 1, 1) windows of the squared input.
+ */
+function pool3d(n: OnnxNode, x: tf.Tensor): tf.Tensor {
+  if (x.rank !== 5) throw new Error(`3-D ${n.opType} of a rank-${x.rank} tensor`);
+  const kernel = attrInts(n, "kernel_shape", []) as [number, number, number];
+  const strides = attrInts(n, "strides", [1, 1, 1]) as [number, number, number];
+  let xd = tf.transpose(x, [0, 2, 3, 4, 1]) as tf.Tensor5D; // NDHWC
+  const inSize = xd.shape.slice(1, 4);
+  const pads = spatialPads(n, kernel, [1, 1, 1], inSize, strides);
+  const paddings: Array<[number, number]> = [[0, 0], ...pads.begin.map((b, d): [number, number] => [b, pads.end[d]!]), [0, 0]];
+  const padded = paddings.some(([a, b]) => a !== 0 || b !== 0);
+  let y: tf.Tensor5D;
+  if (n.opType === "MaxPool") {
+    if (padded) xd = tf.pad(xd, paddings, -3.4e38);
+    y = tf.maxPool3d(xd, kernel, strides, "valid");
+  } else if (!padded) {
+    y = tf.avgPool3d(xd, kernel, strides, "valid");
+  } else {
+    const cells = kernel[0] * kernel[1] * kernel[2];
+    const sum = tf.mul(tf.avgPool3d(tf.pad(xd, paddings, 0), kernel, strides, "valid"), cells);
+    const ones = attrInt(n, "count_include_pad", 0) === 1 ? tf.ones([1, ...inSize.map((v, d) => v + pads.begin[d]! + pads.end[d]!), 1]) : tf.pad(tf.ones([1, ...inSize, 1]), paddings, 0);
+    y = tf.div(sum, tf.mul(tf.avgPool3d(ones as tf.Tensor5D, kernel, strides, "valid"), cells)) as tf.Tensor5D;
+  }
+  return tf.transpose(y, [0, 4, 1, 2, 3]);
 }
 
 function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], value: number, axes: number[] | undefined): tf.Tensor {
