@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { initTf, tf } from "../../src/probes/backend";
 import { loadProbeData } from "../../src/probes/data";
 import { loadOnnxModel } from "../../src/probes/loaders/onnx";
-import { halfToFloat } from "../../src/probes/onnx/proto";
+import { halfToFloat, parseOnnxModel } from "../../src/probes/onnx/proto";
 import { predictLabels } from "../../src/probes/attacks/common";
 import { fgsmSpec, pgdSpec, runGradientAttack } from "../../src/probes/attacks/gradient";
 import { runProbe } from "../../src/probes/run";
@@ -116,6 +116,23 @@ describe("fixes the held-out exports needed", () => {
         model.dispose();
       }
     }
+  });
+
+  it("the fixtures really hold what the fixes are for", () => {
+    const ops = (file: string): string[] => {
+      const g = parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`)));
+      return g.nodes.map((n) => (n.opType === "AveragePool" || n.opType === "MaxPool" ? `${n.opType}/${n.attributes.get("kernel_shape")?.ints.length}` : n.opType));
+    };
+    expect(ops("shuffle_groupnorm_op14")).toContain("DepthToSpace");
+    expect(ops("where_maskedfill_softmax_op12")).toEqual(expect.arrayContaining(["Greater", "Where"]));
+    expect(ops("activation_zoo_op13")).toEqual(expect.arrayContaining(["If", "AveragePool/3", "Celu", "PRelu", "Elu"]));
+    const f16 = parseOnnxModel(readFileSync(join(DIR, "float16_weights.onnx")));
+    expect([...f16.initializers.values()].map((t) => t.dataType)).toEqual([10, 10, 10, 10]);
+    for (const file of ["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"]) expect(parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`))).inputs[0]!.shape[0]).toBe(1);
+    // keep_initializers_as_inputs: the file lists weights as graph inputs; the parser keeps the one real feed.
+    const raw = readFileSync(join(DIR, "initializers_as_inputs_op9.onnx")).toString("latin1");
+    expect(raw).toContain("conv1.weight");
+    expect(parseOnnxModel(readFileSync(join(DIR, "initializers_as_inputs_op9.onnx"))).inputs.map((i) => i.name)).toEqual(["input"]);
   });
 
   it("reads float16 bit patterns", () => {
