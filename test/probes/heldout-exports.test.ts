@@ -126,6 +126,10 @@ describe("fixes the held-out exports needed", () => {
     expect(ops("shuffle_groupnorm_op14")).toContain("DepthToSpace");
     expect(ops("where_maskedfill_softmax_op12")).toEqual(expect.arrayContaining(["Greater", "Where"]));
     expect(ops("activation_zoo_op13")).toEqual(expect.arrayContaining(["If", "AveragePool/3", "Celu", "PRelu", "Elu"]));
+    expect(ops("math_ops_op14")).toEqual(expect.arrayContaining(["CumSum", "Trilu", "Mod", "Round", "Sign"]));
+    const resample = parseOnnxModel(readFileSync(join(DIR, "resample_op11.onnx"))).nodes;
+    expect(resample.find((n) => n.opType === "Resize")?.attributes.get("mode")?.s).toBe("cubic");
+    expect(resample.find((n) => n.opType === "ConvTranspose")?.attributes.get("group")?.i).toBe(2);
     const f16 = parseOnnxModel(readFileSync(join(DIR, "float16_weights.onnx")));
     expect([...f16.initializers.values()].map((t) => t.dataType)).toEqual([10, 10, 10, 10]);
     for (const file of ["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"]) expect(parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`))).inputs[0]!.shape[0]).toBe(1);

@@ -159,7 +159,11 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
       }
     } catch (e) {
       translated.dispose();
-      probe.whiteBoxUnavailable = `the gradients of the tfjs translation could not be checked: ${(e as Error).message}`;
+      const message = (e as Error).message;
+      // tfjs's message when no differentiable path joins the output to the input.
+      probe.whiteBoxUnavailable = /Cannot compute gradient of y=f\(x\) with respect to x/.test(message)
+        ? "the model's outputs do not depend on its input through differentiable operations (the input is cast to integers or used as indices), so gradients cannot guide an attack"
+        : `the gradients of the tfjs translation could not be checked: ${message}`;
       return probe;
     }
   }

@@ -13,12 +13,12 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxSubgraph, OnnxTensor } fro
 
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape",
-  "Conv", "ConvTranspose", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
+  "Conv", "ConvTranspose", "CumSum", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
   "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
-  "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
-  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Selu", "Shape", "Sigmoid", "Sign",
-  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze",
+  "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Selu", "Shape", "Sigmoid", "Sign",
+  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Trilu", "Unsqueeze",
   "Upsample", "Where",
 ]);
 
@@ -76,8 +76,8 @@ export function unsupportedOperators(graph: OnnxSubgraph): string[] {
     else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
     else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
-    else if (n.opType === "ConvTranspose" && (attrInt(n, "group", 1) !== 1 || attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (grouped, dilated or output_shape)");
-    else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
+    else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
+    else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear", "cubic"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
     else if (n.opType === "Resize" && ["tf_crop_and_resize"].includes(attrStr(n, "coordinate_transformation_mode", "half_pixel"))) out.add("Resize (tf_crop_and_resize)");
     else if (n.opType === "Pad" && !["constant", "reflect", "edge"].includes(attrStr(n, "mode", "constant"))) out.add(`Pad (${attrStr(n, "mode", "constant")})`);
   }
@@ -255,6 +255,35 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       const branch = n.attributes.get(c.values[0] ? "then_branch" : "else_branch")?.g;
       if (!branch) throw new Error(`If node ${n.name} has no ${c.values[0] ? "then" : "else"} branch`);
       return runSubgraph(branch, opset, get);
+    }
+    case "Round":
+      // Half to even, as ONNX and tf.round do.
+      return unary((a) => (Math.abs(a - Math.trunc(a)) === 0.5 ? 2 * Math.round(a / 2) : Math.round(a)), tf.round);
+    case "Mod": {
+      // fmod=1: C fmod (the sign of the dividend, torch.fmod); fmod=0: the sign of the divisor.
+      const fmod = attrInt(n, "fmod", 0) === 1;
+      const hostMod = (a: number, b: number): number => (fmod ? a % b : a - Math.floor(a / b) * b);
+      return binary(hostMod, (a, b) => (fmod ? tf.sub(a, tf.mul(truncTensor(tf.div(a, b)), b)) : tf.mod(a, b)));
+    }
+    case "CumSum": {
+      const x0 = ten(0);
+      const axis = H.normaliseAxis(ints(1)[0]!, x0.rank);
+      return [T(tf.cumsum(x0, axis, attrInt(n, "exclusive", 0) === 1, attrInt(n, "reverse", 0) === 1))];
+    }
+    case "Trilu": {
+      // Keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two axes.
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const [rows, cols] = [dims[dims.length - 2]!, dims[dims.length - 1]!];
+      const k = has(1) ? ints(1)[0]! : 0;
+      const upper = attrInt(n, "upper", 1) === 1;
+      const keep = Array.from({ length: rows * cols }, (_, p) => {
+        const d = (p % cols) - Math.floor(p / cols);
+        return (upper ? d >= k : d <= k) ? 1 : 0;
+      });
+      const mask = H.host(keep, [rows, cols], "int");
+      if (v.kind === "host") return [H.elementwise([v, mask], v.dtype, (a, m) => (m ? a : 0))];
+      return [T(tf.where(tf.cast(expandTensor(toTensor(mask), [...dims]), "bool"), v.t, tf.zerosLike(v.t)))];
     }
     case "Celu": {
       const x0 = ten(0);
@@ -655,6 +684,11 @@ function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]):
   return f(...inputs) as tf.Tensor;
 }
 
+/** Rounds toward zero; zero gradient, like floor. */
+function truncTensor(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.sign(x), tf.floor(tf.abs(x)));
+}
+
 /** `a` cast to `b`'s dtype when they differ (ONNX operands share a type; host constants may not). */
 function castLike(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return a.dtype === b.dtype || b.dtype === "string" ? a : tf.cast(a, b.dtype);
@@ -854,9 +888,14 @@ function convTranspose(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor 
     const small = total.map((t) => Math.floor(t / 2));
     pads = auto === "SAME_UPPER" ? { begin: [small[0]!, small[1]!], end: [total[0]! - small[0]!, total[1]! - small[1]!] } : { begin: [total[0]! - small[0]!, total[1]! - small[1]!], end: [small[0]!, small[1]!] };
   } else pads = twoPads(spatialPads(n, rank === 3 ? [kw] : [kh, kw], [1, 1], [h, wd], strides));
-  const cout = w4.shape[1];
-  const filter = tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, out, in]
-  let y = tf.conv2dTranspose(xh, filter, [nb, fullH, fullW, cout], strides, "valid");
+  // Grouped: one transposed convolution per group of input channels, outputs concatenated in order.
+  const group = attrInt(n, "group", 1);
+  const coutPerGroup = w4.shape[1];
+  const cout = coutPerGroup * group;
+  const xs = group === 1 ? [xh] : tf.split(xh, group, 3);
+  const ws = derived(w, `transposed:${group}`, () => (group === 1 ? [w4] : tf.split(w4, group, 0)).map((wg) => tf.transpose(wg, [2, 3, 1, 0]))); // [kh, kw, out, in]
+  const ys = xs.map((xg, g) => tf.conv2dTranspose(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, [nb, fullH, fullW, coutPerGroup], strides, "valid"));
+  let y = (ys.length === 1 ? ys[0]! : tf.concat(ys, 3)) as tf.Tensor4D;
   // output_padding adds rows and columns after the full result (zeros before the bias).
   if (outPad[0] > 0 || outPad[1] > 0) y = tf.pad(y, [[0, 0], [0, outPad[0]], [0, outPad[1]], [0, 0]]);
   const outH = fullH + outPad[0] - pads.begin[0] - pads.end[0];
@@ -958,7 +997,7 @@ function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], va
 }
 
 /** Interpolation along one axis as a [out, in] matrix (nearest or linear), per ONNX Resize. */
-function interpolationMatrix(inLen: number, outLen: number, scale: number, mode: string, coord: string, nearestMode: string): number[][] {
+function interpolationMatrix(inLen: number, outLen: number, scale: number, mode: string, coord: string, nearestMode: string, cubic = { a: -0.75, excludeOutside: false }): number[][] {
   const m = Array.from({ length: outLen }, () => new Array<number>(inLen).fill(0));
   for (let o = 0; o < outLen; o++) {
     let xo: number;
@@ -977,6 +1016,19 @@ function interpolationMatrix(inLen: number, outLen: number, scale: number, mode:
       else if (nearestMode === "round_prefer_ceil") j = Math.round(xo);
       else j = xo - Math.floor(xo) === 0.5 ? Math.floor(xo) : Math.round(xo); // round_prefer_floor
       m[o]![Math.min(inLen - 1, Math.max(0, j))] = 1;
+    } else if (mode === "cubic") {
+      // Keys' cubic convolution over 4 taps; outside taps repeat the edge, or with
+      // exclude_outside get no weight (the rest renormalised), as onnxruntime computes it.
+      const x0 = Math.floor(xo);
+      const taps = [-1, 0, 1, 2].map((k) => {
+        const d = Math.abs(xo - (x0 + k));
+        const a = cubic.a;
+        const w = d <= 1 ? (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1 : d < 2 ? a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a : 0;
+        const j = x0 + k;
+        return { j: Math.min(inLen - 1, Math.max(0, j)), w: cubic.excludeOutside && (j < 0 || j >= inLen) ? 0 : w };
+      });
+      const total = cubic.excludeOutside ? taps.reduce((acc, t) => acc + t.w, 0) : 1;
+      for (const t of taps) m[o]![t.j]! += t.w / total;
     } else {
       const c = Math.min(inLen - 1, Math.max(0, xo));
       const j0 = Math.floor(c);
@@ -1008,7 +1060,7 @@ function resize(n: OnnxNode, opset: number, x: tf.Tensor, input: (k: number) => 
     const scale = sizes ? outLen / inLen : scales![a]!;
     if (outLen === inLen && scale === 1) continue;
     if (a < 2) throw new Error("Resize of the batch or channel axis");
-    const m = tf.tensor2d(interpolationMatrix(inLen, outLen, scale, mode, coord, nearestMode)); // [out, in]
+    const m = tf.tensor2d(interpolationMatrix(inLen, outLen, scale, mode, coord, nearestMode, { a: attrFloat(n, "cubic_coeff_a", -0.75), excludeOutside: attrInt(n, "exclude_outside", 0) === 1 })); // [out, in]
     const perm = Array.from({ length: y.rank }, (_, d) => d);
     perm[a] = y.rank - 1;
     perm[y.rank - 1] = a;
