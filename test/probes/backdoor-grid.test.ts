@@ -1,9 +1,10 @@
 /** @jest-environment ./test/probes/ort-environment.js */
-// The held-out backdoor grid (fixtures/models/standard/backdoor_grid, never used for tuning): a
-// regression guard on what docs/probe.md reports for seed 0. Every verdict names the planted class
-// (never another one), at least 11 of the 14 backdoors are found, and all three clean models stay
-// silent on seeds 0 and 1 (the seed-203 MLP was a false alarm on both before the universal-patch
-// rule). The known misses are listed in docs/probe.md, not asserted away.
+// The held-out backdoor grid (fixtures/models/standard/backdoor_grid): a regression guard on what
+// docs/probe.md reports for seed 0 with Neural Cleanse restarts and source-class coverage. Every
+// verdict names the planted class (never another one), at least 11 of the 14 backdoors are found,
+// and all three clean models stay silent (the seed-203 MLP's natural class-4 trigger, STRIP
+// 0.126 / 0.199, is silenced only by the universal-patch rule; the deep MLP reaches index 2.70
+// without coverage). The known misses are listed in docs/probe.md, not asserted away.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runProbe } from "../../src/probes/run";
