@@ -390,7 +390,7 @@ function robustnessCurves(attacks: AttackResult[], cleanAccuracy: number): Array
   return [...groups.values()];
 }
 
-export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "neural-cleanse+sources" | "strip";
+export type BackdoorDecision = "neural-cleanse" | "neural-cleanse+strip" | "neural-cleanse+sources" | "neural-cleanse-restarts" | "strip";
 
 /** One candidate's evidence: Neural Cleanse's anomaly index, STRIP's entropy ratio and, when measured, source-class coverage. */
 export interface BackdoorEvidence {
@@ -402,6 +402,14 @@ export interface BackdoorEvidence {
    * is then not taken).
    */
   minSourceSuccess?: number;
+  /** The class's anomaly index in each Neural Cleanse restart (its own masks alone); stability needs 2 or more. */
+  restartAnomalyIndex?: readonly number[];
+}
+
+function medianOf(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**
@@ -415,13 +423,20 @@ export interface BackdoorEvidence {
  * model's smallest natural trigger mostly turns only similar-looking classes. STRIP decides only
  * for a class Neural Cleanse ranked as a candidate (mask below the median) and only when the
  * trigger all but fixes the prediction (ratio below `stripAlone`): on clean models optimised
- * triggers lower entropy too, but far less.
+ * triggers lower entropy too, but far less. Evidence stable across Neural Cleanse restarts counts
+ * more: an outlier whose own index is above `anomalyIndexStable` in every restart is flagged
+ * (`neural-cleanse-restarts`), and one above it in most restarts is not vetoed by STRIP.
  */
 export function decideBackdoor(e: BackdoorEvidence, t: ProbeThresholds["backdoor"]): BackdoorDecision | undefined {
   const { anomalyIndex, stripEntropyRatio: strip } = e;
+  const restarts = e.restartAnomalyIndex && e.restartAnomalyIndex.length >= 2 ? e.restartAnomalyIndex : undefined;
   if (anomalyIndex > t.anomalyIndexWithStrip && strip < t.stripEntropyRatio) return "neural-cleanse+strip";
-  if (anomalyIndex > t.anomalyIndex && strip < t.stripVeto) return "neural-cleanse";
+  // STRIP cannot see triggers that superimposing covers (dark patches, rings over the strokes), so
+  // its veto does not stand against an outlier most restarts found on their own.
+  const stable = restarts !== undefined && medianOf(restarts) > t.anomalyIndexStable;
+  if (anomalyIndex > t.anomalyIndex && (strip < t.stripVeto || stable)) return "neural-cleanse";
   if (anomalyIndex > t.anomalyIndexWithSources && e.minSourceSuccess !== undefined && e.minSourceSuccess >= t.minSourceSuccess && strip < t.stripVeto) return "neural-cleanse+sources";
+  if (restarts !== undefined && Math.min(...restarts) > t.anomalyIndexStable) return "neural-cleanse-restarts";
   if (anomalyIndex > 0 && strip < t.stripAlone) return "strip";
   return undefined;
 }
@@ -437,9 +452,9 @@ export function decideBackdoorCandidates(candidates: ReadonlyArray<BackdoorEvide
   return candidates.map((c) => {
     const susceptible = candidates.some((o) => o !== c && o.stripEntropyRatio < t.susceptibleStripRatio);
     if (!susceptible) return decideBackdoor(c, t);
-    if (c.anomalyIndex > t.anomalyIndexWhenSusceptible && c.stripEntropyRatio < t.stripVeto) return "neural-cleanse";
     const withoutStrip = decideBackdoor({ ...c, stripEntropyRatio: Math.max(c.stripEntropyRatio, t.stripEntropyRatio, t.stripAlone) }, t);
-    return withoutStrip === "neural-cleanse+sources" || withoutStrip === "neural-cleanse" ? withoutStrip : undefined;
+    if (withoutStrip === "neural-cleanse" && c.anomalyIndex <= t.anomalyIndexWhenSusceptible) return undefined;
+    return withoutStrip === "neural-cleanse" || withoutStrip === "neural-cleanse+sources" || withoutStrip === "neural-cleanse-restarts" ? withoutStrip : undefined;
   });
 }
 

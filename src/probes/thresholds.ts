@@ -23,6 +23,7 @@ export interface ProbeThresholds {
     anomalyIndexWhenSusceptible: number;
     anomalyIndexWithSources: number;
     minSourceSuccess: number;
+    anomalyIndexStable: number;
     candidates: number;
     maskThreshold: number;
     neuralCleanse: { samples: number; steps: number; learningRate: number; initCost: number; attackSuccessThreshold: number; patience: number; costMultiplier: number; earlyStopPatience: number; smoothness: number; restarts: number };

@@ -36,6 +36,25 @@ describe("backdoor decision", () => {
   });
 });
 
+describe("backdoor decision with Neural Cleanse restarts", () => {
+  const t = loadProbeThresholds().backdoor;
+  const d = (a: number, r: number, m: number, restarts: number[]): string | undefined => decideBackdoor({ anomalyIndex: a, stripEntropyRatio: r, minSourceSuccess: m, restartAnomalyIndex: restarts }, t);
+  it("flags an outlier every restart found, and lifts STRIP's veto for one most restarts found", () => {
+    // fixture cnn_patch3_center (a 3x3 ring over the strokes, class 9), seeds 1 and 0
+    expect(d(2.65, 0.826, 0.45, [2.089, 2.289, 2.705])).toBe("neural-cleanse-restarts");
+    expect(d(4.15, 1.073, 0.27, [3.547, 2.45, 1.67])).toBe("neural-cleanse");
+  });
+  it("does not flag outliers that only some restarts found", () => {
+    expect(d(3.61, 1.028, 0.07, [0, 0, 3.253])).toBeUndefined(); // p038_mlp1_clean: vetoed, unstable
+    expect(d(2.68, 0.76, 0.13, [2.122, 1.797, 2.681])).toBeUndefined(); // p011_cnn3_clean
+    expect(d(2.37, 0.94, 0.38, [1.04, 2.241, 1.736])).toBeUndefined(); // p026_mlp1_clean
+  });
+  it("needs two restarts or more for stability", () => {
+    expect(d(2.5, 0.9, 0.2, [2.5])).toBeUndefined();
+    expect(d(3.5, 1.05, 0.2, [3.5])).toBeUndefined();
+  });
+});
+
 describe("backdoor decision across candidates", () => {
   const t = loadProbeThresholds().backdoor;
   const decide = (c: Array<[number, number, number?]>): Array<string | undefined> =>
@@ -52,7 +71,8 @@ describe("backdoor decision across candidates", () => {
   });
   it("keeps a class-specific trigger, a very clear outlier and a trigger that works from every class on a susceptible model", () => {
     expect(decide([[2.14, 0.158], [1.12, 0.6], [0.46, 0.737]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
-    expect(decide([[8.7, 0.278], [0.95, 0.819], [0.67, 0.542]])).toEqual(["neural-cleanse+strip", undefined, undefined]);
+    // another candidate at 0.542 makes the model susceptible: the clear outlier still flags, on Neural Cleanse alone
+    expect(decide([[8.7, 0.278], [0.95, 0.819], [0.67, 0.542]])).toEqual(["neural-cleanse", undefined, undefined]);
     expect(decide([[3.5, 0.2], [1.12, 0.3], [0.46, 0.737]])).toEqual(["neural-cleanse", undefined, undefined]);
     // p006_mlp1_bd_line_t4 (population tune split), seed 1: another class's trigger at STRIP 0.318
     expect(decide([[2.99, 0.135, 0.78], [0.67, 0.318, 0.85], [0.44, 0.512, 0.34]])).toEqual(["neural-cleanse+sources", undefined, undefined]);
