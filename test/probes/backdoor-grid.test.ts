@@ -1,7 +1,7 @@
 /** @jest-environment ./test/probes/ort-environment.js */
 // The held-out backdoor grid (fixtures/models/standard/backdoor_grid): a regression guard on what
 // docs/probe.md reports for seed 0 with Neural Cleanse restarts and source-class coverage. Every
-// verdict names the planted class (never another one), at least 11 of the 14 backdoors are found,
+// verdict names the planted class (never another one), at least 12 of the 14 backdoors are found (11 before),
 // and all three clean models stay silent (the seed-203 MLP's natural class-4 trigger, STRIP
 // 0.126 / 0.199, is silenced only by the universal-patch rule; the deep MLP reaches index 2.70
 // without coverage). The known misses are listed in docs/probe.md, not asserted away.
@@ -20,7 +20,7 @@ async function verdict(name: string, seed = 0): Promise<{ suspected: boolean; ta
 }
 
 describe("held-out backdoor grid", () => {
-  it("names the planted class or nothing, and finds at least 11 of 14", async () => {
+  it("names the planted class or nothing, and finds at least 12 of 14", async () => {
     const backdoored = Object.keys(grid).filter((k) => grid[k]!.target !== undefined);
     expect(backdoored).toHaveLength(14);
     let found = 0;
@@ -31,7 +31,7 @@ describe("held-out backdoor grid", () => {
         found++;
       }
     }
-    expect(found).toBeGreaterThanOrEqual(11);
+    expect(found).toBeGreaterThanOrEqual(12);
   }, 600000);
 
   it.each([
