@@ -14,8 +14,8 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxSubgraph, OnnxTensor } fro
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape",
   "Conv", "ConvTranspose", "CumSum", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
-  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
-  "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
+  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GRU", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
+  "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
   "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Selu", "Shape", "Sigmoid", "Sign",
   "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Trilu", "Unsqueeze",
@@ -75,6 +75,7 @@ export function unsupportedOperators(graph: OnnxSubgraph): string[] {
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
     else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
     else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
+    else if ((n.opType === "LSTM" || n.opType === "GRU") && (n.attributes.has("activations") || n.attributes.has("clip") || attrInt(n, "input_forget", 0) !== 0)) out.add(`${n.opType} (custom activations, clip or input_forget)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
     else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
     else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear", "cubic"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
@@ -285,6 +286,9 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       if (v.kind === "host") return [H.elementwise([v, mask], v.dtype, (a, m) => (m ? a : 0))];
       return [T(tf.where(tf.cast(expandTensor(toTensor(mask), [...dims]), "bool"), v.t, tf.zerosLike(v.t)))];
     }
+    case "LSTM":
+    case "GRU":
+      return recurrent(n, ten(0), ten(1), ten(2), has(3) ? ten(3) : undefined, has(4) ? hostOf(4) : undefined, has(5) ? ten(5) : undefined, n.opType === "LSTM" && has(6) ? ten(6) : undefined, n.opType === "LSTM" && has(7) ? ten(7) : undefined);
     case "Celu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1);
@@ -682,6 +686,84 @@ function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]):
     return { value: fn(...xs), gradFunc: () => xs.map((x) => tf.zeros(x.shape, "float32")) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(...inputs) as tf.Tensor;
+}
+
+/**
+ * ONNX LSTM and GRU (default sigmoid/tanh activations), unrolled over the sequence the probe's
+ * fixed input shape gives, so tfjs differentiates through every step. Gate order: LSTM i, o, f, c;
+ * GRU z, r, h. Outputs Y [seq, dirs, batch, hidden], Y_h and (LSTM) Y_c [dirs, batch, hidden].
+ */
+function recurrent(n: OnnxNode, xIn: tf.Tensor, w: tf.Tensor, r: tf.Tensor, b: tf.Tensor | undefined, seqLens: H.HostValue | undefined, h0: tf.Tensor | undefined, c0: tf.Tensor | undefined, peep: tf.Tensor | undefined): Value[] {
+  const lstm = n.opType === "LSTM";
+  const gates = lstm ? 4 : 3;
+  const batchFirst = attrInt(n, "layout", 0) === 1;
+  const x = batchFirst ? tf.transpose(xIn, [1, 0, 2]) : xIn; // [seq, batch, input]
+  const [seq, batch, inSize] = x.shape as [number, number, number];
+  if (seqLens && seqLens.values.some((l) => l !== seq)) throw new Error(`${n.opType} with sequence_lens shorter than the sequence`);
+  const hidden = r.shape[2]!;
+  const direction = attrStr(n, "direction", "forward");
+  const dirs = direction === "bidirectional" ? 2 : 1;
+  const stateOf = (t: tf.Tensor | undefined, d: number): tf.Tensor => {
+    if (!t) return tf.zeros([batch, hidden]);
+    const s = batchFirst ? tf.transpose(t, [1, 0, 2]) : t;
+    return tf.reshape(tf.slice(s, [d, 0, 0], [1, batch, hidden]), [batch, hidden]);
+  };
+  const ys: tf.Tensor[] = [];
+  const hs: tf.Tensor[] = [];
+  const cs: tf.Tensor[] = [];
+  const linearBeforeReset = attrInt(n, "linear_before_reset", 0) !== 0;
+  for (let d = 0; d < dirs; d++) {
+    const reverse = direction === "reverse" || d === 1;
+    const wd = tf.reshape(tf.slice(w, [d, 0, 0], [1, gates * hidden, inSize]), [gates * hidden, inSize]);
+    const rd = tf.reshape(tf.slice(r, [d, 0, 0], [1, gates * hidden, hidden]), [gates * hidden, hidden]);
+    const bd = b ? tf.reshape(tf.slice(b, [d, 0], [1, 2 * gates * hidden]), [2 * gates * hidden]) : tf.zeros([2 * gates * hidden]);
+    const [wb, rb] = tf.split(bd, 2);
+    const rGates = tf.split(rd, gates, 0);
+    const rbGates = tf.split(rb!, gates);
+    // Input projections of every step at once: [seq, batch, gates * hidden].
+    const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [seq * batch, inSize]) as tf.Tensor2D, wd as tf.Tensor2D, false, true), wb!), [seq, batch, gates * hidden]);
+    const p = peep ? tf.split(tf.reshape(tf.slice(peep, [d, 0], [1, 3 * hidden]), [3 * hidden]), 3) : undefined;
+    let h = stateOf(h0, d);
+    let c = stateOf(c0, d);
+    const out = new Array<tf.Tensor>(seq);
+    for (let k = 0; k < seq; k++) {
+      const t = reverse ? seq - 1 - k : k;
+      const xg = tf.split(tf.reshape(tf.slice(xw, [t, 0, 0], [1, batch, gates * hidden]), [batch, gates * hidden]), gates, 1);
+      const rec = (g: number, state: tf.Tensor): tf.Tensor => tf.add(tf.matMul(state as tf.Tensor2D, rGates[g] as tf.Tensor2D, false, true), rbGates[g]!);
+      if (lstm) {
+        let i = tf.add(xg[0]!, rec(0, h));
+        let f = tf.add(xg[2]!, rec(2, h));
+        if (p) {
+          i = tf.add(i, tf.mul(p[0]!, c));
+          f = tf.add(f, tf.mul(p[2]!, c));
+        }
+        const cand = tf.tanh(tf.add(xg[3]!, rec(3, h)));
+        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), cand));
+        let o = tf.add(xg[1]!, rec(1, h));
+        if (p) o = tf.add(o, tf.mul(p[1]!, c));
+        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+      } else {
+        const z = tf.sigmoid(tf.add(xg[0]!, rec(0, h)));
+        const rg = tf.sigmoid(tf.add(xg[1]!, rec(1, h)));
+        const cand = tf.tanh(tf.add(xg[2]!, linearBeforeReset ? tf.mul(rg, rec(2, h)) : rec(2, tf.mul(rg, h))));
+        h = tf.add(tf.mul(tf.sub(1, z), cand), tf.mul(z, h));
+      }
+      out[t] = h;
+    }
+    ys.push(tf.stack(out, 0)); // [seq, batch, hidden]
+    hs.push(h);
+    cs.push(c);
+  }
+  let y = tf.stack(ys, 1); // [seq, dirs, batch, hidden]
+  let yh = tf.stack(hs, 0); // [dirs, batch, hidden]
+  let yc = tf.stack(cs, 0);
+  if (batchFirst) {
+    y = tf.transpose(y, [2, 0, 1, 3]);
+    yh = tf.transpose(yh, [1, 0, 2]);
+    yc = tf.transpose(yc, [1, 0, 2]);
+  }
+  const T = (t: tf.Tensor): Value => ({ kind: "tensor", t });
+  return lstm ? [T(y), T(yh), T(yc)] : [T(y), T(yh)];
 }
 
 /** Rounds toward zero; zero gradient, like floor. */
