@@ -131,6 +131,11 @@ describe("fixes the held-out exports needed", () => {
     const resample = parseOnnxModel(readFileSync(join(DIR, "resample_op11.onnx"))).nodes;
     expect(resample.find((n) => n.opType === "Resize")?.attributes.get("mode")?.s).toBe("cubic");
     expect(resample.find((n) => n.opType === "ConvTranspose")?.attributes.get("group")?.i).toBe(2);
+    const rnn = parseOnnxModel(readFileSync(join(DIR, "tf2onnx_lstm_gru.onnx"))).nodes;
+    const lstm = rnn.find((n) => n.opType === "LSTM")!;
+    expect([lstm.attributes.get("direction")?.s, lstm.inputs[7]]).toEqual(["bidirectional", "lstm/P"]);
+    const gru = rnn.find((n) => n.opType === "GRU")!;
+    expect([gru.attributes.get("linear_before_reset")?.i, gru.attributes.get("direction")?.s]).toEqual([0, "reverse"]);
     const f16 = parseOnnxModel(readFileSync(join(DIR, "float16_weights.onnx")));
     expect([...f16.initializers.values()].map((t) => t.dataType)).toEqual([10, 10, 10, 10]);
     for (const file of ["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"]) expect(parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`))).inputs[0]!.shape[0]).toBe(1);
