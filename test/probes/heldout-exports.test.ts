@@ -127,7 +127,7 @@ describe("fixes the held-out exports needed", () => {
     expect(ops("shuffle_groupnorm_op14")).toContain("DepthToSpace");
     expect(ops("where_maskedfill_softmax_op12")).toEqual(expect.arrayContaining(["Greater", "Where"]));
     expect(ops("activation_zoo_op13")).toEqual(expect.arrayContaining(["If", "AveragePool/3", "Celu", "PRelu", "Elu"]));
-    expect(ops("math_ops_op14")).toEqual(expect.arrayContaining(["CumSum", "Trilu", "Mod", "Round", "Sign"]));
+    expect(ops("math_ops_op14")).toEqual(expect.arrayContaining(["CumSum", "Trilu", "Mod", "Round", "Sign", "TopK", "ScatterND"]));
     const resample = parseOnnxModel(readFileSync(join(DIR, "resample_op11.onnx"))).nodes;
     expect(resample.find((n) => n.opType === "Resize")?.attributes.get("mode")?.s).toBe("cubic");
     expect(resample.find((n) => n.opType === "ConvTranspose")?.attributes.get("group")?.i).toBe(2);

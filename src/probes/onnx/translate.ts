@@ -17,8 +17,8 @@ export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GRU", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
-  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Selu", "Shape", "Sigmoid", "Sign",
-  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Trilu", "Unsqueeze",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "ScatterND", "Selu", "Shape", "Sigmoid", "Sign",
+  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze",
   "Upsample", "Where",
 ]);
 
@@ -75,6 +75,7 @@ export function unsupportedOperators(graph: OnnxSubgraph): string[] {
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
     else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
     else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
+    else if (n.opType === "ScatterND" && attrStr(n, "reduction", "none") !== "none") out.add(`ScatterND (reduction ${attrStr(n, "reduction", "none")})`);
     else if ((n.opType === "LSTM" || n.opType === "GRU") && (n.attributes.has("activations") || n.attributes.has("clip") || attrInt(n, "input_forget", 0) !== 0)) out.add(`${n.opType} (custom activations, clip or input_forget)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
     else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
@@ -289,6 +290,52 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     case "LSTM":
     case "GRU":
       return recurrent(n, ten(0), ten(1), ten(2), has(3) ? ten(3) : undefined, has(4) ? hostOf(4) : undefined, has(5) ? ten(5) : undefined, n.opType === "LSTM" && has(6) ? ten(6) : undefined, n.opType === "LSTM" && has(7) ? ten(7) : undefined);
+    case "ScatterND": {
+      // In-place assignment (y[:, 0] = v): the indices are host values (computed from shapes), so
+      // every output element is known to come from the data or from one update element.
+      const data = val(0);
+      const idx = hostOf(1);
+      const upd = val(2);
+      const dims = data.kind === "tensor" ? data.t.shape : data.dims;
+      const k = idx.dims[idx.dims.length - 1] ?? 0;
+      const slice = H.size(dims.slice(k));
+      const total = H.size(dims);
+      if (total > H.MAX_HOST_ELEMENTS) throw new Error("ScatterND on a tensor too large");
+      const dataStrides = dims.map((_, a) => H.size(dims.slice(a + 1)));
+      const source = new Array<number>(total).fill(-1);
+      for (let t = 0; t * k < idx.values.length; t++) {
+        let off = 0;
+        for (let a = 0; a < k; a++) {
+          let v = idx.values[t * k + a]!;
+          if (v < 0) v += dims[a]!;
+          if (v < 0 || v >= dims[a]!) throw new Error(`ScatterND index ${v} out of range ${dims[a]}`);
+          off += v * dataStrides[a]!;
+        }
+        for (let e = 0; e < slice; e++) source[off + e] = t * slice + e;
+      }
+      if (data.kind === "host" && upd.kind === "host") return [H.host(source.map((j, p) => (j < 0 ? data.values[p]! : upd.values[j]!)), [...dims], data.dtype)];
+      const flat = tf.reshape(toTensor(data), [total]);
+      const taken = gatherTensor(castLike(tf.reshape(toTensor(upd), [-1]), flat), H.host(source.map((j) => Math.max(j, 0)), [total], "int"), 0);
+      const mask = tf.tensor1d(source.map((j) => (j >= 0 ? 1 : 0)), "bool");
+      return [T(tf.reshape(tf.where(mask, taken, flat), [...dims]))];
+    }
+    case "TopK": {
+      // Values through a 0/1 selection of the input (differentiable); indices without a gradient.
+      const x0 = ten(0);
+      const axis = H.normaliseAxis(attrInt(n, "axis", -1), x0.rank);
+      const k = opset >= 10 ? ints(1)[0]! : attrInt(n, "k", 1);
+      const largest = attrInt(n, "largest", 1) === 1;
+      const perm = Array.from({ length: x0.rank }, (_, d) => d);
+      perm[axis] = x0.rank - 1;
+      perm[x0.rank - 1] = axis;
+      const moved = axis === x0.rank - 1 ? x0 : tf.transpose(x0, perm);
+      const len = moved.shape[moved.rank - 1]!;
+      const indices = noGradient((t) => tf.topk(largest ? t : tf.neg(t), k).indices, [moved]);
+      const select = noGradient((t) => tf.cast(tf.oneHot(t, len), "float32"), [indices]); // [..., k, len]
+      const values = tf.sum(tf.mul(select, tf.expandDims(moved, -2)), -1);
+      const back = (t: tf.Tensor): tf.Tensor => (axis === x0.rank - 1 ? t : tf.transpose(t, perm));
+      return [T(back(values)), T(back(tf.cast(indices, "int32")))];
+    }
     case "Celu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1);
