@@ -136,6 +136,8 @@ describe("fixes the held-out exports needed", () => {
     expect([lstm.attributes.get("direction")?.s, lstm.inputs[7]]).toEqual(["bidirectional", "lstm/P"]);
     const gru = rnn.find((n) => n.opType === "GRU")!;
     expect([gru.attributes.get("linear_before_reset")?.i, gru.attributes.get("direction")?.s]).toEqual([0, "reverse"]);
+    const rnns = parseOnnxModel(readFileSync(join(DIR, "gru_rnn_rows.onnx"))).nodes.filter((n) => n.opType === "RNN");
+    expect(rnns.map((n) => n.attributes.get("activations")?.strings)).toEqual([["Relu"], ["Tanh", "Tanh"]]);
     const f16 = parseOnnxModel(readFileSync(join(DIR, "float16_weights.onnx")));
     expect([...f16.initializers.values()].map((t) => t.dataType)).toEqual([10, 10, 10, 10]);
     for (const file of ["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"]) expect(parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`))).inputs[0]!.shape[0]).toBe(1);

@@ -17,7 +17,7 @@ export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GRU", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
-  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "ScatterND", "Selu", "Shape", "Sigmoid", "Sign",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "RNN", "Round", "ScatterND", "Selu", "Shape", "Sigmoid", "Sign",
   "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze",
   "Upsample", "Where",
 ]);
@@ -76,7 +76,7 @@ export function unsupportedOperators(graph: OnnxSubgraph): string[] {
     else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
     else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
     else if (n.opType === "ScatterND" && attrStr(n, "reduction", "none") !== "none") out.add(`ScatterND (reduction ${attrStr(n, "reduction", "none")})`);
-    else if ((n.opType === "LSTM" || n.opType === "GRU") && (n.attributes.has("activations") || n.attributes.has("clip") || attrInt(n, "input_forget", 0) !== 0)) out.add(`${n.opType} (custom activations, clip or input_forget)`);
+    else if (["LSTM", "GRU", "RNN"].includes(n.opType) && (!recurrentActivations(n) || n.attributes.has("clip") || attrInt(n, "input_forget", 0) !== 0)) out.add(`${n.opType} (activations other than Sigmoid/Tanh/Relu, clip or input_forget)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
     else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
     else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear", "cubic"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
@@ -289,6 +289,7 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     }
     case "LSTM":
     case "GRU":
+    case "RNN":
       return recurrent(n, ten(0), ten(1), ten(2), has(3) ? ten(3) : undefined, has(4) ? hostOf(4) : undefined, has(5) ? ten(5) : undefined, n.opType === "LSTM" && has(6) ? ten(6) : undefined, n.opType === "LSTM" && has(7) ? ten(7) : undefined);
     case "ScatterND": {
       // In-place assignment (y[:, 0] = v): the indices are host values (computed from shapes), so
@@ -735,14 +736,30 @@ function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]):
   return f(...inputs) as tf.Tensor;
 }
 
+const ACTIVATIONS: Record<string, (t: tf.Tensor) => tf.Tensor> = { Sigmoid: tf.sigmoid, Tanh: tf.tanh, Relu: tf.relu };
+
+/** The gate (f), cell (g) and output (h) activations of a recurrent node per direction, or undefined when one is not translated. */
+function recurrentActivations(n: OnnxNode): Array<Array<(t: tf.Tensor) => tf.Tensor>> | undefined {
+  const perDir = n.opType === "LSTM" ? 3 : n.opType === "GRU" ? 2 : 1;
+  const dflt = n.opType === "RNN" ? ["Tanh"] : n.opType === "GRU" ? ["Sigmoid", "Tanh"] : ["Sigmoid", "Tanh", "Tanh"];
+  const dirs = attrStr(n, "direction", "forward") === "bidirectional" ? 2 : 1;
+  const given = n.attributes.get("activations")?.strings ?? [];
+  if (n.attributes.has("activation_alpha") || n.attributes.has("activation_beta")) return undefined;
+  const names = given.length > 0 ? given : [...dflt, ...(dirs === 2 ? dflt : [])];
+  if (names.length !== perDir * dirs || names.some((a) => !ACTIVATIONS[a])) return undefined;
+  return Array.from({ length: dirs }, (_, d) => names.slice(d * perDir, (d + 1) * perDir).map((a) => ACTIVATIONS[a]!));
+}
+
 /**
- * ONNX LSTM and GRU (default sigmoid/tanh activations), unrolled over the sequence the probe's
+ * ONNX LSTM, GRU and RNN (Sigmoid, Tanh or Relu activations), unrolled over the sequence the probe's
  * fixed input shape gives, so tfjs differentiates through every step. Gate order: LSTM i, o, f, c;
  * GRU z, r, h. Outputs Y [seq, dirs, batch, hidden], Y_h and (LSTM) Y_c [dirs, batch, hidden].
  */
 function recurrent(n: OnnxNode, xIn: tf.Tensor, w: tf.Tensor, r: tf.Tensor, b: tf.Tensor | undefined, seqLens: H.HostValue | undefined, h0: tf.Tensor | undefined, c0: tf.Tensor | undefined, peep: tf.Tensor | undefined): Value[] {
   const lstm = n.opType === "LSTM";
-  const gates = lstm ? 4 : 3;
+  const gates = lstm ? 4 : n.opType === "GRU" ? 3 : 1;
+  const acts = recurrentActivations(n);
+  if (!acts) throw new Error(`${n.opType} with activations outside Sigmoid, Tanh and Relu`);
   const batchFirst = attrInt(n, "layout", 0) === 1;
   const x = batchFirst ? tf.transpose(xIn, [1, 0, 2]) : xIn; // [seq, batch, input]
   const [seq, batch, inSize] = x.shape as [number, number, number];
@@ -765,35 +782,40 @@ function recurrent(n: OnnxNode, xIn: tf.Tensor, w: tf.Tensor, r: tf.Tensor, b: t
     const rd = tf.reshape(tf.slice(r, [d, 0, 0], [1, gates * hidden, hidden]), [gates * hidden, hidden]);
     const bd = b ? tf.reshape(tf.slice(b, [d, 0], [1, 2 * gates * hidden]), [2 * gates * hidden]) : tf.zeros([2 * gates * hidden]);
     const [wb, rb] = tf.split(bd, 2);
-    const rGates = tf.split(rd, gates, 0);
-    const rbGates = tf.split(rb!, gates);
+    // One gate (RNN): no split (tfjs's gradient of a one-way split fails).
+    const perGate = (t: tf.Tensor, axis: number): tf.Tensor[] => (gates === 1 ? [t] : tf.split(t, gates, axis));
+    const rGates = perGate(rd, 0);
+    const rbGates = perGate(rb!, 0);
     // Input projections of every step at once: [seq, batch, gates * hidden].
     const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [seq * batch, inSize]) as tf.Tensor2D, wd as tf.Tensor2D, false, true), wb!), [seq, batch, gates * hidden]);
+    const [f, g, hAct] = acts[d]!;
     const p = peep ? tf.split(tf.reshape(tf.slice(peep, [d, 0], [1, 3 * hidden]), [3 * hidden]), 3) : undefined;
     let h = stateOf(h0, d);
     let c = stateOf(c0, d);
     const out = new Array<tf.Tensor>(seq);
     for (let k = 0; k < seq; k++) {
       const t = reverse ? seq - 1 - k : k;
-      const xg = tf.split(tf.reshape(tf.slice(xw, [t, 0, 0], [1, batch, gates * hidden]), [batch, gates * hidden]), gates, 1);
+      const xg = perGate(tf.reshape(tf.slice(xw, [t, 0, 0], [1, batch, gates * hidden]), [batch, gates * hidden]), 1);
       const rec = (g: number, state: tf.Tensor): tf.Tensor => tf.add(tf.matMul(state as tf.Tensor2D, rGates[g] as tf.Tensor2D, false, true), rbGates[g]!);
       if (lstm) {
         let i = tf.add(xg[0]!, rec(0, h));
-        let f = tf.add(xg[2]!, rec(2, h));
+        let fg = tf.add(xg[2]!, rec(2, h));
         if (p) {
           i = tf.add(i, tf.mul(p[0]!, c));
-          f = tf.add(f, tf.mul(p[2]!, c));
+          fg = tf.add(fg, tf.mul(p[2]!, c));
         }
-        const cand = tf.tanh(tf.add(xg[3]!, rec(3, h)));
-        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), cand));
+        const cand = g!(tf.add(xg[3]!, rec(3, h)));
+        c = tf.add(tf.mul(f!(fg), c), tf.mul(f!(i), cand));
         let o = tf.add(xg[1]!, rec(1, h));
         if (p) o = tf.add(o, tf.mul(p[1]!, c));
-        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
-      } else {
-        const z = tf.sigmoid(tf.add(xg[0]!, rec(0, h)));
-        const rg = tf.sigmoid(tf.add(xg[1]!, rec(1, h)));
-        const cand = tf.tanh(tf.add(xg[2]!, linearBeforeReset ? tf.mul(rg, rec(2, h)) : rec(2, tf.mul(rg, h))));
+        h = tf.mul(f!(o), hAct!(c));
+      } else if (gates === 3) {
+        const z = f!(tf.add(xg[0]!, rec(0, h)));
+        const rg = f!(tf.add(xg[1]!, rec(1, h)));
+        const cand = g!(tf.add(xg[2]!, linearBeforeReset ? tf.mul(rg, rec(2, h)) : rec(2, tf.mul(rg, h))));
         h = tf.add(tf.mul(tf.sub(1, z), cand), tf.mul(z, h));
+      } else {
+        h = f!(tf.add(xg[0]!, rec(0, h)));
       }
       out[t] = h;
     }
