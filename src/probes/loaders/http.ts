@@ -228,7 +228,7 @@ function transport(endpointUrl: string, o: EndpointOptions): Transport {
           try {
             target = displayUrl(new URL(location, url).toString());
           } catch {
-            target = snippet(location, 100);
+            target = snippet(redact(location), 100);
           }
         }
         throw new EndpointError(`${where} redirects (HTTP ${res.status}) to ${redact(target)}; aigis does not follow redirects: probe the final URL`);
@@ -237,7 +237,7 @@ function transport(endpointUrl: string, o: EndpointOptions): Transport {
         const text = await readLimited(res, Math.min(limit, 64 * 1024), where).catch(() => "");
         const retryAfter = Number(res.headers.get("retry-after"));
         const retryable = res.status === 429 || res.status >= 500 || res.status === 408;
-        throw new EndpointError(`${where} answered HTTP ${res.status}${text ? `: ${redact(errorText(text))}` : ""}`, retryable, res.status, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
+        throw new EndpointError(`${where} answered HTTP ${res.status}${text ? `: ${errorText(redact(text))}` : ""}`, retryable, res.status, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 : undefined);
       }
       const text = await readLimited(res, limit, where);
       return parseJson(text, res.headers.get("content-type") ?? "", where, redact);
@@ -245,7 +245,7 @@ function transport(endpointUrl: string, o: EndpointOptions): Transport {
       if (e instanceof EndpointError) throw e;
       if ((e as Error).name === "AbortError" || controller.signal.aborted) throw new EndpointError(`${where} did not answer within ${o.timeoutMs} ms (--timeout)`, true);
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new EndpointError(`${where} is unreachable: ${redact(snippet(cause?.code ?? cause?.message ?? (e as Error).message, 120))}`, true);
+      throw new EndpointError(`${where} is unreachable: ${snippet(redact(cause?.code ?? cause?.message ?? (e as Error).message), 120)}`, true);
     } finally {
       clearTimeout(timer);
     }
@@ -274,7 +274,18 @@ function parseJson(text: string, contentType: string, where: string, redact: (s:
     // TF Serving and Python's json module write NaN and Infinity as bare tokens, which JSON does not have.
     if (/(^|[\s,[:])-?(NaN|Infinity)(?=[\s,\]}])/.test(text)) throw new EndpointError(`${where} answered non-finite scores (NaN or Infinity)`);
     const kind = /^\s*</.test(text) || /html/i.test(contentType) ? "an HTML page" : text.trim() === "" ? "an empty body" : "text that is not JSON";
-    throw new EndpointError(`${where} answered ${kind} instead of JSON${text.trim() ? `: ${redact(snippet(text, 120))}` : ""}`);
+    throw new EndpointError(`${where} answered ${kind} instead of JSON${text.trim() ? `: ${snippet(redact(text), 120)}` : ""}`);
+  }
+}
+
+/** The endpoint as named in errors, and how text it sent is shown: secrets masked first, then cut short. */
+export class Where {
+  constructor(readonly label: string, readonly redact: (s: string) => string = (s) => s) {}
+  toString(): string {
+    return this.label;
+  }
+  show(text: string, max = 200): string {
+    return snippet(this.redact(text), max);
   }
 }
 
@@ -310,28 +321,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 const NUMERIC_DATATYPES = new Set(["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BF16"]);
 
 /** KServe v2: outputs[] with a row-major `data` of `shape` [n, ...]. */
-function kserveColumns(answer: unknown, n: number, where: string): Column[] {
+function kserveColumns(answer: unknown, n: number, where: Where): Column[] {
   const outputs = isObject(answer) ? answer["outputs"] : undefined;
   if (!Array.isArray(outputs) || outputs.length === 0) throw new EndpointError(`${where} answered without outputs[] (not a KServe v2 inference response)`);
   return outputs.map((o, i) => {
     if (!isObject(o)) throw new EndpointError(`${where}: outputs[${i}] is not an object`);
     const name = typeof o["name"] === "string" ? o["name"] : `outputs[${i}]`;
     const datatype = typeof o["datatype"] === "string" ? o["datatype"].toUpperCase() : undefined;
-    if (datatype === "BYTES") throw new EndpointError(`${where}: output ${snippet(name, 60)} holds strings (BYTES); aigis needs numeric scores or class ids`);
-    if (datatype !== undefined && !NUMERIC_DATATYPES.has(datatype)) throw new EndpointError(`${where}: output ${snippet(name, 60)} has datatype ${snippet(datatype, 20)}, not a numeric one`);
-    if (!Array.isArray(o["data"])) throw new EndpointError(`${where}: output ${snippet(name, 60)} has no data array${o["parameters"] && isObject(o["parameters"]) && "binary_data_size" in o["parameters"] ? " (binary data was sent; aigis reads JSON data)" : ""}`);
+    if (datatype === "BYTES") throw new EndpointError(`${where}: output ${where.show(name, 60)} holds strings (BYTES); aigis needs numeric scores or class ids`);
+    if (datatype !== undefined && !NUMERIC_DATATYPES.has(datatype)) throw new EndpointError(`${where}: output ${where.show(name, 60)} has datatype ${where.show(datatype, 20)}, not a numeric one`);
+    if (!Array.isArray(o["data"])) throw new EndpointError(`${where}: output ${where.show(name, 60)} has no data array${o["parameters"] && isObject(o["parameters"]) && "binary_data_size" in o["parameters"] ? " (binary data was sent; aigis reads JSON data)" : ""}`);
     const values: unknown[] = [];
-    if (!flattenInto(o["data"], values)) throw new EndpointError(`${where}: output ${snippet(name, 60)} nests its data too deeply`);
+    if (!flattenInto(o["data"], values)) throw new EndpointError(`${where}: output ${where.show(name, 60)} nests its data too deeply`);
     const shape = o["shape"];
     let width: number;
     if (Array.isArray(shape) && shape.length > 0) {
-      if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) throw new EndpointError(`${where}: output ${snippet(name, 60)} has an invalid shape`);
+      if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) throw new EndpointError(`${where}: output ${where.show(name, 60)} has an invalid shape`);
       const dims = shape as number[];
-      if (dims[0] !== n) throw new EndpointError(`${where} answered ${dims[0]} rows in output ${snippet(name, 60)} for ${n} sent`);
+      if (dims[0] !== n) throw new EndpointError(`${where} answered ${dims[0]} rows in output ${where.show(name, 60)} for ${n} sent`);
       width = dims.length >= 2 ? product(dims.slice(1)) : 1;
-      if (values.length !== product(dims)) throw new EndpointError(`${where}: output ${snippet(name, 60)} has ${values.length} values for shape [${dims.join(", ")}]`);
+      if (values.length !== product(dims)) throw new EndpointError(`${where}: output ${where.show(name, 60)} has ${values.length} values for shape [${dims.join(", ")}]`);
     } else {
-      if (values.length % n !== 0) throw new EndpointError(`${where}: output ${snippet(name, 60)} has ${values.length} values, not a multiple of the ${n} rows sent`);
+      if (values.length % n !== 0) throw new EndpointError(`${where}: output ${where.show(name, 60)} has ${values.length} values, not a multiple of the ${n} rows sent`);
       width = values.length / n;
     }
     return { name, width, values, ...(datatype ? { integer: /INT|BOOL/.test(datatype) } : {}) };
@@ -339,7 +350,7 @@ function kserveColumns(answer: unknown, n: number, where: string): Column[] {
 }
 
 /** Rows of a list answer (one entry per row) as one column; list entries that are objects are named outputs. */
-function rowColumns(rows: unknown[], n: number, where: string): Column[] {
+function rowColumns(rows: unknown[], n: number, where: Where): Column[] {
   if (rows.length !== n) throw new EndpointError(`${where} answered ${rows.length} rows for ${n} sent`);
   if (rows.length > 0 && rows.every(isObject)) {
     const names = Object.keys(rows[0] as Record<string, unknown>);
@@ -352,35 +363,35 @@ function rowColumns(rows: unknown[], n: number, where: string): Column[] {
   return [columnOf("predictions", rows, where)];
 }
 
-function columnOf(name: string, rows: unknown[], where: string): Column {
+function columnOf(name: string, rows: unknown[], where: Where): Column {
   let width = -1;
   const values: unknown[] = [];
   for (const row of rows) {
     const before = values.length;
-    if (!flattenInto(row, values)) throw new EndpointError(`${where}: output ${snippet(name, 60)} nests its rows too deeply`);
+    if (!flattenInto(row, values)) throw new EndpointError(`${where}: output ${where.show(name, 60)} nests its rows too deeply`);
     const w = values.length - before;
-    if (width >= 0 && w !== width) throw new EndpointError(`${where} answered rows of different widths (${width} and ${w}) in output ${snippet(name, 60)}`);
+    if (width >= 0 && w !== width) throw new EndpointError(`${where} answered rows of different widths (${width} and ${w}) in output ${where.show(name, 60)}`);
     width = w;
   }
   return { name, width: Math.max(width, 0), values };
 }
 
 /** Columnar answers: a list of rows, or an object of named outputs each a list of rows. */
-function columnarColumns(out: unknown, n: number, where: string): Column[] {
+function columnarColumns(out: unknown, n: number, where: Where): Column[] {
   if (Array.isArray(out)) return rowColumns(out, n, where);
   if (isObject(out)) {
     return Object.entries(out).map(([name, v]) => {
-      if (!Array.isArray(v)) throw new EndpointError(`${where}: output ${snippet(name, 60)} is not a list of rows`);
-      if (v.length !== n) throw new EndpointError(`${where} answered ${v.length} rows in output ${snippet(name, 60)} for ${n} sent`);
+      if (!Array.isArray(v)) throw new EndpointError(`${where}: output ${where.show(name, 60)} is not a list of rows`);
+      if (v.length !== n) throw new EndpointError(`${where} answered ${v.length} rows in output ${where.show(name, 60)} for ${n} sent`);
       return columnOf(name, v, where);
     });
   }
   throw new EndpointError(`${where} answered neither a list nor an object of outputs`);
 }
 
-function answerColumns(protocol: EndpointProtocol, answer: unknown, n: number, where: string): Column[] {
+function answerColumns(protocol: EndpointProtocol, answer: unknown, n: number, where: Where): Column[] {
   if (protocol === "kserve") return kserveColumns(answer, n, where);
-  if (isObject(answer) && typeof answer["error"] === "string") throw new EndpointError(`${where} answered an error: ${snippet(answer["error"])}`);
+  if (isObject(answer) && typeof answer["error"] === "string") throw new EndpointError(`${where} answered an error: ${where.show(answer["error"])}`);
   if (protocol === "tfserving") {
     // Row format answers `predictions`; columnar (`inputs`) requests get `outputs`.
     if (isObject(answer) && "predictions" in answer) return columnarColumns(answer["predictions"], n, where);
@@ -398,11 +409,11 @@ const LABEL_NAME = /^(classes|class_ids|class|indices|labels?|predict|prediction
 const TOPK_SCORES = /^(scores|probabilities|probs|values|top_?k_?(scores|values|probabilities))$/i;
 
 /** Picks the output that holds the class scores (or labels) when the model answers several. */
-function pickColumns(columns: Column[], outputName: string | undefined, where: string): { main: Column; classes?: Column } {
-  const names = (): string => columns.map((c) => snippet(c.name, 40)).join(", ");
+function pickColumns(columns: Column[], outputName: string | undefined, where: Where): { main: Column; classes?: Column } {
+  const names = (): string => columns.map((c) => where.show(c.name, 40)).join(", ");
   if (outputName !== undefined) {
     const main = columns.find((c) => c.name === outputName);
-    if (!main) throw new EndpointError(`${where} has no output named ${snippet(outputName, 60)} (outputs: ${names()})`);
+    if (!main) throw new EndpointError(`${where} has no output named ${where.show(outputName, 60)} (outputs: ${names()})`);
     return { main };
   }
   if (columns.length === 1) return { main: columns[0]! };
@@ -416,29 +427,29 @@ function pickColumns(columns: Column[], outputName: string | undefined, where: s
   return { main };
 }
 
-function finiteNumbers(values: unknown[], what: string, where: string): number[] {
+function finiteNumbers(values: unknown[], what: string, where: Where): number[] {
   return values.map((v) => {
-    if (typeof v !== "number") throw new EndpointError(`${where} answered ${v === null ? "null" : typeof v === "string" ? `a string (${snippet(v, 30)})` : `a ${typeof v}`} among ${what}`);
+    if (typeof v !== "number") throw new EndpointError(`${where} answered ${v === null ? "null" : typeof v === "string" ? `a string (${where.show(v, 30)})` : `a ${typeof v}`} among ${what}`);
     if (!Number.isFinite(v)) throw new EndpointError(`${where} answered non-finite ${what}`);
     return v;
   });
 }
 
-function classIds(values: unknown[], what: string, where: string): number[] {
+function classIds(values: unknown[], what: string, where: Where): number[] {
   return values.map((v) => {
     // TF Serving classification outputs carry class ids as strings ("3").
     const x = typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : typeof v === "boolean" ? Number(v) : v;
-    if (typeof x !== "number" || !Number.isInteger(x) || x < 0) throw new EndpointError(`${where} answered ${snippet(JSON.stringify(v) ?? String(v), 30)} among ${what}; class ids must be whole numbers from 0`);
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0) throw new EndpointError(`${where} answered ${where.show(JSON.stringify(v) ?? String(v), 30)} among ${what}; class ids must be whole numbers from 0`);
     return x;
   });
 }
 
 /** Scores [n, width], labels [n] or top-k (class ids and scores [n, k]) from an endpoint's answer, validated. */
-export function parseAnswer(protocol: EndpointProtocol, answer: unknown, n: number, where: string, outputName?: string): Answer {
+export function parseAnswer(protocol: EndpointProtocol, answer: unknown, n: number, where: Where, outputName?: string): Answer {
   const { main, classes } = pickColumns(answerColumns(protocol, answer, n, where), outputName, where);
   if (main.values.length !== n * main.width) throw new EndpointError(`${where} answered ${main.values.length / Math.max(main.width, 1)} rows for ${n} sent`);
   if (classes) {
-    const ids = classIds(classes.values, `the class ids of output ${snippet(classes.name, 40)}`, where);
+    const ids = classIds(classes.values, `the class ids of output ${where.show(classes.name, 40)}`, where);
     return { kind: "top-k", k: main.width, classes: ids, scores: finiteNumbers(main.values, "scores", where) };
   }
   if (main.width === 0) throw new EndpointError(`${where} answered empty rows`);
@@ -479,6 +490,7 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   const route = routeOf(url, o.protocol);
   const t = transport(url, o);
   const where = t.where;
+  const parseWhere = new Where(where, t.redact);
   let inputName = o.inputName;
   let inputShape = o.inputShape;
   let datatype = "FP32";
@@ -508,11 +520,7 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   const request = async (x: Float32Array, n: number): Promise<Answer> => {
     const limit = o.maxResponseBytes ?? responseLimit(n, classesForLimit);
     const answer = await limiter.run(() => t.call(route.inferUrl, requestBody(x, n), limit));
-    try {
-      return parseAnswer(route.protocol, answer, n, where, o.outputName);
-    } catch (e) {
-      throw e instanceof EndpointError ? new EndpointError(t.redact(e.message)) : e;
-    }
+    return parseAnswer(route.protocol, answer, n, parseWhere, o.outputName);
   };
 
   const first = await request(new Float32Array(size), 1);
