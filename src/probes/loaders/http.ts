@@ -404,6 +404,8 @@ function answerColumns(protocol: EndpointProtocol, answer: unknown, n: number, w
   throw new EndpointError(`${where} answered without predictions (not an MLflow scoring response)`);
 }
 
+/** The MLServer scikit-learn runtime's probability output, returned only when asked for. */
+const SKLEARN_PROBABILITIES = "predict_proba";
 const SCORE_NAME = /prob|score|logit|softmax|confidence|output_probability/i;
 const LABEL_NAME = /^(classes|class_ids|class|indices|labels?|predict|predictions?|output_label|top_?k_?(classes|indices))$/i;
 const TOPK_SCORES = /^(scores|probabilities|probs|values|top_?k_?(scores|values|probabilities))$/i;
@@ -503,6 +505,7 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   const shape = inputShape ?? [dataRowSize];
   const size = product(shape);
   const limiter = new Limiter(Math.max(1, o.concurrency), o.rateLimit);
+  let outputName = o.outputName;
   let classesForLimit = Math.max(labelCount, 2);
 
   const requestBody = (x: Float32Array, n: number): unknown => {
@@ -510,7 +513,7 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
     if (route.protocol === "kserve") {
       return {
         inputs: [{ name: inputName ?? "input", shape: [n, ...shape], datatype, data: rows.flat() }],
-        ...(o.outputName !== undefined ? { outputs: [{ name: o.outputName }] } : {}),
+        ...(outputName !== undefined ? { outputs: [{ name: outputName }] } : {}),
       };
     }
     const nested = rows.map((r) => reshapeRow(r, shape));
@@ -520,10 +523,21 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   const request = async (x: Float32Array, n: number): Promise<Answer> => {
     const limit = o.maxResponseBytes ?? responseLimit(n, classesForLimit);
     const answer = await limiter.run(() => t.call(route.inferUrl, requestBody(x, n), limit));
-    return parseAnswer(route.protocol, answer, n, parseWhere, o.outputName);
+    return parseAnswer(route.protocol, answer, n, parseWhere, outputName);
   };
 
-  const first = await request(new Float32Array(size), 1);
+  let first = await request(new Float32Array(size), 1);
+  const loaderNotes: string[] = [];
+  if (first.kind === "labels" && route.protocol === "kserve" && outputName === undefined) {
+    // Seldon MLServer's scikit-learn runtime answers `predict` (labels) by default and
+    // `predict_proba` to whoever asks for it: what an attacker can get is what is probed.
+    outputName = SKLEARN_PROBABILITIES;
+    const asked = await request(new Float32Array(size), 1).catch(() => undefined);
+    if (asked?.kind === "scores") {
+      first = asked;
+      loaderNotes.push(`The endpoint answers labels by default but gives its ${SKLEARN_PROBABILITIES} output to any client that asks (outputs: [{"name": "${SKLEARN_PROBABILITIES}"}]); it was probed with those probabilities.`);
+    } else outputName = undefined;
+  }
   let numClasses: number;
   let topK: number | undefined;
   if (first.kind === "scores") {
@@ -578,9 +592,12 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
     numClasses,
     labelsOnly,
     ...(topK !== undefined ? { topK } : {}),
-    ...(first.kind !== "scores"
-      ? { notes: [`The endpoint answers ${first.kind === "labels" ? "labels only" : `its top ${first.k} classes only`}, not how many classes it has: classes are the data's labels 0..${other - 1} and class ${other} for any other class id it answers.`] }
-      : {}),
+    notes: [
+      ...loaderNotes,
+      ...(first.kind !== "scores"
+        ? [`The endpoint answers ${first.kind === "labels" ? "labels only" : `its top ${first.k} classes only`}, not how many classes it has: classes are the data's labels 0..${other - 1} and class ${other} for any other class id it answers.`]
+        : []),
+    ],
     queries: 0,
     whiteBoxUnavailable: "the model is behind an HTTP endpoint, which gives no gradients",
     async predict(x, n) {
