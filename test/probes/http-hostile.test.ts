@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { EndpointError, loadHttpModel, responseLimit, RESPONSE_FLOOR_BYTES } from "../../src/probes/loaders/http";
+import { EndpointError, loadHttpModel, parseAnswer, responseLimit, RESPONSE_FLOOR_BYTES, Where } from "../../src/probes/loaders/http";
 import { runProbe } from "../../src/probes/run";
 import { runCli } from "../helpers/cli";
 
@@ -110,6 +110,7 @@ beforeAll(async () => {
     "/v2/models/fraction/infer": (_q, res, body) => json(res, 200, { outputs: [{ name: "label", datatype: "FP64", shape: [rowsOf(body)], data: Array(rowsOf(body)).fill(2.5) }] }),
     "/v2/models/negative/infer": (_q, res, body) => json(res, 200, { outputs: [{ name: "label", datatype: "INT64", shape: [rowsOf(body)], data: Array(rowsOf(body)).fill(-1) }] }),
     "/v2/models/rows/infer": (_q, res, body) => json(res, 200, kserveScores(rowsOf(body) + 1, 10)),
+    "/v2/models/wide/infer": (_q, res, body) => json(res, 200, { outputs: [{ name: "p", datatype: "FP32", shape: [rowsOf(body), 60_000], data: Array(rowsOf(body) * 60_000).fill(0) }] }),
     "/v2/models/bytes/infer": (_q, res, body) => json(res, 200, { outputs: [{ name: "label", datatype: "BYTES", shape: [rowsOf(body)], data: Array(rowsOf(body)).fill("cat") }] }),
     "/v2/models/html/infer": (_q, res) => {
       res.writeHead(200, { "content-type": "text/html" });
@@ -155,7 +156,7 @@ describe("hostile endpoints", () => {
     expect(Date.now() - started).toBeLessThan(4000);
     // The default limit is sized from the request, with a floor.
     expect(responseLimit(1, 10)).toBe(RESPONSE_FLOOR_BYTES);
-    expect(responseLimit(64, 1000)).toBe(64 * 1000 * 256);
+    expect(responseLimit(64, 1000)).toBe(64 * 1000 * 64);
     await expect(load("/v2/models/endless/infer")).rejects.toThrow(`answered more than the limit of ${RESPONSE_FLOOR_BYTES} bytes`);
   });
 
@@ -186,6 +187,7 @@ describe("hostile endpoints", () => {
     ["/v2/models/fraction/infer", /fraction\/infer answered 2\.5 among labels; class ids must be whole numbers from 0/],
     ["/v2/models/negative/infer", /answered -1 among labels/],
     ["/v2/models/rows/infer", /rows\/infer answered 2 rows in output probabilities for 1 sent/],
+    ["/v2/models/wide/infer", /wide\/infer answers 60000 scores per row; aigis probes classifiers with at most 50000 classes/],
     ["/v2/models/bytes/infer", /output label holds strings \(BYTES\)/],
     ["/v2/models/html/infer", /html\/infer answered an HTML page instead of JSON: <!DOCTYPE html><html><head><title>502 Bad Gateway/],
   ])("%s: one clear error naming the endpoint", async (path, message) => {
@@ -193,6 +195,20 @@ describe("hostile endpoints", () => {
     expect(err).toBeInstanceOf(EndpointError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toMatch(/^endpoint http:\/\/127\.0\.0\.1:\d+\//);
+  });
+
+  it("answers parsed strictly: sigmoid outputs, error bodies with 200, nesting, objects in rows", () => {
+    const at = new Where("endpoint E");
+    expect(parseAnswer("tfserving", { predictions: [[0.25], [0.75]] }, 2, at)).toEqual({ kind: "scores", width: 2, values: [0.75, 0.25, 0.25, 0.75] });
+    expect(parseAnswer("tfserving", { predictions: [[1], [0]] }, 2, at)).toEqual({ kind: "labels", labels: [1, 0] });
+    expect(() => parseAnswer("tfserving", { error: "Servable not found" }, 1, at)).toThrow("endpoint E answered an error: Servable not found");
+    let deep: unknown = [0.5, 0.5];
+    for (let i = 0; i < 20; i++) deep = [deep];
+    expect(() => parseAnswer("mlflow", { predictions: [deep] }, 1, at)).toThrow(/nests its rows too deeply/);
+    expect(() => parseAnswer("tfserving", { predictions: [[{ a: 1 }, 0.5]] }, 1, at)).toThrow(/answered an object among scores/);
+    expect(() => parseAnswer("kserve", { outputs: [{ name: "p", shape: [1, 1e9, 1e9], data: [1] }] }, 1, at)).toThrow(/has 1 values for shape \[1, 1000000000, 1000000000\]/);
+    expect(() => parseAnswer("kserve", { outputs: "x" }, 1, at)).toThrow(/without outputs\[\]/);
+    expect(() => parseAnswer("mlflow", { predictions: { a: [[0.1, 0.9]], b: 3 } }, 1, at)).toThrow(/output b is not a list of rows/);
   });
 
   it("rows of different widths, and a width that changes between answers", async () => {

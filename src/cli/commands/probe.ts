@@ -78,7 +78,7 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("-c, --config <file>", "configuration file (default: aigis.config.json/.yaml in the working directory)")
     .option("--protocol <name>", "endpoint protocol: kserve, tfserving or mlflow (default: from the URL path)")
     .option("--output-name <name>", "endpoint: the output holding class scores or labels (default: chosen by name and shape)")
-    .option("--max-response-bytes <n>", "endpoint: largest answer accepted (default: max(1 MiB, rows x classes x 256))")
+    .option("--max-response-bytes <n>", "endpoint: largest answer accepted (default: max(1 MiB, rows x classes x 64))")
     .option("--input-name <name>", "endpoint: KServe input tensor name (default: from metadata, else input)")
     .option("--input-shape <dims>", "endpoint: per-sample input shape, e.g. 28,28,1 (default: from metadata, else one flat row)")
     .option("--concurrency <n>", "endpoint: requests in flight", "4")

@@ -40,8 +40,10 @@ export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = { concurrency: 4, rateL
 
 /** Answers are at least this large may be: error pages, metadata, one-row answers of big models. */
 export const RESPONSE_FLOOR_BYTES = 1 << 20;
-/** Per score in the answer: a float64 in JSON is at most 24 characters; the rest is room for names, other outputs and whitespace. */
-export const RESPONSE_BYTES_PER_VALUE = 256;
+/** Per score in the answer: a float64 in JSON is at most 24 characters and a comma; the rest is room for a second output as wide (class ids beside top-k scores), names and whitespace. */
+export const RESPONSE_BYTES_PER_VALUE = 64;
+/** Scores per row accepted at most (ImageNet-21k has 21,841 classes). */
+export const MAX_CLASSES = 50_000;
 /** Retry-After is honoured up to this long. */
 export const MAX_RETRY_WAIT_MS = 10_000;
 
@@ -179,7 +181,7 @@ async function readLimited(res: Response, limit: number, where: string): Promise
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) {
     await res.body?.cancel().catch(() => undefined);
-    throw new EndpointError(`${where} announced an answer of ${declared} bytes, more than the limit of ${limit} (--max-response-bytes)`);
+    throw new EndpointError(`${where} announced an answer of ${declared} bytes, more than the limit of ${limit} (--max-response-bytes; --output-name asks a KServe server for one output)`);
   }
   if (!res.body) return "";
   const reader = res.body.getReader();
@@ -191,7 +193,7 @@ async function readLimited(res: Response, limit: number, where: string): Promise
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => undefined);
-      throw new EndpointError(`${where} answered more than the limit of ${limit} bytes (--max-response-bytes)`);
+      throw new EndpointError(`${where} answered more than the limit of ${limit} bytes (--max-response-bytes; --output-name asks a KServe server for one output)`);
     }
     chunks.push(value);
   }
@@ -431,7 +433,7 @@ function pickColumns(columns: Column[], outputName: string | undefined, where: W
 
 function finiteNumbers(values: unknown[], what: string, where: Where): number[] {
   return values.map((v) => {
-    if (typeof v !== "number") throw new EndpointError(`${where} answered ${v === null ? "null" : typeof v === "string" ? `a string (${where.show(v, 30)})` : `a ${typeof v}`} among ${what}`);
+    if (typeof v !== "number") throw new EndpointError(`${where} answered ${v === null ? "null" : typeof v === "string" ? `a string (${where.show(v, 30)})` : typeof v === "object" ? "an object" : `a ${typeof v}`} among ${what}`);
     if (!Number.isFinite(v)) throw new EndpointError(`${where} answered non-finite ${what}`);
     return v;
   });
@@ -542,6 +544,7 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   let topK: number | undefined;
   if (first.kind === "scores") {
     numClasses = first.width;
+    if (numClasses > MAX_CLASSES) throw new EndpointError(`${where} answers ${numClasses} scores per row; aigis probes classifiers with at most ${MAX_CLASSES} classes`);
     if (numClasses < labelCount) throw new EndpointError(`${where} answers ${numClasses} scores per row but the data's labels go up to ${labelCount - 1}`);
   } else {
     // Labels and top-k answers do not say how many classes there are: the data's labels do, plus

@@ -21,7 +21,7 @@ export interface AttackCurve {
 
 export interface MembershipResult {
   /** What the model answered (as recorded by the extraction probe): it decides which attacks can run. */
-  outputs: OutputKind;
+  outputs?: OutputKind;
   topK?: number;
   /** Why an attack did not run or runs on partial scores. */
   note?: string;
