@@ -20,6 +20,7 @@ Examples:
   $ aigis probe model.onnx --data test.csv --extraction --attack none
   $ aigis probe model.onnx --members train_sample.csv --non-members holdout.csv
   $ aigis probe http://127.0.0.1:8080/v2/models/digits/infer --data test.csv --queries 500 --concurrency 8
+  $ aigis probe http://127.0.0.1:5000/invocations --data test.csv --extraction --header "Authorization: Bearer $TOKEN"
 
 Models: TensorFlow.js layers or graph models (model.json or its folder), ONNX files, and
 KServe v2 / Open Inference Protocol (/v2/models/NAME/infer: Triton, Seldon MLServer), TensorFlow
@@ -53,7 +54,7 @@ function positive(flag: string, value: unknown): number | undefined {
 export function register(program: Command, io: CliIO, outcome: CommandOutcome): void {
   const cmd = new Command("probe")
     .description("attack a model with adversarial inputs built from data, measure robustness, look for backdoors")
-    .argument("<model>", "tfjs model.json (or its folder), ONNX file, or KServe v2 / TF Serving URL")
+    .argument("<model>", "tfjs model.json (or its folder), ONNX file, or KServe v2 / TF Serving / MLflow URL")
     .option("-d, --data <file>", "labelled data: CSV/TSV/JSONL/Parquet, .npy features, or an image folder (required unless --members and --non-members are given)")
     .option("--label-column <name>", "the label column (default: label, target, class or y)")
     .option("--labels <file>", ".npy data: the labels file (default: found beside the features)")
@@ -79,11 +80,11 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("--protocol <name>", "endpoint protocol: kserve, tfserving or mlflow (default: from the URL path)")
     .option("--output-name <name>", "endpoint: the output holding class scores or labels (default: chosen by name and shape)")
     .option("--max-response-bytes <n>", "endpoint: largest answer accepted (default: max(1 MiB, rows x classes x 64))")
-    .option("--input-name <name>", "endpoint: KServe input tensor name (default: from metadata, else input)")
+    .option("--input-name <name>", "endpoint: input name (KServe: default from metadata, else input; TF Serving, MLflow: unnamed)")
     .option("--input-shape <dims>", "endpoint: per-sample input shape, e.g. 28,28,1 (default: from metadata, else one flat row)")
     .option("--concurrency <n>", "endpoint: requests in flight", "4")
     .option("--rate-limit <n>", "endpoint: most requests started per second (0: no limit)", "0")
-    .option("--timeout <ms>", "endpoint: per-request timeout in milliseconds", "30000")
+    .option("--timeout <ms>", "endpoint: per-attempt timeout in milliseconds, headers and body", "30000")
     .option("--retries <n>", "endpoint: retries on network errors, 429 and 5xx", "3")
     .option("--request-batch <n>", "endpoint: rows per request", "64")
     .option("--header <name:value>", "endpoint: extra HTTP header (repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
