@@ -14,6 +14,7 @@ import { loadOnnxModel } from "../../src/probes/loaders/onnx";
 import type { ProbeModel } from "../../src/probes/model";
 import { runProbe } from "../../src/probes/run";
 import { runCli } from "../helpers/cli";
+import { reportSchemaErrors } from "../helpers/validate";
 
 const ROOT = join(__dirname, "../..");
 const FIX = "fixtures/models";
@@ -174,6 +175,7 @@ describe("server formats", () => {
     const r = await runProbe({ ...digits, model: `${base}/v1/models/topk:predict`, extraction: true, extractionBudgets: [100, 300], members: `${MEM}/members.csv`, nonMembers: `${MEM}/non_members.csv` });
     const p = r.probes[0]!;
     expect(p["extraction"]).toMatchObject({ outputs: "top-k", topK: 3 });
+    expect(reportSchemaErrors(r)).toEqual([]);
     const m = p["membership"] as { outputs: string; attacks: Array<{ name: string }> };
     expect(m.outputs).toBe("top-k");
     expect(m.attacks.map((a) => a.name)).toEqual(["loss-threshold", "confidence-threshold", "correctness"]);
