@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { EndpointError, loadHttpModel, parseAnswer, responseLimit, RESPONSE_FLOOR_BYTES, Where } from "../../src/probes/loaders/http";
 import { runProbe } from "../../src/probes/run";
 import { runCli } from "../helpers/cli";
@@ -84,6 +85,11 @@ beforeAll(async () => {
       req.socket.on("close", () => res.destroy());
       pump();
     },
+    // 64 MiB of JSON whitespace in about 64 KiB of gzip: the limit counts what is decompressed.
+    "/v2/models/gzip-bomb/infer": (_q, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.end(gzipSync(Buffer.concat([Buffer.from('{"outputs":'), Buffer.alloc(64 * 1024 * 1024, 0x20), Buffer.from("[]}")])));
+    },
     "/v2/models/announced/infer": (_q, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": String(5 * 1024 * 1024 * 1024) });
       res.write("{");
@@ -158,6 +164,19 @@ describe("hostile endpoints", () => {
     expect(responseLimit(1, 10)).toBe(RESPONSE_FLOOR_BYTES);
     expect(responseLimit(64, 1000)).toBe(64 * 1000 * 64);
     await expect(load("/v2/models/endless/infer")).rejects.toThrow(`answered more than the limit of ${RESPONSE_FLOOR_BYTES} bytes`);
+  });
+
+  it("a compressed body is limited by its decompressed size", async () => {
+    await expect(load("/v2/models/gzip-bomb/infer")).rejects.toThrow(`gzip-bomb/infer answered more than the limit of ${RESPONSE_FLOOR_BYTES} bytes`);
+  });
+
+  it("header names and values are checked without showing the value", async () => {
+    const err = (await loadHttpModel(`${hostile.base}/v2/models/m/infer`, { headers: { authorization: `Bearer ${TOKEN}\r\nX-Injected: 1` } }, 64, 10).catch((e: unknown) => e)) as Error;
+    expect(err.message).toBe("the value of header authorization holds a line break or NUL (the value is not shown)");
+    await expect(loadHttpModel(`${hostile.base}/v2/models/m/infer`, { headers: { "bad name": "x" } }, 64, 10)).rejects.toThrow(/invalid header name 'bad name'/);
+    const cli = await runCli(["probe", `${hostile.base}/v2/models/m/infer`, "--data", DATA, "--header", `Bearer ${TOKEN}`], { cwd: ROOT });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).not.toContain(TOKEN);
   });
 
   it("refuses a body whose announced length is over the limit before reading it", async () => {

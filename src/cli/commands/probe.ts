@@ -126,7 +126,8 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const headers: Record<string, string> = {};
     for (const h of (opts.header as string[] | undefined) ?? []) {
       const i = h.indexOf(":");
-      if (i <= 0) throw new UsageError(`invalid --header '${h}' (NAME:VALUE)`);
+      // The value may be a token: never echoed.
+      if (i <= 0) throw new UsageError("invalid --header (NAME:VALUE expected; the argument is not shown)");
       headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
     }
     const protocol = opts.protocol as string | undefined;

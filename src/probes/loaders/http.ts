@@ -207,7 +207,16 @@ interface Transport {
   where: string;
 }
 
+/** Header names must be HTTP tokens and values single lines; errors never show a value. */
+function checkHeaders(headers: Record<string, string> | undefined): void {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`invalid header name '${snippet(name, 40)}' (letters, digits and !#$%&'*+.^_\`|~-)`);
+    if (/[\r\n\0]/.test(value)) throw new UsageError(`the value of header ${name} holds a line break or NUL (the value is not shown)`);
+  }
+}
+
 function transport(endpointUrl: string, o: EndpointOptions): Transport {
+  checkHeaders(o.headers);
   const redact = redactor(o.headers, endpointUrl);
   const where = `endpoint ${redact(displayUrl(endpointUrl))}`;
   const attempt = async (url: string, body: unknown, limit: number, method: "GET" | "POST"): Promise<unknown> => {
