@@ -265,6 +265,10 @@ describe("hostile endpoints", () => {
     await expect(load("/v2/models/busy/infer", { retries: 2 })).rejects.toThrow(/busy\/infer answered HTTP 503: overloaded/);
     expect(hostile.hits.get("/v2/models/busy/infer")).toBe(3);
     expect(Date.now() - started).toBeLessThan(2000);
+    // Retries are paced by the rate limit like first attempts (Retry-After 0: no backoff).
+    const paced = Date.now();
+    await expect(load("/v2/models/busy/infer", { retries: 2, rateLimit: 5 })).rejects.toThrow(/HTTP 503/);
+    expect(Date.now() - paced).toBeGreaterThanOrEqual(390);
     // A 3 MiB error page, three times: each read stops at 64 KiB, the message shows 200 characters.
     const err = (await load("/v2/models/busy-huge/infer", { retries: 2 }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/busy-huge\/infer answered HTTP 503$/);

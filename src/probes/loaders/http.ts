@@ -130,26 +130,31 @@ export function routeOf(url: string, protocol?: EndpointProtocol): Route {
   );
 }
 
+/** At most `concurrency` jobs at once; `pace` spaces request starts to `rate` per second. */
 class Limiter {
   private active = 0;
   private waiting: Array<() => void> = [];
   private nextStart = 0;
   constructor(private readonly concurrency: number, private readonly rate: number) {}
   async run<T>(job: () => Promise<T>): Promise<T> {
+    // A finished job hands its slot straight to the next waiter, so no newcomer slips in between.
     if (this.active >= this.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
+    else this.active++;
     try {
-      if (this.rate > 0) {
-        const now = Date.now();
-        const at = Math.max(now, this.nextStart);
-        this.nextStart = at + 1000 / this.rate;
-        if (at > now) await sleep(at - now);
-      }
       return await job();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
+  }
+  /** Waits for the next start allowed by the rate limit: every attempt, retries included, is paced. */
+  async pace(): Promise<void> {
+    if (this.rate <= 0) return;
+    const now = Date.now();
+    const at = Math.max(now, this.nextStart);
+    this.nextStart = at + 1000 / this.rate;
+    if (at > now) await sleep(at - now);
   }
 }
 
@@ -215,7 +220,7 @@ function checkHeaders(headers: Record<string, string> | undefined): void {
   }
 }
 
-function transport(endpointUrl: string, o: EndpointOptions): Transport {
+function transport(endpointUrl: string, o: EndpointOptions, pace: () => Promise<void>): Transport {
   checkHeaders(o.headers);
   const redact = redactor(o.headers, endpointUrl);
   const where = `endpoint ${redact(displayUrl(endpointUrl))}`;
@@ -267,6 +272,7 @@ function transport(endpointUrl: string, o: EndpointOptions): Transport {
     async call(url, body, limit, method = "POST", retries = o.retries) {
       for (let n = 0; ; n++) {
         try {
+          await pace();
           return await attempt(url, body, limit, method);
         } catch (e) {
           const err = e as EndpointError;
@@ -501,7 +507,8 @@ async function kserveMetadata(t: Transport, url: string): Promise<{ name?: strin
 export async function loadHttpModel(url: string, options: Partial<EndpointOptions>, dataRowSize: number, labelCount: number): Promise<ProbeModel> {
   const o: EndpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
   const route = routeOf(url, o.protocol);
-  const t = transport(url, o);
+  const limiter = new Limiter(Math.max(1, o.concurrency), o.rateLimit);
+  const t = transport(url, o, () => limiter.pace());
   const where = t.where;
   const parseWhere = new Where(where, t.redact);
   let inputName = o.inputName;
@@ -515,7 +522,6 @@ export async function loadHttpModel(url: string, options: Partial<EndpointOption
   }
   const shape = inputShape ?? [dataRowSize];
   const size = product(shape);
-  const limiter = new Limiter(Math.max(1, o.concurrency), o.rateLimit);
   let outputName = o.outputName;
   let classesForLimit = Math.max(labelCount, 2);
 
