@@ -105,6 +105,15 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const probs = softmax(logits, rows.length, 10);
     if (url === "/v1/models/topk:predict") return send(res, 200, { predictions: probs.map((p) => ({ ...topK(p, 3), classes: topK(p, 3).classes.map(String) })) });
     if (url === "/v1/models/estimator:predict") return send(res, 200, { predictions: probs.map((p) => ({ classes: p.map((_, c) => String(c)), scores: p })) });
+    if (url === "/v1/models/dnn:predict") {
+      // tf.estimator.DNNClassifier's predict signature: ids and class strings around the logits.
+      return send(res, 200, {
+        predictions: probs.map((p, i) => {
+          const c = argmaxRows(logits, rows.length, 10)[i]!;
+          return { all_class_ids: p.map((_, k) => k), all_classes: p.map((_, k) => String(k)), class_ids: [c], classes: [String(c)], logits: Array.from(logits.subarray(i * 10, (i + 1) * 10)), probabilities: p };
+        }),
+      });
+    }
     return send(res, 200, { predictions: probs });
   }
   if (url.startsWith("/mlflow")) {
@@ -183,6 +192,11 @@ describe("server formats", () => {
     // Top-3 answers keep the argmax: same clean accuracy as the file.
     const onnx = await runProbe({ ...digits, model: `${FIX}/mlp.onnx` });
     expect(p.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);
+    const dnn = await runProbe({ ...digits, model: `${base}/v1/models/dnn:predict`, extraction: true, extractionBudgets: [100] });
+    expect((dnn.probes[0]!["extraction"] as { outputs: string }).outputs).toBe("logits");
+    expect(dnn.probes[0]!.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);
+    const dnnLabels = await loadHttpModel(`${base}/v1/models/dnn:predict`, { outputName: "class_ids" }, 64, 10);
+    expect(dnnLabels.labelsOnly).toBe(true);
     const est = await runProbe({ ...digits, model: `${base}/v1/models/estimator:predict`, extraction: true, extractionBudgets: [100] });
     expect((est.probes[0]!["extraction"] as { outputs: string }).outputs).toBe("probabilities");
     expect(est.probes[0]!.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);

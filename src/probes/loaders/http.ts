@@ -390,7 +390,9 @@ function columnOf(name: string, rows: unknown[], where: Where): Column {
     if (width >= 0 && w !== width) throw new EndpointError(`${where} answered rows of different widths (${width} and ${w}) in output ${where.show(name, 60)}`);
     width = w;
   }
-  return { name, width: Math.max(width, 0), values };
+  // Whole numbers and strings throughout (TF Estimator's class_ids, all_classes): ids, not scores.
+  const integer = values.length > 0 && values.every((v) => typeof v === "string" || (typeof v === "number" && Number.isInteger(v)));
+  return { name, width: Math.max(width, 0), values, integer };
 }
 
 /** Columnar answers: a list of rows, or an object of named outputs each a list of rows. */
@@ -441,7 +443,12 @@ function pickColumns(columns: Column[], outputName: string | undefined, where: W
   const paired = ids && columns.find((c) => c !== ids && TOPK_SCORES.test(c.name) && c.width === ids.width);
   if (ids && paired) return { main: paired, classes: ids };
   const wide = columns.filter((c) => c.width >= 2 && c.integer !== true);
-  const main = wide.find((c) => SCORE_NAME.test(c.name)) ?? wide[0] ?? columns.find((c) => c.width === 1 && LABEL_NAME.test(c.name)) ?? columns.find((c) => c.width === 1);
+  const main =
+    wide.find((c) => SCORE_NAME.test(c.name)) ??
+    wide[0] ??
+    columns.find((c) => c.width === 1 && LABEL_NAME.test(c.name)) ??
+    columns.find((c) => c.width === 1) ??
+    columns.find((c) => c.width >= 2);
   if (!main) throw new EndpointError(`${where} answered no output of class scores or labels (outputs: ${names()}); --output-name picks one`);
   return { main };
 }
