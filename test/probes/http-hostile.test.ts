@@ -179,6 +179,13 @@ describe("hostile endpoints", () => {
     expect(cli.stderr).not.toContain(TOKEN);
   });
 
+  it("an endpoint that is gone: named, with the network's reason, after the retries", async () => {
+    const gone = await serve({});
+    const port = new URL(gone.base).port;
+    await new Promise((r) => gone.server.close(r));
+    await expect(loadHttpModel(`http://127.0.0.1:${port}/v2/models/m/infer`, { retries: 1 }, 64, 10)).rejects.toThrow(`endpoint http://127.0.0.1:${port}/v2/models/m/infer is unreachable: ECONNREFUSED`);
+  });
+
   it("refuses a body whose announced length is over the limit before reading it", async () => {
     await expect(load("/v2/models/announced/infer")).rejects.toThrow(/announced an answer of 5368709120 bytes, more than the limit/);
   });
