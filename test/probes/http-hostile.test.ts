@@ -128,6 +128,8 @@ beforeAll(async () => {
     },
     // Echoes the credentials it was sent, as careless servers do in their error messages.
     "/v2/models/echo/infer": (req, res) => json(res, 401, { error: `invalid credentials: ${String(req.headers["authorization"])} (${String(req.headers["x-api-key"])})` }),
+    "/v2/models/basic/infer": (req, res, body) =>
+      req.headers["authorization"] === `Basic ${Buffer.from(`probe:${TOKEN}`).toString("base64")}` ? json(res, 200, kserveScores(rowsOf(body), 10)) : json(res, 401, { error: "unauthorised" }),
     "/v2/models/echo-data/infer": (req, res, body) => json(res, 200, kserveScores(rowsOf(body), 10, () => String(req.headers["authorization"]))),
     // Healthy for one row (the loader's first request), then NaN.
     "/v2/models/later-nan/infer": (_q, res, body) => {
@@ -265,6 +267,15 @@ describe("hostile endpoints", () => {
     const e2 = (await loadHttpModel(`${hostile.base}/v2/models/echo-data/infer`, { headers, retries: 0 }, 64, 10).catch((e: unknown) => e)) as Error;
     expect(e2.message).toMatch(/a string \(\*\*\*\) among scores/);
     expect(e2.message).not.toContain(TOKEN);
+  });
+
+  it("credentials in the URL become a Basic Authorization header, and are masked", async () => {
+    const url = `${hostile.base.replace("//", `//probe:${TOKEN}@`)}/v2/models/basic/infer`;
+    const model = await loadHttpModel(url, { retries: 0 }, 64, 10);
+    expect(model.numClasses).toBe(10);
+    const r = await runProbe({ cwd: ROOT, model: url, data: DATA, samples: 5, attacks: [] });
+    expect(r.probes[0]!.model).toBe(`${hostile.base.replace("//", "//***@")}/v2/models/basic/infer`);
+    expect(JSON.stringify(r)).not.toContain(TOKEN);
   });
 
   it("retries 5xx within the documented bound, and the size limit holds on every attempt", async () => {

@@ -511,8 +511,19 @@ async function kserveMetadata(t: Transport, url: string): Promise<{ name?: strin
   }
 }
 
-export async function loadHttpModel(url: string, options: Partial<EndpointOptions>, dataRowSize: number, labelCount: number): Promise<ProbeModel> {
-  const o: EndpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
+/** fetch refuses URLs with credentials: they become a Basic Authorization header (unless one is given). */
+function credentialsToHeader(url: string, o: EndpointOptions): { url: string; o: EndpointOptions } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, o };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64");
+  const given = Object.keys(o.headers ?? {}).some((h) => h.toLowerCase() === "authorization");
+  u.username = "";
+  u.password = "";
+  return { url: u.toString(), o: given ? o : { ...o, headers: { ...(o.headers ?? {}), authorization: `Basic ${basic}` } } };
+}
+
+export async function loadHttpModel(endpointUrl: string, options: Partial<EndpointOptions>, dataRowSize: number, labelCount: number): Promise<ProbeModel> {
+  const { url, o } = credentialsToHeader(endpointUrl, { ...DEFAULT_ENDPOINT_OPTIONS, ...options });
   const route = routeOf(url, o.protocol);
   const limiter = new Limiter(Math.max(1, o.concurrency), o.rateLimit);
   const t = transport(url, o, () => limiter.pace());
