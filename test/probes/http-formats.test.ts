@@ -67,6 +67,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === "GET" && url === "/v2/models/triton") {
     return send(res, 200, { name: "triton", versions: ["1"], platform: "onnxruntime_onnx", inputs: [{ name: "input__0", datatype: "FP32", shape: [-1, 64] }], outputs: [{ name: "logits", datatype: "FP32", shape: [-1, 10] }, { name: "embedding", datatype: "FP32", shape: [-1, 16] }] });
   }
+  // TF Serving's metadata API: the serving signature with int64 sizes written as strings.
+  if (req.method === "GET" && url === "/v1/models/image/metadata") {
+    const dim = [-1, 8, 8, 1].map((size) => ({ size: String(size), name: "" }));
+    return send(res, 200, {
+      model_spec: { name: "image", signature_name: "", version: "1" },
+      metadata: { signature_def: { signature_def: { serving_default: { inputs: { input_1: { dtype: "DT_FLOAT", tensor_shape: { dim, unknown_rank: false }, name: "serving_default_input_1:0" } }, outputs: { dense_1: { dtype: "DT_FLOAT", tensor_shape: { dim: [{ size: "-1" }, { size: "10" }], unknown_rank: false }, name: "StatefulPartitionedCall:0" } }, method_name: "tensorflow/serving/predict" } } } },
+    });
+  }
   if (req.method === "GET") return send(res, 404, { error: "Request for unknown model: 'm' is not found" });
   if (url.startsWith("/v2/")) {
     const inputs = body?.["inputs"] as Array<{ name: string; shape: number[]; datatype: string; data: number[] }> | undefined;
@@ -97,6 +105,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     });
     if (outputs.includes(undefined)) return send(res, 400, { error: "mlserver.errors.InferenceError: Output not supported" });
     return send(res, 200, { model_name: "sklearn", id: "3f1c", parameters: {}, outputs });
+  }
+  if (url === "/v1/models/image:predict") {
+    // Instances must be nested [8][8][1], as the signature says.
+    const inst = body?.["instances"] as unknown[] | undefined;
+    const ok = Array.isArray(inst) && inst.every((x) => Array.isArray(x) && x.length === 8 && x.every((r) => Array.isArray(r) && r.length === 8 && r.every((p) => Array.isArray(p) && p.length === 1)));
+    if (!ok) return send(res, 400, { error: "Input to reshape is a tensor with 64 values, but the requested shape has 1" });
+    const flat = (inst as number[][][][]).map((x) => x.flat(2));
+    return send(res, 200, { predictions: softmax(await backing.predict(Float32Array.from(flat.flat()), flat.length), flat.length, 10) });
   }
   if (url.startsWith("/v1/")) {
     const rows = rowsFrom(body?.["instances"]);
@@ -197,6 +213,10 @@ describe("server formats", () => {
     expect(dnn.probes[0]!.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);
     const dnnLabels = await loadHttpModel(`${base}/v1/models/dnn:predict`, { outputName: "class_ids" }, 64, 10);
     expect(dnnLabels.labelsOnly).toBe(true);
+    // The per-sample shape comes from TF Serving's metadata; rows are nested to it.
+    const image = await runProbe({ ...digits, model: `${base}/v1/models/image:predict` });
+    expect(image.probes[0]!.inputShape).toEqual([8, 8, 1]);
+    expect(image.probes[0]!.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);
     const est = await runProbe({ ...digits, model: `${base}/v1/models/estimator:predict`, extraction: true, extractionBudgets: [100] });
     expect((est.probes[0]!["extraction"] as { outputs: string }).outputs).toBe("probabilities");
     expect(est.probes[0]!.cleanAccuracy).toBe(onnx.probes[0]!.cleanAccuracy);

@@ -121,7 +121,7 @@ export function routeOf(url: string, protocol?: EndpointProtocol): Route {
   const base = `${u.protocol}//${u.host}`;
   const wanted = protocol ?? (kserve ? "kserve" : tfs ? "tfserving" : mlflow ? "mlflow" : undefined);
   if (wanted === "kserve" && kserve) return { protocol: "kserve", inferUrl: `${base}${kserve[1]}/infer${u.search}`, metadataUrl: `${base}${kserve[1]}${u.search}` };
-  if (wanted === "tfserving" && tfs) return { protocol: "tfserving", inferUrl: `${base}${tfs[1]}:predict${u.search}` };
+  if (wanted === "tfserving" && tfs) return { protocol: "tfserving", inferUrl: `${base}${tfs[1]}:predict${u.search}`, metadataUrl: `${base}${tfs[1]}/metadata${u.search}` };
   // A forced protocol on another path (a gateway's own route): the URL is used as given.
   if (protocol) return { protocol, inferUrl: url };
   if (wanted === "mlflow") return { protocol: "mlflow", inferUrl: url };
@@ -522,6 +522,25 @@ function credentialsToHeader(url: string, o: EndpointOptions): { url: string; o:
   return { url: u.toString(), o: given ? o : { ...o, headers: { ...(o.headers ?? {}), authorization: `Basic ${basic}` } } };
 }
 
+/** TF Serving model metadata: the per-sample shape of the serving signature's single input, when fixed. */
+async function tfServingShape(t: Transport, url: string): Promise<number[] | undefined> {
+  try {
+    const meta = await t.call(url, undefined, RESPONSE_FLOOR_BYTES, "GET", 0);
+    const defs = (((meta as Record<string, unknown>)["metadata"] as Record<string, unknown> | undefined)?.["signature_def"] as Record<string, unknown> | undefined)?.["signature_def"];
+    if (!isObject(defs)) return undefined;
+    const signature = defs["serving_default"] ?? Object.values(defs)[0];
+    const inputs = isObject(signature) && isObject(signature["inputs"]) ? Object.values(signature["inputs"]) : [];
+    if (inputs.length !== 1 || !isObject(inputs[0])) return undefined;
+    const dim = (inputs[0]["tensor_shape"] as Record<string, unknown> | undefined)?.["dim"];
+    if (!Array.isArray(dim)) return undefined;
+    // Sizes are int64 written as strings; -1 is the batch axis or a free one.
+    const sizes = dim.slice(1).map((d) => Number(isObject(d) ? d["size"] : NaN));
+    return sizes.length > 0 && sizes.every((d) => Number.isInteger(d) && d > 0) ? sizes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function loadHttpModel(endpointUrl: string, options: Partial<EndpointOptions>, dataRowSize: number, labelCount: number): Promise<ProbeModel> {
   const { url, o } = credentialsToHeader(endpointUrl, { ...DEFAULT_ENDPOINT_OPTIONS, ...options });
   const route = routeOf(url, o.protocol);
@@ -538,6 +557,7 @@ export async function loadHttpModel(endpointUrl: string, options: Partial<Endpoi
     if (meta.datatype) datatype = meta.datatype;
     if (!inputShape && meta.shape) inputShape = meta.shape;
   }
+  if (route.protocol === "tfserving" && route.metadataUrl && !inputShape) inputShape = await tfServingShape(t, route.metadataUrl);
   const shape = inputShape ?? [dataRowSize];
   const size = product(shape);
   let outputName = o.outputName;
