@@ -128,6 +128,7 @@ beforeAll(async () => {
     },
     // Echoes the credentials it was sent, as careless servers do in their error messages.
     "/v2/models/echo/infer": (req, res) => json(res, 401, { error: `invalid credentials: ${String(req.headers["authorization"])} (${String(req.headers["x-api-key"])})` }),
+    "/v2/models/vast": (_q, res) => json(res, 200, { name: "vast", inputs: [{ name: "x", datatype: "FP32", shape: [-1, 1_000_000_000] }] }),
     "/v2/models/basic/infer": (req, res, body) =>
       req.headers["authorization"] === `Basic ${Buffer.from(`probe:${TOKEN}`).toString("base64")}` ? json(res, 200, kserveScores(rowsOf(body), 10)) : json(res, 401, { error: "unauthorised" }),
     "/v2/models/echo-data/infer": (req, res, body) => json(res, 200, kserveScores(rowsOf(body), 10, () => String(req.headers["authorization"]))),
@@ -179,6 +180,12 @@ describe("hostile endpoints", () => {
     const cli = await runCli(["probe", `${hostile.base}/v2/models/m/infer`, "--data", DATA, "--header", `Bearer ${TOKEN}`], { cwd: ROOT });
     expect(cli.code).toBe(2);
     expect(cli.stderr).not.toContain(TOKEN);
+  });
+
+  it("an input shape from metadata that does not fit the data is refused before anything is sent", async () => {
+    await expect(load("/v2/models/vast/infer")).rejects.toThrow(/vast\/infer: the endpoint's metadata gives the input shape \[1000000000\] \(1000000000 values\) but the data rows have 64 values; --input-shape overrides it/);
+    expect(hostile.hits.get("/v2/models/vast/infer")).toBeUndefined();
+    await expect(load("/v2/models/vast/infer", { inputShape: [8, 8] })).rejects.toThrow(/HTTP 404/);
   });
 
   it("an endpoint that is gone: named, with the network's reason, after the retries", async () => {

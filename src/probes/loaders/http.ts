@@ -560,6 +560,12 @@ export async function loadHttpModel(endpointUrl: string, options: Partial<Endpoi
   if (route.protocol === "tfserving" && route.metadataUrl && !inputShape) inputShape = await tfServingShape(t, route.metadataUrl);
   const shape = inputShape ?? [dataRowSize];
   const size = product(shape);
+  // Checked before anything is sent: a metadata shape is the server's word, and a hostile one
+  // ([-1, 1e9]) would otherwise size the first request.
+  if (size !== dataRowSize) {
+    const from = o.inputShape ? "--input-shape" : "the endpoint's metadata";
+    throw new EndpointError(`${where}: ${from} gives the input shape [${shape.join(", ")}] (${size} values) but the data rows have ${dataRowSize} values${o.inputShape ? "" : "; --input-shape overrides it"}`);
+  }
   let outputName = o.outputName;
   let classesForLimit = Math.max(labelCount, 2);
 
