@@ -128,6 +128,7 @@ beforeAll(async () => {
     },
     // Echoes the credentials it was sent, as careless servers do in their error messages.
     "/v2/models/echo/infer": (req, res) => json(res, 401, { error: `invalid credentials: ${String(req.headers["authorization"])} (${String(req.headers["x-api-key"])})` }),
+    "/v2/models/billion/infer": (_q, res, body) => json(res, 200, { outputs: [{ name: "label", datatype: "INT64", shape: [rowsOf(body)], data: Array(rowsOf(body)).fill(3) }] }),
     "/v2/models/vast": (_q, res) => json(res, 200, { name: "vast", inputs: [{ name: "x", datatype: "FP32", shape: [-1, 1_000_000_000] }] }),
     "/v2/models/basic/infer": (req, res, body) =>
       req.headers["authorization"] === `Basic ${Buffer.from(`probe:${TOKEN}`).toString("base64")}` ? json(res, 200, kserveScores(rowsOf(body), 10)) : json(res, 401, { error: "unauthorised" }),
@@ -185,6 +186,8 @@ describe("hostile endpoints", () => {
   it("an input shape from metadata that does not fit the data is refused before anything is sent", async () => {
     await expect(load("/v2/models/vast/infer")).rejects.toThrow(/vast\/infer: the endpoint's metadata gives the input shape \[1000000000\] \(1000000000 values\) but the data rows have 64 values; --input-shape overrides it/);
     expect(hostile.hits.get("/v2/models/vast/infer")).toBeUndefined();
+    // Labels answers take the class count from the data: a label of a billion is refused, not allocated.
+    await expect(loadHttpModel(`${hostile.base}/v2/models/negative/infer`.replace("negative", "billion"), { retries: 0 }, 64, 1e9)).rejects.toThrow(/go up to 999999999; aigis probes classifiers with at most 50000 classes/);
     await expect(load("/v2/models/vast/infer", { inputShape: [8, 8] })).rejects.toThrow(/HTTP 404/);
   });
 

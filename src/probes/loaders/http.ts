@@ -608,6 +608,7 @@ export async function loadHttpModel(endpointUrl: string, options: Partial<Endpoi
   } else {
     // Labels and top-k answers do not say how many classes there are: the data's labels do, plus
     // one class standing for every class id beyond them (a wrong answer for every row).
+    if (labelCount > MAX_CLASSES) throw new EndpointError(`${where} answers ${first.kind === "labels" ? "labels" : "top-k classes"}, so the data's labels give the class count, and they go up to ${labelCount - 1}; aigis probes classifiers with at most ${MAX_CLASSES} classes`);
     numClasses = Math.max(labelCount, 2) + 1;
     if (first.kind === "top-k" && first.k < numClasses - 1) topK = first.k;
   }
