@@ -1,0 +1,51 @@
+/** @jest-environment ./test/probes/ort-environment.js */
+// The backdoor verdict on the held-out population (fixtures/models/standard/backdoor_population,
+// generated, not committed: ~40 BadNets and ~40 clean MLPs/CNNs). Runs only when
+// AIGIS_BACKDOOR_POPULATION names a folder written by make_population.py; otherwise skipped, and
+// says so. Guards the validate split at seed 0, the half no threshold was tuned on: false alarms on
+// clean models and detection of the planted class, at the figures docs/probe.md reports for main
+// ("Population check"), with a margin. Models the probe gives no verdict on are left out and listed.
+import { loadPopulation, probeOne, tally, type ModelRun } from "../../bench/_backdoor-population";
+
+const DIR = process.env.AIGIS_BACKDOOR_POPULATION;
+const models = loadPopulation(DIR)?.filter((m) => m.split === "validate") ?? [];
+const maybe = models.length > 0 ? describe : describe.skip;
+if (models.length === 0) console.log("backdoor population test skipped: set AIGIS_BACKDOOR_POPULATION to a folder written by fixtures/models/standard/backdoor_population/make_population.py");
+
+// Main's detector measured 3/15 false alarms and 9/16 detections here (seed 0 is deterministic):
+// the bounds hold that line. The goal is at most 10 % false alarms and at least 70 % detection;
+// tighten these as the detector gets there.
+/** At most this share of clean validate models flagged. */
+const MAX_FALSE_ALARMS = 0.2;
+/** At least this share of backdoored validate models flagged with the planted class. */
+const MIN_DETECTION = 0.55;
+
+maybe("backdoor verdict on the held-out population (validate split, seed 0)", () => {
+  const runs: ModelRun[] = [];
+  beforeAll(async () => {
+    for (const m of models) runs.push(await probeOne(DIR!, m, 0));
+  }, 1_800_000);
+
+  it("the population has both kinds of model", () => {
+    expect(models.some((m) => m.backdoored)).toBe(true);
+    expect(models.some((m) => !m.backdoored)).toBe(true);
+  });
+
+  it(`raises at most ${Math.round(MAX_FALSE_ALARMS * 100)} % false alarms on clean models`, () => {
+    const t = tally(runs);
+    const flagged = runs.filter((r) => !r.backdoored && r.suspected).map((r) => `${r.file} (class ${r.flaggedLabel}, ${r.decidedBy})`);
+    const noVerdict = runs.filter((r) => r.error !== undefined);
+    const reasons = [...new Set(noVerdict.map((r) => r.error))].join("; ");
+    console.log(`false alarms ${t.falseAlarms}/${t.clean}: ${flagged.join(", ") || "none"}; no verdict on ${noVerdict.length}${noVerdict.length ? ` (${noVerdict.map((r) => r.file).join(", ")}): ${reasons}` : ""}`);
+    expect(t.clean).toBeGreaterThan(0);
+    expect(t.falseAlarms / t.clean).toBeLessThanOrEqual(MAX_FALSE_ALARMS);
+  });
+
+  it(`names the planted class on at least ${Math.round(MIN_DETECTION * 100)} % of backdoored models`, () => {
+    const t = tally(runs);
+    const missed = runs.filter((r) => r.backdoored && r.error === undefined && !(r.suspected && r.flaggedLabel === r.target)).map((r) => r.file);
+    console.log(`detected ${t.detected}/${t.backdoored}, wrong class ${t.wrongClass}; missed: ${missed.join(", ") || "none"}`);
+    expect(t.backdoored).toBeGreaterThan(0);
+    expect(t.detected / t.backdoored).toBeGreaterThanOrEqual(MIN_DETECTION);
+  });
+});
