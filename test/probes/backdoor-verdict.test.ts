@@ -113,7 +113,7 @@ describe("backdoored and clean models", () => {
       expect(b.targetLabel).toBe(target);
       expect(f).toHaveLength(1);
       expect(f[0]!.message).toMatch(/decided by/);
-      expect(["neural-cleanse", "neural-cleanse+strip", "neural-cleanse+sources", "strip"]).toContain(b["decidedBy"]);
+      expect(["neural-cleanse", "neural-cleanse+strip", "neural-cleanse+sources", "neural-cleanse-restarts", "strip"]).toContain(b["decidedBy"]);
     }
   }, 300000);
 });
