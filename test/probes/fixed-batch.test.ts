@@ -6,8 +6,10 @@
 import { join } from "node:path";
 import { tf } from "../../src/probes/backend";
 import { loadOnnxModel } from "../../src/probes/loaders/onnx";
+import { runProbe } from "../../src/probes/run";
 
-const DIR = join(__dirname, "../../fixtures/models/standard/heldout_exports");
+const ROOT = join(__dirname, "../..");
+const DIR = join(ROOT, "fixtures/models/standard/heldout_exports");
 
 function rows(n: number, size: number, seed: number): Float32Array {
   const out = new Float32Array(n * size);
@@ -24,7 +26,7 @@ describe("fixed-batch ONNX exports", () => {
     const model = await loadOnnxModel(join(DIR, `${file}.onnx`));
     try {
       expect(model.whiteBoxUnavailable).toBeUndefined();
-      expect(model.notes?.join("\n")).toMatch(/fixed batch of 1: onnxruntime runs it 1 row\(s\) at a time, while the translation for gradients runs whole batches/);
+      expect(model.notes?.join("\n")).toMatch(/The ONNX input has a fixed batch of 1: onnxruntime runs it 1 row\(s\) at a time, while the translation for gradients runs whole batches/);
       const x = rows(9, 64, 5);
       const want = await model.predict(x, 9);
       const got = tf.tidy(() => model.logits!(tf.tensor2d(x, [9, 64])).dataSync() as Float32Array);
@@ -36,5 +38,11 @@ describe("fixed-batch ONNX exports", () => {
     } finally {
       model.dispose();
     }
+  });
+
+  it("says so in the probe report", async () => {
+    const report = await runProbe({ model: "fixtures/models/standard/heldout_exports/fixed_batch_view1.onnx", data: "fixtures/models/digits_test.csv", cwd: ROOT, attacks: ["fgsm"], eps: [0.1], samples: 20, minRobustAccuracy: [] });
+    expect(report.probes[0]!.whiteBox).toBe(true);
+    expect(report.probes[0]!.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^The ONNX input has a fixed batch of 1: .* runs whole batches/)]));
   });
 });

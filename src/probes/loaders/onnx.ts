@@ -175,8 +175,8 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     probe.notes = [
       ...(probe.notes ?? []),
       wholeBatch
-        ? `the ONNX input has a fixed batch of ${fixedBatch}: onnxruntime runs it ${fixedBatch} row(s) at a time, while the translation for gradients runs whole batches (checked against onnxruntime)`
-        : `the ONNX input has a fixed batch of ${fixedBatch} and its graph only takes that batch: onnxruntime and the translation run ${fixedBatch} row(s) at a time, which makes attacks and the backdoor search much slower (export with a dynamic batch axis, dynamic_axes={"input": {0: "batch"}}, to avoid it)`,
+        ? `The ONNX input has a fixed batch of ${fixedBatch}: onnxruntime runs it ${fixedBatch} row(s) at a time, while the translation for gradients runs whole batches (checked against onnxruntime)`
+        : `The ONNX input has a fixed batch of ${fixedBatch} and its graph only takes that batch: onnxruntime and the translation run ${fixedBatch} row(s) at a time, which makes attacks and the backdoor search much slower (export with a dynamic batch axis, dynamic_axes={"input": {0: "batch"}}, to avoid it)`,
     ];
   }
   const release = probe.dispose;
