@@ -221,4 +221,57 @@ describe("tfjs models aigis cannot or must not load", () => {
     model.dispose();
     await expect(loadTfjsModel(dir)).rejects.toThrow(/the layers model has 2 inputs and 1 outputs; aigis probes single-input/);
   });
+
+  it("a graph model with a dynamic op runs through executeAsync, black-box, with the reason reported", async () => {
+    // A converter-style graph: logits = x.W + 0 * sum(cast(where(x > 0))). Where has a data-dependent
+    // shape, so tfjs refuses execute() and needs executeAsync(), as it does for SavedModels with
+    // control flow or NonMaxSuppression.
+    const dir = mkdtempSync(join(tmpdir(), "aigis-tfjs-"));
+    const w = new Float32Array(640).map((_, i) => ((((i >> 4) * 7 + (i % 10) * 3) % 11) - 5) / 10);
+    const dim = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size) })) });
+    const constant = (name: string, dtype: string, shape: number[]) => ({ name, op: "Const", attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dim(...shape) } } } });
+    const graph = {
+      format: "graph-model",
+      generatedBy: "2.15.0",
+      convertedBy: "TensorFlow.js Converter v4.17.0",
+      modelTopology: {
+        node: [
+          { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: dim(-1, 64) } } },
+          constant("w", "DT_FLOAT", [64, 10]),
+          constant("zero", "DT_FLOAT", []),
+          constant("axes", "DT_INT32", [2]),
+          { name: "logits", op: "MatMul", input: ["x", "w"], attr: { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: "DT_FLOAT" } } },
+          { name: "positive", op: "Greater", input: ["x", "zero"], attr: { T: { type: "DT_FLOAT" } } },
+          { name: "where", op: "Where", input: ["positive"], attr: { T: { type: "DT_BOOL" } } },
+          { name: "count", op: "Cast", input: ["where"], attr: { SrcT: { type: "DT_INT64" }, DstT: { type: "DT_FLOAT" } } },
+          { name: "total", op: "Sum", input: ["count", "axes"], attr: { keep_dims: { b: false }, T: { type: "DT_FLOAT" }, Tidx: { type: "DT_INT32" } } },
+          { name: "nothing", op: "Mul", input: ["total", "zero"], attr: { T: { type: "DT_FLOAT" } } },
+          { name: "Identity", op: "AddV2", input: ["logits", "nothing"], attr: { T: { type: "DT_FLOAT" } } },
+        ],
+        library: {},
+        versions: { producer: 1482 },
+      },
+      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: [{ name: "w", shape: [64, 10], dtype: "float32" }, { name: "zero", shape: [], dtype: "float32" }, { name: "axes", shape: [2], dtype: "int32" }] }],
+    };
+    writeFileSync(join(dir, "model.json"), JSON.stringify(graph));
+    writeFileSync(join(dir, "group1-shard1of1.bin"), Buffer.concat([Buffer.from(w.buffer), Buffer.from(new Float32Array([0]).buffer), Buffer.from(new Int32Array([0, 1]).buffer)]));
+    const model = await loadTfjsModel(dir);
+    expect(model.format).toBe("tfjs-graph");
+    expect(model.logits).toBeUndefined();
+    expect(model.whiteBoxUnavailable).toMatch(/\(Where\) that TensorFlow.js runs only through executeAsync/);
+    const x = new Float32Array(128).map((_, i) => (i % 5) / 4);
+    const scores = await model.predict(x, 2);
+    for (let k = 0; k < 10; k++) {
+      let want = 0;
+      for (let i = 0; i < 64; i++) want += x[64 + i]! * w[i * 10 + k]!;
+      expect(scores[10 + k]).toBeCloseTo(want, 4);
+    }
+    model.dispose();
+    const report = await runProbe({ model: dir, data: "fixtures/models/digits_test.csv", cwd: ROOT, samples: 20, attacks: "auto", eps: [0.1], queries: 50, minRobustAccuracy: [] });
+    const probe = report.probes[0]!;
+    expect(probe.attacks.map((a) => a.name)).not.toContain("fgsm");
+    expect(probe.attacks.map((a) => a.name)).not.toContain("pgd");
+    expect(probe.attacks.length).toBeGreaterThan(0);
+    expect(JSON.stringify(probe["notes"])).toMatch(/executeAsync/);
+  });
 });
