@@ -157,6 +157,7 @@ describe("tfjs models aigis cannot or must not load", () => {
     await expect(loadTfjsModel(dir)).rejects.toThrow(/invalid shape/);
     // The limit is configurable.
     await expect(loadTfjsModel(join(FIX, "mlp_saved"), { maxWeightBytes: 4096 })).rejects.toThrow(/over the 4096-byte limit/);
+    await expect(runProbe({ model: `${REL}/mlp_saved`, data: "fixtures/models/digits_test.csv", cwd: ROOT, tfjsLimits: { maxWeightBytes: 4096 } })).rejects.toThrow(/over the 4096-byte limit/);
   });
 
   it("shards outside the model folder and oversized or malformed model.json are refused", async () => {

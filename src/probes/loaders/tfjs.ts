@@ -291,7 +291,6 @@ export async function loadTfjsModel(path: string, limitsIn: TfjsLoadLimits = {})
   };
   if (forwardAsync) {
     probe.whiteBoxUnavailable = `the graph model has control-flow or dynamic-shape operations (${asyncNote}) that TensorFlow.js runs only through executeAsync, which gives no gradients`;
-    probe.notes = [`The graph model uses ${asyncNote}: it was run with executeAsync (black-box only).`];
   } else {
     probe.logits = (x) => forward(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
   }
