@@ -38,8 +38,10 @@ export function bridgeMissingWasmKernels(): string[] {
       backendName: "wasm",
       kernelFunc: ({ inputs, attrs, backend }) => {
         const wasm = backend as unknown as WasmLike;
-        const cpu = tf.findBackend("cpu") as unknown as CpuLike | null;
+        const cpu = tf.findBackend("cpu") as unknown as (CpuLike & { firstUse?: boolean }) | null;
         if (!cpu) throw new Error(`kernel ${cpuKernel.kernelName} is not available on wasm and the cpu backend could not start`);
+        // The cpu backend prints a "use tfjs-node" banner on its first write; the library never writes to the console.
+        cpu.firstUse = false;
         const made: tf.TensorInfo[] = [];
         const cpuInputs: Record<string, tf.TensorInfo> = {};
         for (const [name, info] of Object.entries(inputs)) {
