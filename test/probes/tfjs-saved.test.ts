@@ -76,7 +76,7 @@ describe("tfjs models saved by tfjs and by the converter", () => {
     }
   });
 
-  const saved = ["mlp_saved", "cnn_saved", "functional_saved", "separable_saved", "keras2_mlp_float32", "keras2_mlp_uint8", "keras2_cnn_float32", "keras2_cnn_float16"];
+  const saved = ["mlp_saved", "cnn_saved", "functional_saved", "separable_saved", "keras2_mlp_float32", "keras2_mlp_uint8", "keras2_cnn_float32", "keras2_cnn_float16", "keras2_functional_float32", "keras2_functional_uint16"];
   for (const name of saved) {
     it(`${name}: loads, predicts as tfjs did, and FGSM/PGD run white-box agreeing with the generator's FGSM`, async () => {
       const r = ref.models[name]!;
@@ -106,10 +106,11 @@ describe("tfjs models saved by tfjs and by the converter", () => {
 
   it("converter layout: Keras 2 topology, several shards, and quantized weights that dequantize to the float weights", async () => {
     await initTf();
-    for (const [q, f] of [["keras2_mlp_uint8", "keras2_mlp_float32"], ["keras2_cnn_float16", "keras2_cnn_float32"]] as const) {
+    for (const [q, f] of [["keras2_mlp_uint8", "keras2_mlp_float32"], ["keras2_cnn_float16", "keras2_cnn_float32"], ["keras2_functional_uint16", "keras2_functional_float32"]] as const) {
       const doc = JSON.parse(readFileSync(join(FIX, q, "model.json"), "utf8")) as ModelDoc;
       expect(doc.modelTopology.keras_version).toMatch(/^2\./);
       expect(doc.modelTopology.model_config.config.layers[0]!.class_name).toBe("InputLayer");
+      expect(["Sequential", "Functional"]).toContain((doc.modelTopology.model_config as { class_name?: string }).class_name);
       expect(doc.weightsManifest[0]!.paths.length).toBeGreaterThan(1);
       const quantArt = await fileIOHandler(join(FIX, q, "model.json")).load!();
       const floatArt = await fileIOHandler(join(FIX, f, "model.json")).load!();
@@ -119,8 +120,9 @@ describe("tfjs models saved by tfjs and by the converter", () => {
         const a = quant[spec.name]!.dataSync();
         const b = float[spec.name]!.dataSync();
         expect(a.length).toBe(b.length);
-        // uint8: half a quantization step; float16: its 11-bit mantissa.
-        const bound = spec.quantization?.dtype === "uint8" ? spec.quantization.scale! / 2 + 1e-6 : undefined;
+        // uint8/uint16: half a quantization step; float16: its 11-bit mantissa.
+        const affine = spec.quantization?.dtype === "uint8" || spec.quantization?.dtype === "uint16";
+        const bound = affine ? spec.quantization!.scale! / 2 + 1e-6 : undefined;
         for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(bound ?? Math.abs(b[i]!) * 2 ** -10 + 1e-7);
       }
       tf.dispose([...Object.values(quant), ...Object.values(float)]);
