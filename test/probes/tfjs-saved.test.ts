@@ -277,4 +277,25 @@ describe("tfjs models aigis cannot or must not load", () => {
     expect(probe.attacks.length).toBeGreaterThan(0);
     expect(JSON.stringify(probe["notes"])).toMatch(/executeAsync/);
   });
+
+  it("a graph model with an op tfjs does not implement gives a clear error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aigis-tfjs-"));
+    const graph = {
+      format: "graph-model",
+      generatedBy: "2.15.0",
+      convertedBy: "TensorFlow.js Converter v4.17.0",
+      modelTopology: {
+        node: [
+          { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: { dim: [{ size: "-1" }, { size: "64" }] } } } },
+          { name: "StatefulPartitionedCall", op: "StatefulPartitionedCall", input: ["x"], attr: { f: { func: { name: "__inference_call_123" } }, Tin: { list: { type: ["DT_FLOAT"] } }, Tout: { list: { type: ["DT_FLOAT"] } } } },
+          { name: "Identity", op: "Identity", input: ["StatefulPartitionedCall"], attr: { T: { type: "DT_FLOAT" } } },
+        ],
+        library: {},
+        versions: { producer: 1482 },
+      },
+      weightsManifest: [],
+    };
+    writeFileSync(join(dir, "model.json"), JSON.stringify(graph));
+    await expect(loadTfjsModel(dir)).rejects.toThrow(/TensorFlow.js could not (load|run) the graph model.*StatefulPartitionedCall/);
+  });
 });

@@ -268,9 +268,19 @@ export async function loadTfjsModel(path: string, limitsIn: TfjsLoadLimits = {})
   }
   const inputSize = product(inputShape);
   const run = async (x: tf.Tensor): Promise<tf.Tensor> => (forwardAsync ? forwardAsync(x) : forward(x));
-  const probeOutput = await run(tf.zeros([1, ...inputShape]));
-  const numClasses = probeOutput.shape[1] ?? 0;
-  probeOutput.dispose();
+  let numClasses: number;
+  const zeros = tf.zeros([1, ...inputShape]);
+  try {
+    const probeOutput = await run(zeros);
+    numClasses = probeOutput.shape[1] ?? 0;
+    probeOutput.dispose();
+  } catch (e) {
+    dispose();
+    // e.g. an op tfjs does not implement (StatefulPartitionedCall left un-inlined, custom ops).
+    throw new Error(`TensorFlow.js could not run the ${isGraph ? "graph" : "layers"} model on one zero input: ${(e as Error).message}`);
+  } finally {
+    zeros.dispose();
+  }
   const probe: ProbeModel = {
     format: isGraph ? "tfjs-graph" : "tfjs-layers",
     inputShape,
