@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import * as tf from "./tfjs";
 import { setWasmPaths } from "./tfjs";
 import { installFastGradients } from "./fast-gradients";
+import { bridgeMissingWasmKernels } from "./wasm-cpu-bridge";
 
 export type TfBackendName = "tensorflow" | "wasm" | "cpu";
 
@@ -50,7 +51,10 @@ export function initTf(preferred?: TfBackendName): Promise<TfBackendName> {
       if (wanted === "wasm") setWasmPaths(wasmDir());
       if (!(await tf.setBackend(wanted))) throw new Error(`the tfjs ${wanted} backend failed to initialise`);
       await tf.ready();
-      if (wanted === "wasm") installFastGradients();
+      if (wanted === "wasm") {
+        installFastGradients();
+        bridgeMissingWasmKernels();
+      }
       return wanted;
     })();
   }

@@ -26,7 +26,7 @@ import { stripEntropy } from "./backdoor/strip";
 import { loadProbeData, type ProbeData } from "./data";
 import { displayUrl, isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
 import { loadOnnxModel } from "./loaders/onnx";
-import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
+import { isTfjsModelJson, loadTfjsModel, resolveModelJson, type TfjsLoadLimits } from "./loaders/tfjs";
 import { looksLikeProbabilities, type ProbeModel } from "./model";
 import { Rng } from "./random";
 import { ATTACK_NAMES, type AttackName } from "./attack-names";
@@ -69,6 +69,8 @@ export interface ProbeOptions {
   /** Required robust accuracy; replaces the thresholds file's list for the norms it names. */
   minRobustAccuracy?: RobustnessMinimum[];
   endpoint?: Partial<EndpointOptions>;
+  /** Bounds on what a tfjs model.json may make aigis read and allocate (defaults in DEFAULT_TFJS_LIMITS). */
+  tfjsLimits?: TfjsLoadLimits;
   batchSize?: number;
   config?: AigisConfig;
   configPath?: string;
@@ -153,7 +155,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       const abs = resolve(options.cwd, options.model);
       if (!existsSync(abs)) throw new UsageError(`model not found: ${options.model}`);
       if (isTfjsModelJson(abs)) {
-        model = await loadTfjsModel(abs);
+        model = await loadTfjsModel(abs, options.tfjsLimits ?? {});
         targets.push(await fileTarget(options.cwd, resolveModelJson(abs), "tfjs-model"));
         modelUri = targets[0]!.uri;
       } else {
