@@ -11,9 +11,8 @@
 // src's own decision function, picks settings on the tune split and reports them on validate.
 // Accuracy, not speed: no ratio line.
 import { readFileSync, writeFileSync } from "node:fs";
-import { decideBackdoorCandidates } from "../src/probes/run";
 import { loadProbeThresholds, type ProbeThresholds } from "../src/probes/thresholds";
-import { DEFAULT_DATA, loadPopulation, probeOne, tally, wilson, type ModelRun, type Split, type Tally } from "./_backdoor-population";
+import { DEFAULT_DATA, loadPopulation, probeOne, redecide, tally, wilson, type ModelRun, type Split, type Tally } from "./_backdoor-population";
 
 interface Args {
   split: Split | "all";
@@ -128,14 +127,6 @@ const GRID: { [K in keyof Swept]: number[] } = {
   candidates: [1, 2, 3],
 };
 
-/** The verdict re-decided from saved candidates (sorted by anomaly index, as the probe ranks them). */
-function redecide(r: ModelRun, t: BackdoorThresholds): { suspected: boolean; label?: number } {
-  const cands = [...(r.candidates ?? [])].sort((a, b) => b.anomalyIndex - a.anomalyIndex).slice(0, t.candidates);
-  const decisions = decideBackdoorCandidates(cands, t);
-  const i = decisions.findIndex((d) => d !== undefined);
-  return i < 0 ? { suspected: false } : { suspected: true, label: cands[i]!.label };
-}
-
 function rates(t: Tally): { detection: number; wrong: number; falseAlarm: number } {
   return { detection: t.detected / Math.max(t.backdoored, 1), wrong: t.wrongClass / Math.max(t.backdoored, 1), falseAlarm: t.falseAlarms / Math.max(t.clean, 1) };
 }
@@ -227,7 +218,7 @@ async function main(): Promise<void> {
       return;
     }
     const models = population.filter((m) => (args.split === "all" || m.split === args.split) && (!args.only || m.file.includes(args.only)));
-    console.log(`backdoor population: ${dir}, ${models.length} model(s) (split ${args.split}), seeds ${args.seeds.join(",")}; runProbe({ attacks: [], backdoor: true, seed }) on ${DEFAULT_DATA}`);
+    console.log(`backdoor population: ${dir}, ${models.length} model(s) (split ${args.split}), seeds ${args.seeds.join(",")}; runProbe({ attacks: [], backdoor: true, seed }) on each model's data (${DEFAULT_DATA} unless population.json names another)`);
     runs = [];
     const started = process.cpuUsage();
     for (const m of models) {
