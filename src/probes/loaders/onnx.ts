@@ -36,17 +36,42 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
   const input = graph.inputs[0]!;
   const inputShape = input.shape.slice(1);
   if (inputShape.length === 0 || inputShape.some((d) => d <= 0)) throw new Error(`the ONNX input ${input.name} has no fixed per-sample shape (${JSON.stringify(input.shape)})`);
-  if (input.elemType !== 1) throw new Error(`the ONNX input ${input.name} is not float32 (type ${input.elemType})`);
+  if (input.elemType !== 1) {
+    const what = ELEMENT_TYPES[input.elemType] ?? `ONNX type ${input.elemType}`;
+    const why = [6, 7].includes(input.elemType) ? " (token ids or categories: values that small perturbations cannot attack)" : "";
+    throw new Error(`the ONNX input ${input.name} is ${what}, not a float input${why}; aigis probes classifiers of float32 features or images`);
+  }
+  // An export without a dynamic batch axis takes exactly this many rows per run (usually 1).
+  const fixedBatch = input.shape[0] !== undefined && input.shape[0] > 0 ? input.shape[0] : 0;
   const inputSize = product(inputShape);
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const outputName = graph.outputs[0]!.name;
 
-  const runOrt = async (x: Float32Array, n: number): Promise<Float32Array> => {
+  const runBatch = async (x: Float32Array, n: number): Promise<Float32Array> => {
     const feeds = { [input.name]: new ort.Tensor("float32", x, [n, ...inputShape]) };
     const res = await session.run(feeds, [outputName]);
     const out = res[outputName];
     if (!out) throw new Error(`onnxruntime returned no ${outputName}`);
     return Float32Array.from(out.data as Float32Array);
+  };
+  const runOrt = async (x: Float32Array, n: number): Promise<Float32Array> => {
+    if (!fixedBatch) return runBatch(x, n);
+    // Fixed batch: runs of exactly fixedBatch rows, the last one padded with zeros.
+    const parts: Float32Array[] = [];
+    for (let s = 0; s < n; s += fixedBatch) {
+      const m = Math.min(fixedBatch, n - s);
+      const chunk = new Float32Array(fixedBatch * inputSize);
+      chunk.set(x.subarray(s * inputSize, (s + m) * inputSize));
+      const out = await runBatch(chunk, fixedBatch);
+      parts.push(out.subarray(0, (out.length / fixedBatch) * m));
+    }
+    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    return all;
   };
   const first = await runOrt(new Float32Array(inputSize), 1);
   const numClasses = first.length;
@@ -79,18 +104,35 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
     return probe;
   }
+  // A fixed-batch export may hold shapes frozen for that batch (x.view(x.size(0), -1) folded to
+  // [1, 144]): its translation runs on chunks of that batch, unless it also reproduces
+  // onnxruntime on a whole batch of check rows (reshape(-1, N) does), which is much faster.
+  let wholeBatch = !fixedBatch;
+  const runTranslated = (x: tf.Tensor): tf.Tensor => (wholeBatch ? translated.run(x) : inChunks(x, fixedBatch, (c) => translated.run(c)));
   // Trust the translation only when it reproduces onnxruntime's outputs.
   const check = options.checkRows ?? randomRows(8, inputSize);
-  try {
-    const want = await runOrt(check.data, check.n);
-    const got = tf.tidy(() => translated.run(tf.tensor2d(check.data, [check.n, inputSize]).reshape([check.n, ...inputShape])).dataSync() as Float32Array);
+  const checkInput = (): tf.Tensor => tf.tensor2d(check.data, [check.n, inputSize]).reshape([check.n, ...inputShape]);
+  const difference = (want: Float32Array, got: Float32Array): { worst: number; ok: boolean } => {
     let worst = 0;
     let scale = 1e-6;
     for (let k = 0; k < want.length; k++) {
       worst = Math.max(worst, Math.abs(want[k]! - (got[k] ?? NaN)));
       scale = Math.max(scale, Math.abs(want[k]!));
     }
-    if (!(worst <= 1e-3 * scale + 1e-4) || got.length !== want.length) {
+    return { worst, ok: worst <= 1e-3 * scale + 1e-4 && got.length === want.length };
+  };
+  try {
+    const want = await runOrt(check.data, check.n);
+    if (fixedBatch && check.n > fixedBatch) {
+      try {
+        wholeBatch = difference(want, tf.tidy(() => translated.run(checkInput()).dataSync() as Float32Array)).ok;
+      } catch {
+        wholeBatch = false;
+      }
+    }
+    const got = tf.tidy(() => runTranslated(checkInput()).dataSync() as Float32Array);
+    const { worst, ok } = difference(want, got);
+    if (!ok) {
       translated.dispose();
       probe.whiteBoxUnavailable = `the tfjs translation of the ONNX graph disagrees with onnxruntime (largest difference ${worst.toPrecision(3)})`;
       return probe;
@@ -100,7 +142,7 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
     return probe;
   }
-  const logits = (x: tf.Tensor2D): tf.Tensor2D => translated.run(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
+  const logits = (x: tf.Tensor2D): tf.Tensor2D => runTranslated(x.reshape([x.shape[0], ...inputShape])).reshape([x.shape[0], numClasses]) as tf.Tensor2D;
   // Trust its gradients only when they agree with central differences of onnxruntime's outputs.
   if (options.gradientCheck !== false) {
     const g = { ...defaultGradientCheck, ...(options.gradientCheck ?? {}) };
@@ -117,7 +159,11 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
       }
     } catch (e) {
       translated.dispose();
-      probe.whiteBoxUnavailable = `the gradients of the tfjs translation could not be checked: ${(e as Error).message}`;
+      const message = (e as Error).message;
+      // tfjs's message when no differentiable path joins the output to the input.
+      probe.whiteBoxUnavailable = /Cannot compute gradient of y=f\(x\) with respect to x/.test(message)
+        ? "the model's outputs do not depend on its input through differentiable operations (the input is cast to integers or used as indices), so gradients cannot guide an attack"
+        : `the gradients of the tfjs translation could not be checked: ${message}`;
       return probe;
     }
   }
@@ -128,6 +174,24 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     release();
   };
   return probe;
+}
+
+const ELEMENT_TYPES: Record<number, string> = { 2: "uint8", 3: "int8", 6: "int32", 7: "int64", 9: "bool", 10: "float16", 11: "float64", 16: "bfloat16" };
+
+/** `run` on consecutive chunks of exactly `size` rows (the last padded with zeros), outputs concatenated per row. */
+function inChunks(x: tf.Tensor, size: number, run: (chunk: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const n = x.shape[0]!;
+  const rest = x.shape.slice(1);
+  const parts: tf.Tensor[] = [];
+  for (let s = 0; s < n; s += size) {
+    const m = Math.min(size, n - s);
+    let chunk = tf.slice(x, [s, ...rest.map(() => 0)], [m, ...rest]);
+    if (m < size) chunk = tf.concat([chunk, tf.zeros([size - m, ...rest])], 0);
+    const y = run(chunk);
+    const rows = y.reshape([size, -1]);
+    parts.push(m < size ? tf.slice(rows, [0, 0], [m, -1]) : rows);
+  }
+  return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
 }
 
 function randomRows(n: number, size: number): { data: Float32Array; n: number } {

@@ -17,6 +17,8 @@ export interface OnnxAttribute {
   i?: number;
   s?: string;
   t?: OnnxTensor;
+  /** A subgraph (If's then_branch and else_branch). */
+  g?: OnnxSubgraph;
   floats: number[];
   ints: number[];
 }
@@ -37,13 +39,19 @@ export interface OnnxValueInfo {
   shape: number[];
 }
 
-export interface OnnxGraph {
+export interface OnnxSubgraph {
   nodes: OnnxNode[];
   initializers: Map<string, OnnxTensor>;
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
+}
+
+export interface OnnxGraph extends OnnxSubgraph {
   opset: number;
 }
+
+/** Subgraphs nest (an If inside an If's branch); deeper nesting than this is refused. */
+const MAX_GRAPH_DEPTH = 8;
 
 class Reader {
   pos = 0;
@@ -175,18 +183,40 @@ function readTensor(r: Reader): OnnxTensor {
     } else if (dataType === 6) {
       values = [];
       for (let i = 0; i < count; i++) values.push(view.getInt32(i * 4, true));
+    } else if (dataType === 10 || dataType === 16) {
+      // float16 and bfloat16 weights (converted models) are widened to float32.
+      values = new Float32Array(count);
+      for (let i = 0; i < count; i++) values[i] = dataType === 10 ? halfToFloat(view.getUint16(i * 2, true)) : bfloat16ToFloat(view.getUint16(i * 2, true));
     } else if (dataType === 9 || dataType === 2 || dataType === 3) {
       // bool, uint8, int8: one byte each.
       values = [];
       for (let i = 0; i < count; i++) values.push(dataType === 3 ? view.getInt8(i) : view.getUint8(i));
     } else throw new Error(`tensor ${name} has ONNX data type ${dataType}, which the probe does not read`);
   } else if (dataType === 1) values = Float32Array.from(floats);
+  // Without raw_data, float16 and bfloat16 values are their bit patterns in int32_data.
+  else if (dataType === 10) values = Float32Array.from(ints, halfToFloat);
+  else if (dataType === 16) values = Float32Array.from(ints, bfloat16ToFloat);
   else if (dataType === 11) values = Float32Array.from(doubles);
   else values = ints;
   return { name, dims, dataType, values };
 }
 
-function readAttribute(r: Reader): OnnxAttribute {
+/** IEEE 754 half precision bits to a number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const frac = bits & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** bfloat16 bits (the upper half of a float32) to a number. */
+function bfloat16ToFloat(bits: number): number {
+  return new Float32Array(new Uint32Array([(bits & 0xffff) << 16]).buffer)[0]!;
+}
+
+function readAttribute(r: Reader, depth: number): OnnxAttribute {
   const a: OnnxAttribute = { name: "", floats: [], ints: [] };
   while (!r.done()) {
     const key = r.varint();
@@ -197,6 +227,7 @@ function readAttribute(r: Reader): OnnxAttribute {
     else if (field === 3) a.i = r.int64();
     else if (field === 4) a.s = utf8.decode(r.bytes());
     else if (field === 5) a.t = readTensor(r.sub());
+    else if (field === 6) a.g = readGraph(r.sub(), depth + 1);
     else if (field === 7) r.repeatedFloat(wire, a.floats);
     else if (field === 8) r.repeatedInt(wire, a.ints);
     else r.skip(wire);
@@ -204,7 +235,7 @@ function readAttribute(r: Reader): OnnxAttribute {
   return a;
 }
 
-function readNode(r: Reader): OnnxNode {
+function readNode(r: Reader, depth: number): OnnxNode {
   const n: OnnxNode = { name: "", opType: "", domain: "", inputs: [], outputs: [], attributes: new Map() };
   while (!r.done()) {
     const key = r.varint();
@@ -215,7 +246,7 @@ function readNode(r: Reader): OnnxNode {
     else if (field === 3) n.name = utf8.decode(r.bytes());
     else if (field === 4) n.opType = utf8.decode(r.bytes());
     else if (field === 5) {
-      const a = readAttribute(r.sub());
+      const a = readAttribute(r.sub(), depth);
       n.attributes.set(a.name, a);
     } else if (field === 7) n.domain = utf8.decode(r.bytes());
     else r.skip(wire);
@@ -267,6 +298,23 @@ function readValueInfo(r: Reader): OnnxValueInfo {
   return v;
 }
 
+function readGraph(g: Reader, depth: number): OnnxSubgraph {
+  if (depth > MAX_GRAPH_DEPTH) throw new Error(`ONNX subgraphs nested deeper than ${MAX_GRAPH_DEPTH}`);
+  const graph: OnnxSubgraph = { nodes: [], initializers: new Map(), inputs: [], outputs: [] };
+  while (!g.done()) {
+    const k = g.varint();
+    const f = Math.floor(k / 8);
+    if (f === 1) graph.nodes.push(readNode(g.sub(), depth));
+    else if (f === 5) {
+      const t = readTensor(g.sub());
+      graph.initializers.set(t.name, t);
+    } else if (f === 11) graph.inputs.push(readValueInfo(g.sub()));
+    else if (f === 12) graph.outputs.push(readValueInfo(g.sub()));
+    else g.skip(k & 7);
+  }
+  return graph;
+}
+
 export function parseOnnxModel(buf: Uint8Array): OnnxGraph {
   const r = new Reader(buf);
   let graph: OnnxGraph | undefined;
@@ -276,19 +324,7 @@ export function parseOnnxModel(buf: Uint8Array): OnnxGraph {
     const field = Math.floor(key / 8);
     const wire = key & 7;
     if (field === 7) {
-      const g = r.sub();
-      graph = { nodes: [], initializers: new Map(), inputs: [], outputs: [], opset: 0 };
-      while (!g.done()) {
-        const k = g.varint();
-        const f = Math.floor(k / 8);
-        if (f === 1) graph.nodes.push(readNode(g.sub()));
-        else if (f === 5) {
-          const t = readTensor(g.sub());
-          graph.initializers.set(t.name, t);
-        } else if (f === 11) graph.inputs.push(readValueInfo(g.sub()));
-        else if (f === 12) graph.outputs.push(readValueInfo(g.sub()));
-        else g.skip(k & 7);
-      }
+      graph = { ...readGraph(r.sub(), 0), opset: 0 };
     } else if (field === 8) {
       const o = r.sub();
       let domain = "";

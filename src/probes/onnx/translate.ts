@@ -9,16 +9,16 @@
 import { tf } from "../backend";
 import { convolve } from "./conv";
 import * as H from "./host";
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from "./proto";
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxSubgraph, OnnxTensor } from "./proto";
 
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
-  "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape",
-  "Conv", "ConvTranspose", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
-  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity",
+  "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape",
+  "Conv", "ConvTranspose", "CumSum", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
+  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
   "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
-  "MaxPool", "Mean", "Min", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
-  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Selu", "Shape", "Sigmoid", "Sign",
-  "Slice", "Softmax", "Softplus", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Unsqueeze",
+  "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Selu", "Shape", "Sigmoid", "Sign",
+  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Trilu", "Unsqueeze",
   "Upsample", "Where",
 ]);
 
@@ -61,17 +61,23 @@ function channelsLast(y: tf.Tensor4D): TensorValue {
 }
 
 /** Operators (with the reason) the translation cannot handle; empty when the whole graph translates. */
-export function unsupportedOperators(graph: OnnxGraph): string[] {
+export function unsupportedOperators(graph: OnnxSubgraph): string[] {
   const out = new Set<string>();
   for (const n of graph.nodes) {
+    // If: both branches must translate (the condition is read when the graph runs).
+    for (const branch of ["then_branch", "else_branch"]) {
+      const g = n.opType === "If" ? n.attributes.get(branch)?.g : undefined;
+      if (g) for (const op of unsupportedOperators(g)) out.add(op);
+    }
     const k = n.attributes.get("kernel_shape")?.ints.length;
     const pool = n.opType === "MaxPool" || n.opType === "AveragePool";
     if (n.domain !== "" && n.domain !== "ai.onnx") out.add(`${n.domain}.${n.opType}`);
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
-    else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2) out.add(`${n.opType} (${k}-D)`);
+    else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
+    else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
-    else if (n.opType === "ConvTranspose" && (attrInt(n, "group", 1) !== 1 || attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (grouped, dilated or output_shape)");
-    else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
+    else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
+    else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear", "cubic"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
     else if (n.opType === "Resize" && ["tf_crop_and_resize"].includes(attrStr(n, "coordinate_transformation_mode", "half_pixel"))) out.add("Resize (tf_crop_and_resize)");
     else if (n.opType === "Pad" && !["constant", "reflect", "edge"].includes(attrStr(n, "mode", "constant"))) out.add(`Pad (${attrStr(n, "mode", "constant")})`);
   }
@@ -174,6 +180,30 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
 
 type Lookup = (name: string | undefined) => Value | undefined;
 
+/** Runs a branch subgraph; names it does not define come from the enclosing graph. */
+function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup): Value[] {
+  const env = new Map<string, Value>();
+  // Branch initializers are made per run (inside the caller's tidy scope), not cached as weights.
+  for (const [name, t] of g.initializers) env.set(name, t.values instanceof Float32Array && t.values.length > 16 ? { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") } : H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType)));
+  const lookup: Lookup = (name) => (name ? env.get(name) ?? outer(name) : undefined);
+  for (const node of g.nodes) {
+    const outs = evalNode(node, opset, (name) => {
+      const v = lookup(name);
+      if (name && !v) throw new Error(`ONNX value ${name} is not available`);
+      return v;
+    });
+    outs.forEach((v, k) => {
+      const name = node.outputs[k];
+      if (name) env.set(name, v);
+    });
+  }
+  return g.outputs.map((o) => {
+    const v = lookup(o.name);
+    if (!v) throw new Error(`the If branch output ${o.name} was not computed`);
+    return v;
+  });
+}
+
 function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
   const i = n.inputs;
   const val = (k: number): Value => {
@@ -215,6 +245,50 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       if (a.get("value_int")?.i !== undefined) return [H.host([a.get("value_int")!.i!], [], "int")];
       if (a.get("value_ints")) return [H.host(a.get("value_ints")!.ints, [a.get("value_ints")!.ints.length], "int")];
       throw new Error(`Constant node ${n.name} has a value form the probe does not read`);
+    }
+    case "If": {
+      // torch.onnx.export writes x.squeeze(d) on a dynamic shape as If(shape[d] == 1, Squeeze,
+      // Identity): the condition is a host value at the concrete input shape. A condition
+      // computed from data is a scalar for the whole batch; either way one branch runs.
+      const c = hostOf(0);
+      if (c.values.length !== 1) throw new Error(`If condition with ${c.values.length} values`);
+      const branch = n.attributes.get(c.values[0] ? "then_branch" : "else_branch")?.g;
+      if (!branch) throw new Error(`If node ${n.name} has no ${c.values[0] ? "then" : "else"} branch`);
+      return runSubgraph(branch, opset, get);
+    }
+    case "Round":
+      // Half to even, as ONNX and tf.round do.
+      return unary((a) => (Math.abs(a - Math.trunc(a)) === 0.5 ? 2 * Math.round(a / 2) : Math.round(a)), tf.round);
+    case "Mod": {
+      // fmod=1: C fmod (the sign of the dividend, torch.fmod); fmod=0: the sign of the divisor.
+      const fmod = attrInt(n, "fmod", 0) === 1;
+      const hostMod = (a: number, b: number): number => (fmod ? a % b : a - Math.floor(a / b) * b);
+      return binary(hostMod, (a, b) => (fmod ? tf.sub(a, tf.mul(truncTensor(tf.div(a, b)), b)) : tf.mod(a, b)));
+    }
+    case "CumSum": {
+      const x0 = ten(0);
+      const axis = H.normaliseAxis(ints(1)[0]!, x0.rank);
+      return [T(tf.cumsum(x0, axis, attrInt(n, "exclusive", 0) === 1, attrInt(n, "reverse", 0) === 1))];
+    }
+    case "Trilu": {
+      // Keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two axes.
+      const v = val(0);
+      const dims = v.kind === "tensor" ? v.t.shape : v.dims;
+      const [rows, cols] = [dims[dims.length - 2]!, dims[dims.length - 1]!];
+      const k = has(1) ? ints(1)[0]! : 0;
+      const upper = attrInt(n, "upper", 1) === 1;
+      const keep = Array.from({ length: rows * cols }, (_, p) => {
+        const d = (p % cols) - Math.floor(p / cols);
+        return (upper ? d >= k : d <= k) ? 1 : 0;
+      });
+      const mask = H.host(keep, [rows, cols], "int");
+      if (v.kind === "host") return [H.elementwise([v, mask], v.dtype, (a, m) => (m ? a : 0))];
+      return [T(tf.where(tf.cast(expandTensor(toTensor(mask), [...dims]), "bool"), v.t, tf.zerosLike(v.t)))];
+    }
+    case "Celu": {
+      const x0 = ten(0);
+      const alpha = attrFloat(n, "alpha", 1);
+      return [T(tf.add(tf.relu(x0), tf.minimum(0, tf.mul(alpha, tf.sub(tf.exp(tf.div(x0, alpha)), 1)))))];
     }
     case "Shape": {
       const v = val(0);
@@ -335,6 +409,25 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       const per = H.sliceIndices(dims, starts, ends, axes, steps);
       return [v.kind === "host" ? H.selectIndices(v, per) : T(sliceTensor(v.t, per))];
     }
+    case "DepthToSpace":
+    case "SpaceToDepth": {
+      const x0 = ten(0);
+      if (x0.rank !== 4) throw new Error(`${n.opType} of a rank-${x0.rank} tensor`);
+      const [b, c, h, w] = x0.shape as [number, number, number, number];
+      const k = attrInt(n, "blocksize", 1);
+      if (n.opType === "SpaceToDepth") {
+        // [b, c, h/k, k, w/k, k] -> [b, k, k, c, h/k, w/k]
+        const y = tf.transpose(x0.reshape([b, c, h / k, k, w / k, k]), [0, 3, 5, 1, 2, 4]);
+        return [T(y.reshape([b, c * k * k, h / k, w / k]))];
+      }
+      // DCR (default): depth split as [k, k, c/k²]; CRD (PyTorch's pixel_shuffle): [c/k², k, k].
+      const crd = attrStr(n, "mode", "DCR") === "CRD";
+      const cOut = c / (k * k);
+      const y = crd
+        ? tf.transpose(x0.reshape([b, cOut, k, k, h, w]), [0, 1, 4, 2, 5, 3])
+        : tf.transpose(x0.reshape([b, k, k, cOut, h, w]), [0, 3, 4, 1, 5, 2]);
+      return [T(y.reshape([b, cOut, h * k, w * k]))];
+    }
     case "Transpose": {
       const v = val(0);
       const rank = v.kind === "tensor" ? v.t.rank : v.dims.length;
@@ -356,21 +449,21 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     case "Pow":
       return binary((a, b) => a ** b, (a, b) => powTensor(a, b, get(i[1])));
     case "Equal":
-      return binary((a, b) => (a === b ? 1 : 0), tf.equal, "bool");
+      return binary((a, b) => (a === b ? 1 : 0), (a, b) => noGradient(tf.equal, [a, b]), "bool");
     case "Less":
-      return binary((a, b) => (a < b ? 1 : 0), tf.less, "bool");
+      return binary((a, b) => (a < b ? 1 : 0), (a, b) => noGradient(tf.less, [a, b]), "bool");
     case "LessOrEqual":
-      return binary((a, b) => (a <= b ? 1 : 0), tf.lessEqual, "bool");
+      return binary((a, b) => (a <= b ? 1 : 0), (a, b) => noGradient(tf.lessEqual, [a, b]), "bool");
     case "Greater":
-      return binary((a, b) => (a > b ? 1 : 0), tf.greater, "bool");
+      return binary((a, b) => (a > b ? 1 : 0), (a, b) => noGradient(tf.greater, [a, b]), "bool");
     case "GreaterOrEqual":
-      return binary((a, b) => (a >= b ? 1 : 0), tf.greaterEqual, "bool");
+      return binary((a, b) => (a >= b ? 1 : 0), (a, b) => noGradient(tf.greaterEqual, [a, b]), "bool");
     case "And":
-      return binary((a, b) => (a && b ? 1 : 0), tf.logicalAnd, "bool");
+      return binary((a, b) => (a && b ? 1 : 0), (a, b) => noGradient(tf.logicalAnd, [a, b]), "bool");
     case "Or":
-      return binary((a, b) => (a || b ? 1 : 0), tf.logicalOr, "bool");
+      return binary((a, b) => (a || b ? 1 : 0), (a, b) => noGradient(tf.logicalOr, [a, b]), "bool");
     case "Not":
-      return unary((a) => (a ? 0 : 1), tf.logicalNot);
+      return unary((a) => (a ? 0 : 1), (t) => noGradient(tf.logicalNot, [t]));
     case "Where": {
       if (allHost()) {
         const [c, a, b] = [hostOf(0), hostOf(1), hostOf(2)];
@@ -427,18 +520,18 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     }
     case "PRelu": {
       const x0 = ten(0);
-      return [T(tf.where(tf.greater(x0, 0), x0, tf.mul(x0, ten(1))))];
+      return [T(tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(x0, ten(1))))];
     }
     case "Elu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1);
-      return [T(alpha === 1 ? tf.elu(x0) : tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1))))];
+      return [T(alpha === 1 ? tf.elu(x0) : tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1))))];
     }
     case "Selu": {
       const x0 = ten(0);
       const alpha = attrFloat(n, "alpha", 1.67326319217681884765625);
       const gamma = attrFloat(n, "gamma", 1.05070102214813232421875);
-      return [T(tf.mul(gamma, tf.where(tf.greater(x0, 0), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1)))))];
+      return [T(tf.mul(gamma, tf.where(noGradient(tf.greater, [x0, tf.scalar(0)]), x0, tf.mul(alpha, tf.sub(tf.exp(x0), 1)))))];
     }
     case "Sigmoid":
       return [T(tf.sigmoid(ten(0)))];
@@ -504,7 +597,7 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       return [T(convTranspose(n, ten(0), ten(1), has(2) ? ten(2) : undefined))];
     case "MaxPool":
     case "AveragePool":
-      return [pool(n, val(0))];
+      return [attrInts(n, "kernel_shape", []).length === 3 ? T(pool3d(n, ten(0))) : pool(n, val(0))];
     case "GlobalAveragePool":
     case "GlobalMaxPool": {
       const x0 = ten(0);
@@ -575,6 +668,25 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     default:
       throw new Error(`ONNX operator ${n.opType} is outside the translated set`);
   }
+}
+
+/**
+ * Comparisons and logical operators have no gradient in tfjs, and its backpropagation stops with
+ * an error at any such node between the input and the output (Greater feeding Where in
+ * torch.where or masked_fill). They are recorded as one node whose input gradients are zero: the
+ * derivative of a piecewise-constant function wherever it has one.
+ */
+function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]): tf.Tensor {
+  const f = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: fn(...xs), gradFunc: () => xs.map((x) => tf.zeros(x.shape, "float32")) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(...inputs) as tf.Tensor;
+}
+
+/** Rounds toward zero; zero gradient, like floor. */
+function truncTensor(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.sign(x), tf.floor(tf.abs(x)));
 }
 
 /** `a` cast to `b`'s dtype when they differ (ONNX operands share a type; host constants may not). */
@@ -776,9 +888,14 @@ function convTranspose(n: OnnxNode, x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor 
     const small = total.map((t) => Math.floor(t / 2));
     pads = auto === "SAME_UPPER" ? { begin: [small[0]!, small[1]!], end: [total[0]! - small[0]!, total[1]! - small[1]!] } : { begin: [total[0]! - small[0]!, total[1]! - small[1]!], end: [small[0]!, small[1]!] };
   } else pads = twoPads(spatialPads(n, rank === 3 ? [kw] : [kh, kw], [1, 1], [h, wd], strides));
-  const cout = w4.shape[1];
-  const filter = tf.transpose(w4, [2, 3, 1, 0]) as tf.Tensor4D; // [kh, kw, out, in]
-  let y = tf.conv2dTranspose(xh, filter, [nb, fullH, fullW, cout], strides, "valid");
+  // Grouped: one transposed convolution per group of input channels, outputs concatenated in order.
+  const group = attrInt(n, "group", 1);
+  const coutPerGroup = w4.shape[1];
+  const cout = coutPerGroup * group;
+  const xs = group === 1 ? [xh] : tf.split(xh, group, 3);
+  const ws = derived(w, `transposed:${group}`, () => (group === 1 ? [w4] : tf.split(w4, group, 0)).map((wg) => tf.transpose(wg, [2, 3, 1, 0]))); // [kh, kw, out, in]
+  const ys = xs.map((xg, g) => tf.conv2dTranspose(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, [nb, fullH, fullW, coutPerGroup], strides, "valid"));
+  let y = (ys.length === 1 ? ys[0]! : tf.concat(ys, 3)) as tf.Tensor4D;
   // output_padding adds rows and columns after the full result (zeros before the bias).
   if (outPad[0] > 0 || outPad[1] > 0) y = tf.pad(y, [[0, 0], [0, outPad[0]], [0, outPad[1]], [0, 0]]);
   const outH = fullH + outPad[0] - pads.begin[0] - pads.end[0];
@@ -827,6 +944,34 @@ function pool(n: OnnxNode, xv: Value): Value {
   return channelLastOutput(y, rank);
 }
 
+/**
+ * 3-D max and average pooling (NCDHW). torch exports nn.LocalResponseNorm as a 3-D AveragePool
+ * over (channels, 1, 1) windows of the squared input.
+ */
+function pool3d(n: OnnxNode, x: tf.Tensor): tf.Tensor {
+  if (x.rank !== 5) throw new Error(`3-D ${n.opType} of a rank-${x.rank} tensor`);
+  const kernel = attrInts(n, "kernel_shape", []) as [number, number, number];
+  const strides = attrInts(n, "strides", [1, 1, 1]) as [number, number, number];
+  let xd = tf.transpose(x, [0, 2, 3, 4, 1]) as tf.Tensor5D; // NDHWC
+  const inSize = xd.shape.slice(1, 4);
+  const pads = spatialPads(n, kernel, [1, 1, 1], inSize, strides);
+  const paddings: Array<[number, number]> = [[0, 0], ...pads.begin.map((b, d): [number, number] => [b, pads.end[d]!]), [0, 0]];
+  const padded = paddings.some(([a, b]) => a !== 0 || b !== 0);
+  let y: tf.Tensor5D;
+  if (n.opType === "MaxPool") {
+    if (padded) xd = tf.pad(xd, paddings, -3.4e38);
+    y = tf.maxPool3d(xd, kernel, strides, "valid");
+  } else if (!padded) {
+    y = tf.avgPool3d(xd, kernel, strides, "valid");
+  } else {
+    const cells = kernel[0] * kernel[1] * kernel[2];
+    const sum = tf.mul(tf.avgPool3d(tf.pad(xd, paddings, 0), kernel, strides, "valid"), cells);
+    const ones = attrInt(n, "count_include_pad", 0) === 1 ? tf.ones([1, ...inSize.map((v, d) => v + pads.begin[d]! + pads.end[d]!), 1]) : tf.pad(tf.ones([1, ...inSize, 1]), paddings, 0);
+    y = tf.div(sum, tf.mul(tf.avgPool3d(ones as tf.Tensor5D, kernel, strides, "valid"), cells)) as tf.Tensor5D;
+  }
+  return tf.transpose(y, [0, 4, 1, 2, 3]);
+}
+
 function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], value: number, axes: number[] | undefined): tf.Tensor {
   const r = x.rank;
   const begin = Array<number>(r).fill(0);
@@ -852,7 +997,7 @@ function padTensor(n: OnnxNode, _opset: number, x: tf.Tensor, pads: number[], va
 }
 
 /** Interpolation along one axis as a [out, in] matrix (nearest or linear), per ONNX Resize. */
-function interpolationMatrix(inLen: number, outLen: number, scale: number, mode: string, coord: string, nearestMode: string): number[][] {
+function interpolationMatrix(inLen: number, outLen: number, scale: number, mode: string, coord: string, nearestMode: string, cubic = { a: -0.75, excludeOutside: false }): number[][] {
   const m = Array.from({ length: outLen }, () => new Array<number>(inLen).fill(0));
   for (let o = 0; o < outLen; o++) {
     let xo: number;
@@ -871,6 +1016,19 @@ function interpolationMatrix(inLen: number, outLen: number, scale: number, mode:
       else if (nearestMode === "round_prefer_ceil") j = Math.round(xo);
       else j = xo - Math.floor(xo) === 0.5 ? Math.floor(xo) : Math.round(xo); // round_prefer_floor
       m[o]![Math.min(inLen - 1, Math.max(0, j))] = 1;
+    } else if (mode === "cubic") {
+      // Keys' cubic convolution over 4 taps; outside taps repeat the edge, or with
+      // exclude_outside get no weight (the rest renormalised), as onnxruntime computes it.
+      const x0 = Math.floor(xo);
+      const taps = [-1, 0, 1, 2].map((k) => {
+        const d = Math.abs(xo - (x0 + k));
+        const a = cubic.a;
+        const w = d <= 1 ? (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1 : d < 2 ? a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a : 0;
+        const j = x0 + k;
+        return { j: Math.min(inLen - 1, Math.max(0, j)), w: cubic.excludeOutside && (j < 0 || j >= inLen) ? 0 : w };
+      });
+      const total = cubic.excludeOutside ? taps.reduce((acc, t) => acc + t.w, 0) : 1;
+      for (const t of taps) m[o]![t.j]! += t.w / total;
     } else {
       const c = Math.min(inLen - 1, Math.max(0, xo));
       const j0 = Math.floor(c);
@@ -902,7 +1060,7 @@ function resize(n: OnnxNode, opset: number, x: tf.Tensor, input: (k: number) => 
     const scale = sizes ? outLen / inLen : scales![a]!;
     if (outLen === inLen && scale === 1) continue;
     if (a < 2) throw new Error("Resize of the batch or channel axis");
-    const m = tf.tensor2d(interpolationMatrix(inLen, outLen, scale, mode, coord, nearestMode)); // [out, in]
+    const m = tf.tensor2d(interpolationMatrix(inLen, outLen, scale, mode, coord, nearestMode, { a: attrFloat(n, "cubic_coeff_a", -0.75), excludeOutside: attrInt(n, "exclude_outside", 0) === 1 })); // [out, in]
     const perm = Array.from({ length: y.rank }, (_, d) => d);
     perm[a] = y.rank - 1;
     perm[y.rank - 1] = a;
