@@ -13,13 +13,13 @@ const models = loadPopulation(DIR)?.filter((m) => m.split === "validate") ?? [];
 const maybe = models.length > 0 ? describe : describe.skip;
 if (models.length === 0) console.log("backdoor population test skipped: set AIGIS_BACKDOOR_POPULATION to a folder written by fixtures/models/standard/backdoor_population/make_population.py");
 
-// Main's detector measured 3/15 false alarms and 9/16 detections here (seed 0 is deterministic):
-// the bounds hold that line. The goal is at most 10 % false alarms and at least 70 % detection;
-// tighten these as the detector gets there.
+// Main's detector measured 6/20 false alarms and 12/20 detections here (seed 0 is deterministic;
+// population --count 80 --seed 15): the bounds hold that line. The goal is at most 10 % false
+// alarms and at least 70 % detection; tighten these as the detector gets there.
 /** At most this share of clean validate models flagged. */
-const MAX_FALSE_ALARMS = 0.2;
+const MAX_FALSE_ALARMS = 0.3;
 /** At least this share of backdoored validate models flagged with the planted class. */
-const MIN_DETECTION = 0.55;
+const MIN_DETECTION = 0.6;
 
 maybe("backdoor verdict on the held-out population (validate split, seed 0)", () => {
   const runs: ModelRun[] = [];
