@@ -18,6 +18,10 @@ export interface ProbeModel {
   predict(x: Float32Array, n: number): Promise<Float32Array>;
   /** True when only labels come back (HTTP endpoints answering with class ids). */
   labelsOnly: boolean;
+  /** Endpoints answering only the k best classes' scores: k (the other classes are filled in below them). */
+  topK?: number;
+  /** What the loader had to assume about the model, for the report's notes. */
+  notes?: string[];
   /** Differentiable logits (or log-probabilities) for a [n, inputSize] tensor: present for white-box models. */
   logits?: (x: tf.Tensor2D) => tf.Tensor2D;
   /** ONNX: the finite-difference spot check of the translated gradients (relative error over the checked coordinates). */

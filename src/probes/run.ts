@@ -24,7 +24,7 @@ import { extractionProbe, type ExtractionResult } from "./privacy/extraction";
 import { membershipProbe, type MembershipResult } from "./privacy/membership";
 import { stripEntropy } from "./backdoor/strip";
 import { loadProbeData, type ProbeData } from "./data";
-import { isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
+import { displayUrl, isHttpUrl, loadHttpModel, type EndpointOptions } from "./loaders/http";
 import { loadOnnxModel } from "./loaders/onnx";
 import { isTfjsModelJson, loadTfjsModel, resolveModelJson } from "./loaders/tfjs";
 import { looksLikeProbabilities, type ProbeModel } from "./model";
@@ -86,7 +86,7 @@ export interface ProbeConfig {
 }
 
 function toUri(cwd: string, p: string): string {
-  return isHttpUrl(p) ? p : relative(cwd, resolve(cwd, p)).split("\\").join("/") || ".";
+  return isHttpUrl(p) ? displayUrl(p) : relative(cwd, resolve(cwd, p)).split("\\").join("/") || ".";
 }
 
 async function fileTarget(cwd: string, path: string, kind: TargetKind): Promise<Target> {
@@ -148,7 +148,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   let modelUri = toUri(options.cwd, options.model);
   try {
     if (isHttpUrl(options.model)) {
-      model = await loadHttpModel(options.model, options.endpoint ?? {}, data.size, maxLabel(data.labels) + 1);
+      model = await loadHttpModel(options.model, options.endpoint ?? {}, data.size, maxLabel(all.labels) + 1);
+      notes.push(...(model.notes ?? []));
     } else {
       const abs = resolve(options.cwd, options.model);
       if (!existsSync(abs)) throw new UsageError(`model not found: ${options.model}`);
@@ -164,7 +165,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot load model ${options.model}: ${(e as Error).message}`);
+    throw new UsageError(`cannot load model ${isHttpUrl(options.model) ? displayUrl(options.model) : options.model}: ${(e as Error).message}`);
   }
   // A data file is recorded with its hash; an image folder is named in the probe entry only.
   if (!statSync(dataAbs).isDirectory()) targets.push(await fileTarget(options.cwd, dataAbs, dataKind(dataAbs)));
@@ -247,6 +248,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       if (members.n === 0 || nonMembers.n === 0) throw new UsageError("--members and --non-members must both hold rows");
       progress("membership", 0, 1);
       membership = await membershipProbe(model, members, nonMembers, { fprs: m.fprs, areProbabilities, batchSize });
+      if (membership.note) notes.push(`Membership inference: ${membership.note}`);
       progress("membership", 1, 1);
     }
 
@@ -296,7 +298,7 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
       invocation: {
         startTime: startTime.toISOString(),
         endTime: endTime.toISOString(),
-        paths: [options.model, dataPath, ...(options.members && options.data ? [options.members] : [])],
+        paths: [isHttpUrl(options.model) ? displayUrl(options.model) : options.model, dataPath, ...(options.members && options.data ? [options.members] : [])],
         workingDirectory: options.cwd,
         executionSuccessful: true,
         ...(options.configPath ? { configFile: options.configPath } : {}),

@@ -146,4 +146,14 @@ describe("the installed binary", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toBe("aigis: error: path not found: /no/such/path");
   });
+
+  it("keeps onnxruntime's own log lines out of a quiet probe", () => {
+    // torch.onnx.export(keep_initializers_as_inputs=True) lists the weights as graph inputs, which
+    // onnxruntime warns about on its own stderr unless its log level is raised.
+    const model = join(ROOT, "fixtures", "models", "standard", "heldout_exports", "initializers_as_inputs_op9.onnx");
+    const probe = spawnSync("node", [bin, "probe", model, "--data", join(ROOT, "fixtures", "models", "digits_test.csv"), "--samples", "10", "--attack", "fgsm", "--eps", "0.1", "--fail-on", "none", "--quiet", "--format", "json"], { encoding: "utf8" });
+    expect(probe.stderr).toBe("");
+    expect(probe.status).toBe(0);
+    expect((JSON.parse(probe.stdout) as { probes: Array<{ whiteBox: boolean }> }).probes[0]!.whiteBox).toBe(true);
+  }, 60000);
 });

@@ -60,6 +60,7 @@ describe("held-out ONNX exports", () => {
     }
     const model = await loadOnnxModel(path);
     results.set(name, model.whiteBoxUnavailable ?? "white-box");
+    if (process.env.PROBE_DEBUG && model.gradientCheck) console.log(`${name} gradient check relative error ${model.gradientCheck.relativeError.toPrecision(3)}`);
     try {
       const size = entry.inputShape.reduce((a, b) => a * b, 1);
       expect(model.inputSize).toBe(size);
@@ -126,10 +127,17 @@ describe("fixes the held-out exports needed", () => {
     expect(ops("shuffle_groupnorm_op14")).toContain("DepthToSpace");
     expect(ops("where_maskedfill_softmax_op12")).toEqual(expect.arrayContaining(["Greater", "Where"]));
     expect(ops("activation_zoo_op13")).toEqual(expect.arrayContaining(["If", "AveragePool/3", "Celu", "PRelu", "Elu"]));
-    expect(ops("math_ops_op14")).toEqual(expect.arrayContaining(["CumSum", "Trilu", "Mod", "Round", "Sign"]));
+    expect(ops("math_ops_op14")).toEqual(expect.arrayContaining(["CumSum", "Trilu", "Mod", "Round", "Sign", "TopK", "ScatterND"]));
     const resample = parseOnnxModel(readFileSync(join(DIR, "resample_op11.onnx"))).nodes;
     expect(resample.find((n) => n.opType === "Resize")?.attributes.get("mode")?.s).toBe("cubic");
     expect(resample.find((n) => n.opType === "ConvTranspose")?.attributes.get("group")?.i).toBe(2);
+    const rnn = parseOnnxModel(readFileSync(join(DIR, "tf2onnx_lstm_gru.onnx"))).nodes;
+    const lstm = rnn.find((n) => n.opType === "LSTM")!;
+    expect([lstm.attributes.get("direction")?.s, lstm.inputs[7]]).toEqual(["bidirectional", "lstm/P"]);
+    const gru = rnn.find((n) => n.opType === "GRU")!;
+    expect([gru.attributes.get("linear_before_reset")?.i, gru.attributes.get("direction")?.s]).toEqual([0, "reverse"]);
+    const rnns = parseOnnxModel(readFileSync(join(DIR, "gru_rnn_rows.onnx"))).nodes.filter((n) => n.opType === "RNN");
+    expect(rnns.map((n) => n.attributes.get("activations")?.strings)).toEqual([["Relu"], ["Tanh", "Tanh"]]);
     const f16 = parseOnnxModel(readFileSync(join(DIR, "float16_weights.onnx")));
     expect([...f16.initializers.values()].map((t) => t.dataType)).toEqual([10, 10, 10, 10]);
     for (const file of ["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"]) expect(parseOnnxModel(readFileSync(join(DIR, `${file}.onnx`))).inputs[0]!.shape[0]).toBe(1);
@@ -174,15 +182,16 @@ describe("trained held-out exports: FGSM and PGD agree with PyTorch float64", ()
   }, 600000);
 });
 
-describe("what aigis probe reports for held-out exports it cannot attack white-box", () => {
+describe("what aigis probe reports for held-out exports", () => {
   const base = { data: "fixtures/models/digits_test.csv", cwd: ROOT, attacks: ["fgsm" as const], eps: [0.1], queries: 20, samples: 30, minRobustAccuracy: [] };
 
-  it("an LSTM is probed black-box, and the notes name the operator", async () => {
-    const report = await runProbe({ ...base, model: "fixtures/models/standard/heldout_exports/lstm_rows.onnx" });
+  it("a model whose input only reaches the output as indices is probed black-box, and the notes say why", async () => {
+    const report = await runProbe({ ...base, model: "fixtures/models/standard/heldout_exports/quantised_index_input.onnx" });
     const probe = report.probes[0]!;
     expect(probe["whiteBox"]).toBe(false);
-    expect(probe["notes"]).toEqual(expect.arrayContaining([expect.stringMatching(/uses LSTM, outside the operators aigis translates/)]));
+    expect(probe["notes"]).toEqual(expect.arrayContaining([expect.stringMatching(/do not depend on its input through differentiable operations/)]));
     expect(probe.attacks.length).toBeGreaterThan(0);
+    expect(probe.attacks[0]!.queries).toBeGreaterThan(0);
   });
 
   it("an int64 token-id model is refused with a usage error that says why", async () => {

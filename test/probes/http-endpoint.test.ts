@@ -81,7 +81,7 @@ describe("HTTP endpoints", () => {
     expect(routeOf("http://h:1/v2/models/m")).toMatchObject({ protocol: "kserve", inferUrl: "http://h:1/v2/models/m/infer", metadataUrl: "http://h:1/v2/models/m" });
     expect(routeOf("http://h:1/v2/models/m/versions/3/infer").inferUrl).toBe("http://h:1/v2/models/m/versions/3/infer");
     expect(routeOf("http://h:1/v1/models/m:predict")).toMatchObject({ protocol: "tfserving", inferUrl: "http://h:1/v1/models/m:predict" });
-    expect(() => routeOf("http://h:1/predict")).toThrow(/neither/);
+    expect(() => routeOf("http://h:1/predict")).toThrow(/is not a KServe v2/);
   });
 
   it("probes a KServe v2 model by scores: same clean accuracy as the ONNX file, Square attack, bounded concurrency", async () => {

@@ -5,7 +5,7 @@ import { loadConfig } from "../../core/config";
 import { UsageError } from "../../core/errors";
 import { ATTACK_NAMES, type AttackName } from "../../probes/attack-names";
 import { parseMinRobustAccuracy, loadProbeThresholds } from "../../probes/thresholds";
-import type { EndpointOptions } from "../../probes/loaders/http";
+import { ENDPOINT_PROTOCOLS, type EndpointOptions, type EndpointProtocol } from "../../probes/loaders/http";
 import type { CliIO, CommandOutcome } from "../io";
 import { DatasetColumnError } from "../../probes/data";
 import { checkConfigRuleIds } from "../config-check";
@@ -20,9 +20,11 @@ Examples:
   $ aigis probe model.onnx --data test.csv --extraction --attack none
   $ aigis probe model.onnx --members train_sample.csv --non-members holdout.csv
   $ aigis probe http://127.0.0.1:8080/v2/models/digits/infer --data test.csv --queries 500 --concurrency 8
+  $ aigis probe http://127.0.0.1:5000/invocations --data test.csv --extraction --header "Authorization: Bearer $TOKEN"
 
 Models: TensorFlow.js layers or graph models (model.json or its folder), ONNX files, and
-KServe v2 (/v2/models/NAME/infer) or TensorFlow Serving REST (/v1/models/NAME:predict) URLs.
+KServe v2 / Open Inference Protocol (/v2/models/NAME/infer: Triton, Seldon MLServer), TensorFlow
+Serving REST or KServe v1 (/v1/models/NAME:predict) and MLflow scoring server (/invocations) URLs.
 Data: CSV/TSV, JSON Lines, Parquet with a label column; .npy features with a labels file
 (--labels); image folders (one folder per class). Inputs must lie in --clip (default 0,1).
 
@@ -52,7 +54,7 @@ function positive(flag: string, value: unknown): number | undefined {
 export function register(program: Command, io: CliIO, outcome: CommandOutcome): void {
   const cmd = new Command("probe")
     .description("attack a model with adversarial inputs built from data, measure robustness, look for backdoors")
-    .argument("<model>", "tfjs model.json (or its folder), ONNX file, or KServe v2 / TF Serving URL")
+    .argument("<model>", "tfjs model.json (or its folder), ONNX file, or KServe v2 / TF Serving / MLflow URL")
     .option("-d, --data <file>", "labelled data: CSV/TSV/JSONL/Parquet, .npy features, or an image folder (required unless --members and --non-members are given)")
     .option("--label-column <name>", "the label column (default: label, target, class or y)")
     .option("--labels <file>", ".npy data: the labels file (default: found beside the features)")
@@ -75,12 +77,14 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     .option("-o, --output <file>", "write the preceding --format to FILE (or, alone, the format its extension names)")
     .option("--fail-on <severity>", "exit 1 when a finding is at or above: critical, high, medium, low, info, none (default: high)")
     .option("-c, --config <file>", "configuration file (default: aigis.config.json/.yaml in the working directory)")
-    .option("--protocol <name>", "endpoint protocol: kserve or tfserving (default: from the URL)")
-    .option("--input-name <name>", "endpoint: KServe input tensor name (default: from metadata, else input)")
+    .option("--protocol <name>", "endpoint protocol: kserve, tfserving or mlflow (default: from the URL path)")
+    .option("--output-name <name>", "endpoint: the output holding class scores or labels (default: chosen by name and shape)")
+    .option("--max-response-bytes <n>", "endpoint: largest answer accepted (default: max(1 MiB, rows x classes x 64))")
+    .option("--input-name <name>", "endpoint: input name (KServe: default from metadata, else input; TF Serving, MLflow: unnamed)")
     .option("--input-shape <dims>", "endpoint: per-sample input shape, e.g. 28,28,1 (default: from metadata, else one flat row)")
     .option("--concurrency <n>", "endpoint: requests in flight", "4")
     .option("--rate-limit <n>", "endpoint: most requests started per second (0: no limit)", "0")
-    .option("--timeout <ms>", "endpoint: per-request timeout in milliseconds", "30000")
+    .option("--timeout <ms>", "endpoint: per-attempt timeout in milliseconds, headers and body", "30000")
     .option("--retries <n>", "endpoint: retries on network errors, 429 and 5xx", "3")
     .option("--request-batch <n>", "endpoint: rows per request", "64")
     .option("--header <name:value>", "endpoint: extra HTTP header (repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
@@ -122,18 +126,22 @@ export function register(program: Command, io: CliIO, outcome: CommandOutcome): 
     const headers: Record<string, string> = {};
     for (const h of (opts.header as string[] | undefined) ?? []) {
       const i = h.indexOf(":");
-      if (i <= 0) throw new UsageError(`invalid --header '${h}' (NAME:VALUE)`);
+      // The value may be a token: never echoed.
+      if (i <= 0) throw new UsageError("invalid --header (NAME:VALUE expected; the argument is not shown)");
       headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
     }
     const protocol = opts.protocol as string | undefined;
-    if (protocol !== undefined && protocol !== "kserve" && protocol !== "tfserving") throw new UsageError(`invalid --protocol '${protocol}' (kserve or tfserving)`);
+    if (protocol !== undefined && !(ENDPOINT_PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError(`invalid --protocol '${protocol}' (${ENDPOINT_PROTOCOLS.join(", ")})`);
+    const maxResponseBytes = integer("--max-response-bytes", opts.maxResponseBytes, 1024);
     const endpoint: Partial<EndpointOptions> = {
       concurrency: integer("--concurrency", opts.concurrency, 1)!,
       rateLimit: Number(opts.rateLimit) >= 0 ? Number(opts.rateLimit) : 0,
       timeoutMs: integer("--timeout", opts.timeout, 1)!,
       retries: integer("--retries", opts.retries, 0)!,
       batchSize: integer("--request-batch", opts.requestBatch, 1)!,
-      ...(protocol ? { protocol } : {}),
+      ...(protocol ? { protocol: protocol as EndpointProtocol } : {}),
+      ...(opts.outputName !== undefined ? { outputName: opts.outputName as string } : {}),
+      ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
       ...(opts.inputName ? { inputName: opts.inputName as string } : {}),
       ...(opts.inputShape ? { inputShape: numberList("--input-shape", opts.inputShape as string) } : {}),
       ...(Object.keys(headers).length ? { headers } : {}),

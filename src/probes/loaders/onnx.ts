@@ -44,7 +44,9 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
   // An export without a dynamic batch axis takes exactly this many rows per run (usually 1).
   const fixedBatch = input.shape[0] !== undefined && input.shape[0] > 0 ? input.shape[0] : 0;
   const inputSize = product(inputShape);
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  // logSeverityLevel 3 (errors only): onnxruntime's own warnings (e.g. initializers listed as graph
+  // inputs by older exporters) would otherwise go straight to stderr, past --quiet and the report.
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 });
   const outputName = graph.outputs[0]!.name;
 
   const runBatch = async (x: Float32Array, n: number): Promise<Float32Array> => {

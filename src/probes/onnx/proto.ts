@@ -21,6 +21,8 @@ export interface OnnxAttribute {
   g?: OnnxSubgraph;
   floats: number[];
   ints: number[];
+  /** STRINGS attributes (the activations of LSTM, GRU and RNN). */
+  strings: string[];
 }
 
 export interface OnnxNode {
@@ -217,7 +219,7 @@ function bfloat16ToFloat(bits: number): number {
 }
 
 function readAttribute(r: Reader, depth: number): OnnxAttribute {
-  const a: OnnxAttribute = { name: "", floats: [], ints: [] };
+  const a: OnnxAttribute = { name: "", floats: [], ints: [], strings: [] };
   while (!r.done()) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -230,6 +232,7 @@ function readAttribute(r: Reader, depth: number): OnnxAttribute {
     else if (field === 6) a.g = readGraph(r.sub(), depth + 1);
     else if (field === 7) r.repeatedFloat(wire, a.floats);
     else if (field === 8) r.repeatedInt(wire, a.ints);
+    else if (field === 9 && wire === 2) a.strings.push(utf8.decode(r.bytes()));
     else r.skip(wire);
   }
   return a;

@@ -14,11 +14,11 @@ import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxSubgraph, OnnxTensor } fro
 export const TRANSLATED_OPERATORS: ReadonlySet<string> = new Set([
   "Abs", "Add", "And", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Celu", "Clip", "Concat", "Constant", "ConstantOfShape",
   "Conv", "ConvTranspose", "CumSum", "DepthToSpace", "Div", "Dropout", "Elu", "Equal", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gelu",
-  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
-  "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "MatMul", "Max",
+  "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GRU", "GreaterOrEqual", "HardSigmoid", "HardSwish", "Identity", "If",
+  "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LSTM", "MatMul", "Max",
   "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pad", "Pow", "PRelu", "Range", "Reciprocal", "ReduceL2", "ReduceMax",
-  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Selu", "Shape", "Sigmoid", "Sign",
-  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "Transpose", "Trilu", "Unsqueeze",
+  "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "RNN", "Round", "ScatterND", "Selu", "Shape", "Sigmoid", "Sign",
+  "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze",
   "Upsample", "Where",
 ]);
 
@@ -75,6 +75,8 @@ export function unsupportedOperators(graph: OnnxSubgraph): string[] {
     else if (!TRANSLATED_OPERATORS.has(n.opType)) out.add(n.opType);
     else if ((n.opType === "Conv" || n.opType === "ConvTranspose" || pool) && k !== undefined && k !== 1 && k !== 2 && !(pool && k === 3)) out.add(`${n.opType} (${k}-D)`);
     else if (pool && k === 3 && attrInt(n, "ceil_mode", 0) !== 0) out.add(`${n.opType} (3-D, ceil_mode)`);
+    else if (n.opType === "ScatterND" && attrStr(n, "reduction", "none") !== "none") out.add(`ScatterND (reduction ${attrStr(n, "reduction", "none")})`);
+    else if (["LSTM", "GRU", "RNN"].includes(n.opType) && (!recurrentActivations(n) || n.attributes.has("clip") || attrInt(n, "input_forget", 0) !== 0)) out.add(`${n.opType} (activations other than Sigmoid/Tanh/Relu, clip or input_forget)`);
     else if (pool && attrInts(n, "dilations", [1, 1]).some((d) => d !== 1)) out.add(`${n.opType} (dilated)`);
     else if (n.opType === "ConvTranspose" && (attrInts(n, "dilations", [1, 1]).some((d) => d !== 1) || n.attributes.has("output_shape"))) out.add("ConvTranspose (dilated or output_shape)");
     else if ((n.opType === "Resize" || n.opType === "Upsample") && !["nearest", "linear", "bilinear", "cubic"].includes(attrStr(n, "mode", "nearest"))) out.add(`${n.opType} (${attrStr(n, "mode", "nearest")})`);
@@ -284,6 +286,56 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       const mask = H.host(keep, [rows, cols], "int");
       if (v.kind === "host") return [H.elementwise([v, mask], v.dtype, (a, m) => (m ? a : 0))];
       return [T(tf.where(tf.cast(expandTensor(toTensor(mask), [...dims]), "bool"), v.t, tf.zerosLike(v.t)))];
+    }
+    case "LSTM":
+    case "GRU":
+    case "RNN":
+      return recurrent(n, ten(0), ten(1), ten(2), has(3) ? ten(3) : undefined, has(4) ? hostOf(4) : undefined, has(5) ? ten(5) : undefined, n.opType === "LSTM" && has(6) ? ten(6) : undefined, n.opType === "LSTM" && has(7) ? ten(7) : undefined);
+    case "ScatterND": {
+      // In-place assignment (y[:, 0] = v): the indices are host values (computed from shapes), so
+      // every output element is known to come from the data or from one update element.
+      const data = val(0);
+      const idx = hostOf(1);
+      const upd = val(2);
+      const dims = data.kind === "tensor" ? data.t.shape : data.dims;
+      const k = idx.dims[idx.dims.length - 1] ?? 0;
+      const slice = H.size(dims.slice(k));
+      const total = H.size(dims);
+      if (total > H.MAX_HOST_ELEMENTS) throw new Error("ScatterND on a tensor too large");
+      const dataStrides = dims.map((_, a) => H.size(dims.slice(a + 1)));
+      const source = new Array<number>(total).fill(-1);
+      for (let t = 0; t * k < idx.values.length; t++) {
+        let off = 0;
+        for (let a = 0; a < k; a++) {
+          let v = idx.values[t * k + a]!;
+          if (v < 0) v += dims[a]!;
+          if (v < 0 || v >= dims[a]!) throw new Error(`ScatterND index ${v} out of range ${dims[a]}`);
+          off += v * dataStrides[a]!;
+        }
+        for (let e = 0; e < slice; e++) source[off + e] = t * slice + e;
+      }
+      if (data.kind === "host" && upd.kind === "host") return [H.host(source.map((j, p) => (j < 0 ? data.values[p]! : upd.values[j]!)), [...dims], data.dtype)];
+      const flat = tf.reshape(toTensor(data), [total]);
+      const taken = gatherTensor(castLike(tf.reshape(toTensor(upd), [-1]), flat), H.host(source.map((j) => Math.max(j, 0)), [total], "int"), 0);
+      const mask = tf.tensor1d(source.map((j) => (j >= 0 ? 1 : 0)), "bool");
+      return [T(tf.reshape(tf.where(mask, taken, flat), [...dims]))];
+    }
+    case "TopK": {
+      // Values through a 0/1 selection of the input (differentiable); indices without a gradient.
+      const x0 = ten(0);
+      const axis = H.normaliseAxis(attrInt(n, "axis", -1), x0.rank);
+      const k = opset >= 10 ? ints(1)[0]! : attrInt(n, "k", 1);
+      const largest = attrInt(n, "largest", 1) === 1;
+      const perm = Array.from({ length: x0.rank }, (_, d) => d);
+      perm[axis] = x0.rank - 1;
+      perm[x0.rank - 1] = axis;
+      const moved = axis === x0.rank - 1 ? x0 : tf.transpose(x0, perm);
+      const len = moved.shape[moved.rank - 1]!;
+      const indices = noGradient((t) => tf.topk(largest ? t : tf.neg(t), k).indices, [moved]);
+      const select = noGradient((t) => tf.cast(tf.oneHot(t, len), "float32"), [indices]); // [..., k, len]
+      const values = tf.sum(tf.mul(select, tf.expandDims(moved, -2)), -1);
+      const back = (t: tf.Tensor): tf.Tensor => (axis === x0.rank - 1 ? t : tf.transpose(t, perm));
+      return [T(back(values)), T(back(tf.cast(indices, "int32")))];
     }
     case "Celu": {
       const x0 = ten(0);
@@ -682,6 +734,105 @@ function noGradient(fn: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[]):
     return { value: fn(...xs), gradFunc: () => xs.map((x) => tf.zeros(x.shape, "float32")) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(...inputs) as tf.Tensor;
+}
+
+const ACTIVATIONS: Record<string, (t: tf.Tensor) => tf.Tensor> = { Sigmoid: tf.sigmoid, Tanh: tf.tanh, Relu: tf.relu };
+
+/** The gate (f), cell (g) and output (h) activations of a recurrent node per direction, or undefined when one is not translated. */
+function recurrentActivations(n: OnnxNode): Array<Array<(t: tf.Tensor) => tf.Tensor>> | undefined {
+  const perDir = n.opType === "LSTM" ? 3 : n.opType === "GRU" ? 2 : 1;
+  const dflt = n.opType === "RNN" ? ["Tanh"] : n.opType === "GRU" ? ["Sigmoid", "Tanh"] : ["Sigmoid", "Tanh", "Tanh"];
+  const dirs = attrStr(n, "direction", "forward") === "bidirectional" ? 2 : 1;
+  const given = n.attributes.get("activations")?.strings ?? [];
+  if (n.attributes.has("activation_alpha") || n.attributes.has("activation_beta")) return undefined;
+  const names = given.length > 0 ? given : [...dflt, ...(dirs === 2 ? dflt : [])];
+  if (names.length !== perDir * dirs || names.some((a) => !ACTIVATIONS[a])) return undefined;
+  return Array.from({ length: dirs }, (_, d) => names.slice(d * perDir, (d + 1) * perDir).map((a) => ACTIVATIONS[a]!));
+}
+
+/**
+ * ONNX LSTM, GRU and RNN (Sigmoid, Tanh or Relu activations), unrolled over the sequence the probe's
+ * fixed input shape gives, so tfjs differentiates through every step. Gate order: LSTM i, o, f, c;
+ * GRU z, r, h. Outputs Y [seq, dirs, batch, hidden], Y_h and (LSTM) Y_c [dirs, batch, hidden].
+ */
+function recurrent(n: OnnxNode, xIn: tf.Tensor, w: tf.Tensor, r: tf.Tensor, b: tf.Tensor | undefined, seqLens: H.HostValue | undefined, h0: tf.Tensor | undefined, c0: tf.Tensor | undefined, peep: tf.Tensor | undefined): Value[] {
+  const lstm = n.opType === "LSTM";
+  const gates = lstm ? 4 : n.opType === "GRU" ? 3 : 1;
+  const acts = recurrentActivations(n);
+  if (!acts) throw new Error(`${n.opType} with activations outside Sigmoid, Tanh and Relu`);
+  const batchFirst = attrInt(n, "layout", 0) === 1;
+  const x = batchFirst ? tf.transpose(xIn, [1, 0, 2]) : xIn; // [seq, batch, input]
+  const [seq, batch, inSize] = x.shape as [number, number, number];
+  if (seqLens && seqLens.values.some((l) => l !== seq)) throw new Error(`${n.opType} with sequence_lens shorter than the sequence`);
+  const hidden = r.shape[2]!;
+  const direction = attrStr(n, "direction", "forward");
+  const dirs = direction === "bidirectional" ? 2 : 1;
+  const stateOf = (t: tf.Tensor | undefined, d: number): tf.Tensor => {
+    if (!t) return tf.zeros([batch, hidden]);
+    const s = batchFirst ? tf.transpose(t, [1, 0, 2]) : t;
+    return tf.reshape(tf.slice(s, [d, 0, 0], [1, batch, hidden]), [batch, hidden]);
+  };
+  const ys: tf.Tensor[] = [];
+  const hs: tf.Tensor[] = [];
+  const cs: tf.Tensor[] = [];
+  const linearBeforeReset = attrInt(n, "linear_before_reset", 0) !== 0;
+  for (let d = 0; d < dirs; d++) {
+    const reverse = direction === "reverse" || d === 1;
+    const wd = tf.reshape(tf.slice(w, [d, 0, 0], [1, gates * hidden, inSize]), [gates * hidden, inSize]);
+    const rd = tf.reshape(tf.slice(r, [d, 0, 0], [1, gates * hidden, hidden]), [gates * hidden, hidden]);
+    const bd = b ? tf.reshape(tf.slice(b, [d, 0], [1, 2 * gates * hidden]), [2 * gates * hidden]) : tf.zeros([2 * gates * hidden]);
+    const [wb, rb] = tf.split(bd, 2);
+    // One gate (RNN): no split (tfjs's gradient of a one-way split fails).
+    const perGate = (t: tf.Tensor, axis: number): tf.Tensor[] => (gates === 1 ? [t] : tf.split(t, gates, axis));
+    const rGates = perGate(rd, 0);
+    const rbGates = perGate(rb!, 0);
+    // Input projections of every step at once: [seq, batch, gates * hidden].
+    const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [seq * batch, inSize]) as tf.Tensor2D, wd as tf.Tensor2D, false, true), wb!), [seq, batch, gates * hidden]);
+    const [f, g, hAct] = acts[d]!;
+    const p = peep ? tf.split(tf.reshape(tf.slice(peep, [d, 0], [1, 3 * hidden]), [3 * hidden]), 3) : undefined;
+    let h = stateOf(h0, d);
+    let c = stateOf(c0, d);
+    const out = new Array<tf.Tensor>(seq);
+    for (let k = 0; k < seq; k++) {
+      const t = reverse ? seq - 1 - k : k;
+      const xg = perGate(tf.reshape(tf.slice(xw, [t, 0, 0], [1, batch, gates * hidden]), [batch, gates * hidden]), 1);
+      const rec = (g: number, state: tf.Tensor): tf.Tensor => tf.add(tf.matMul(state as tf.Tensor2D, rGates[g] as tf.Tensor2D, false, true), rbGates[g]!);
+      if (lstm) {
+        let i = tf.add(xg[0]!, rec(0, h));
+        let fg = tf.add(xg[2]!, rec(2, h));
+        if (p) {
+          i = tf.add(i, tf.mul(p[0]!, c));
+          fg = tf.add(fg, tf.mul(p[2]!, c));
+        }
+        const cand = g!(tf.add(xg[3]!, rec(3, h)));
+        c = tf.add(tf.mul(f!(fg), c), tf.mul(f!(i), cand));
+        let o = tf.add(xg[1]!, rec(1, h));
+        if (p) o = tf.add(o, tf.mul(p[1]!, c));
+        h = tf.mul(f!(o), hAct!(c));
+      } else if (gates === 3) {
+        const z = f!(tf.add(xg[0]!, rec(0, h)));
+        const rg = f!(tf.add(xg[1]!, rec(1, h)));
+        const cand = g!(tf.add(xg[2]!, linearBeforeReset ? tf.mul(rg, rec(2, h)) : rec(2, tf.mul(rg, h))));
+        h = tf.add(tf.mul(tf.sub(1, z), cand), tf.mul(z, h));
+      } else {
+        h = f!(tf.add(xg[0]!, rec(0, h)));
+      }
+      out[t] = h;
+    }
+    ys.push(tf.stack(out, 0)); // [seq, batch, hidden]
+    hs.push(h);
+    cs.push(c);
+  }
+  let y = tf.stack(ys, 1); // [seq, dirs, batch, hidden]
+  let yh = tf.stack(hs, 0); // [dirs, batch, hidden]
+  let yc = tf.stack(cs, 0);
+  if (batchFirst) {
+    y = tf.transpose(y, [2, 0, 1, 3]);
+    yh = tf.transpose(yh, [1, 0, 2]);
+    yc = tf.transpose(yc, [1, 0, 2]);
+  }
+  const T = (t: tf.Tensor): Value => ({ kind: "tensor", t });
+  return lstm ? [T(y), T(yh), T(yc)] : [T(y), T(yh)];
 }
 
 /** Rounds toward zero; zero gradient, like floor. */

@@ -54,28 +54,20 @@ export interface ExtractionResult {
   evaluationQueries: number;
 }
 
-/** What the model's answers reveal: labels only, top-k scores, full probabilities, or raw logits. */
+/**
+ * What the model's answers reveal: labels only, top-k scores, full probabilities, or raw logits.
+ * Endpoints say what they answer (labels, or top-k with k); for full-width scores it is read from
+ * the scores: one-hot rows are labels, rows summing to 1 probabilities, anything else logits.
+ * Probabilities with exact zeros (tree ensembles) stay probabilities: only a loader that knows the
+ * answer was cut to k classes reports top-k.
+ */
 export function classifyOutputs(model: ProbeModel, scores: Float32Array, n: number): { outputs: OutputKind; topK?: number } {
   const k = model.numClasses;
   if (model.labelsOnly) return { outputs: "labels" };
-  if (!looksLikeProbabilities(scores, k)) {
-    // Scores that are zero except in a few places per row: a top-k answer of raw scores.
-    return { outputs: "logits" };
-  }
-  let maxNonZero = 0;
-  let oneHot = true;
-  for (let i = 0; i < n; i++) {
-    let nz = 0;
-    for (let c = 0; c < k; c++) {
-      const v = scores[i * k + c]!;
-      if (v > 0) nz++;
-      if (v !== 0 && v !== 1) oneHot = false;
-    }
-    maxNonZero = Math.max(maxNonZero, nz);
-  }
-  if (oneHot) return { outputs: "labels" };
-  if (maxNonZero < k) return { outputs: "top-k", topK: maxNonZero };
-  return { outputs: "probabilities" };
+  if (model.topK !== undefined && model.topK < k) return { outputs: "top-k", topK: model.topK };
+  if (!looksLikeProbabilities(scores, k)) return { outputs: "logits" };
+  for (let i = 0; i < n * k; i++) if (scores[i] !== 0 && scores[i] !== 1) return { outputs: "probabilities" };
+  return { outputs: "labels" };
 }
 
 /** Soft training targets from the target's answers. */

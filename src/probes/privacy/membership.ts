@@ -7,6 +7,7 @@
 
 import { argmaxRows, type ProbeSet } from "../attacks/common";
 import type { ProbeModel } from "../model";
+import { classifyOutputs, type OutputKind } from "./extraction";
 
 export interface AttackCurve {
   name: "loss-threshold" | "confidence-threshold" | "correctness";
@@ -19,6 +20,11 @@ export interface AttackCurve {
 }
 
 export interface MembershipResult {
+  /** What the model answered (as recorded by the extraction probe): it decides which attacks can run. */
+  outputs?: OutputKind;
+  topK?: number;
+  /** Why an attack did not run or runs on partial scores. */
+  note?: string;
   members: number;
   nonMembers: number;
   memberAccuracy: number;
@@ -117,7 +123,11 @@ export async function membershipProbe(
   const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1);
   const attacks: AttackCurve[] = [];
   let lossStats: { meanLossMembers: number; meanLossNonMembers: number } | undefined;
-  if (!model.labelsOnly) {
+  const seen = classifyOutputs(model, sm, members.n);
+  let note: string | undefined;
+  if (seen.outputs === "labels") note = "The model answers labels only: only the label-only (correctness) attack runs, and a pass is a weaker lower bound than with scores.";
+  else if (seen.outputs === "top-k") note = `The model answers its top ${seen.topK} scores only: losses of labels outside them use the remaining probability mass shared evenly.`;
+  if (seen.outputs !== "labels") {
     const lm = lossAndConfidence(sm, members, k, o.areProbabilities);
     const ln = lossAndConfidence(sn, nonMembers, k, o.areProbabilities);
     // Lower loss, higher confidence: more likely a member.
@@ -129,6 +139,8 @@ export async function membershipProbe(
   attacks.push({ name: "correctness", ...rocStats(correctM, correctN, o.fprs) });
   const strongest = [...attacks].sort((a, b) => (b.tprAtFpr[0]?.tpr ?? 0) - (a.tprAtFpr[0]?.tpr ?? 0) || b.auc - a.auc)[0]!.name;
   return {
+    ...seen,
+    ...(note ? { note } : {}),
     members: members.n,
     nonMembers: nonMembers.n,
     memberAccuracy: mean(correctM),
