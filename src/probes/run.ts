@@ -149,7 +149,6 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
   try {
     if (isHttpUrl(options.model)) {
       model = await loadHttpModel(options.model, options.endpoint ?? {}, data.size, maxLabel(all.labels) + 1);
-      notes.push(...(model.notes ?? []));
     } else {
       const abs = resolve(options.cwd, options.model);
       if (!existsSync(abs)) throw new UsageError(`model not found: ${options.model}`);
@@ -167,6 +166,8 @@ export async function runProbe(options: ProbeOptions): Promise<Report> {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot load model ${isHttpUrl(options.model) ? displayUrl(options.model) : options.model}: ${(e as Error).message}`);
   }
+  // What any loader had to assume or chose (endpoint answers, fixed-batch ONNX exports).
+  notes.push(...(model.notes ?? []));
   // A data file is recorded with its hash; an image folder is named in the probe entry only.
   if (!statSync(dataAbs).isDirectory()) targets.push(await fileTarget(options.cwd, dataAbs, dataKind(dataAbs)));
 

@@ -101,14 +101,15 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
   }
   let translated: ReturnType<typeof translateGraph>;
   try {
-    translated = translateGraph(graph);
+    translated = translateGraph(graph, fixedBatch ? { frozenBatch: fixedBatch } : {});
   } catch (e) {
     probe.whiteBoxUnavailable = `the ONNX graph could not be translated for gradients: ${(e as Error).message}`;
     return probe;
   }
   // A fixed-batch export may hold shapes frozen for that batch (x.view(x.size(0), -1) folded to
-  // [1, 144]): its translation runs on chunks of that batch, unless it also reproduces
-  // onnxruntime on a whole batch of check rows (reshape(-1, N) does), which is much faster.
+  // [1, 144]): the translation rebinds such Reshape targets to the run's batch (frozenBatch), and
+  // runs whole batches when that reproduces onnxruntime on the check rows (it does for the
+  // view-flatten idiom and reshape(-1, N)); otherwise it runs on chunks of that batch.
   let wholeBatch = !fixedBatch;
   const runTranslated = (x: tf.Tensor): tf.Tensor => (wholeBatch ? translated.run(x) : inChunks(x, fixedBatch, (c) => translated.run(c)));
   // Trust the translation only when it reproduces onnxruntime's outputs.
@@ -170,6 +171,14 @@ export async function loadOnnxModel(path: string, options: OnnxLoadOptions = {})
     }
   }
   probe.logits = logits;
+  if (fixedBatch) {
+    probe.notes = [
+      ...(probe.notes ?? []),
+      wholeBatch
+        ? `The ONNX input has a fixed batch of ${fixedBatch}: onnxruntime runs it ${fixedBatch} row(s) at a time, while the translation for gradients runs whole batches (checked against onnxruntime)`
+        : `The ONNX input has a fixed batch of ${fixedBatch} and its graph only takes that batch: onnxruntime and the translation run ${fixedBatch} row(s) at a time, which makes attacks and the backdoor search much slower (export with a dynamic batch axis, dynamic_axes={"input": {0: "batch"}}, to avoid it)`,
+    ];
+  }
   const release = probe.dispose;
   probe.dispose = () => {
     translated.dispose();

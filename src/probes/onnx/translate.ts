@@ -135,7 +135,24 @@ export interface TranslatedGraph {
 }
 
 /** Builds a differentiable function input -> first output. Call `unsupportedOperators` first. */
-export function translateGraph(graph: OnnxGraph): TranslatedGraph {
+export interface TranslateOptions {
+  /**
+   * The batch an export without a dynamic batch axis was traced at. Its constant-folded Reshape
+   * targets hold that batch ([1, 144] for x.view(x.size(0), -1)); when a run feeds another batch,
+   * a target whose first entry is this batch, reshaping a tensor whose first axis is the run's
+   * batch, takes the run's batch instead. The loader trusts this only after the whole-batch
+   * translation reproduces onnxruntime's per-batch outputs.
+   */
+  frozenBatch?: number;
+}
+
+/** A run's batch where the graph was traced at another one (see TranslateOptions.frozenBatch). */
+interface BatchRebind {
+  frozen: number;
+  actual: number;
+}
+
+export function translateGraph(graph: OnnxGraph, options: TranslateOptions = {}): TranslatedGraph {
   const consts = new Map<string, Value>();
   for (const [name, t] of graph.initializers) consts.set(name, fromOnnxTensor(t));
   // Constant nodes are evaluated once, like initializers.
@@ -151,13 +168,15 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
   const run = (x: tf.Tensor): tf.Tensor => {
     const env = new Map<string, Value>(consts);
     env.set(inputName, { kind: "tensor", t: x });
+    const frozen = options.frozenBatch;
+    const rebind = frozen !== undefined && x.shape[0] !== undefined && x.shape[0] !== frozen ? { frozen, actual: x.shape[0] } : undefined;
     for (const n of nodes) {
       const outs = evalNode(n, graph.opset, (name) => {
         if (!name) return undefined;
         const v = env.get(name);
         if (!v) throw new Error(`ONNX value ${name} is not available`);
         return v;
-      });
+      }, rebind);
       outs.forEach((v, k) => {
         const name = n.outputs[k];
         if (name) env.set(name, v);
@@ -183,7 +202,7 @@ export function translateGraph(graph: OnnxGraph): TranslatedGraph {
 type Lookup = (name: string | undefined) => Value | undefined;
 
 /** Runs a branch subgraph; names it does not define come from the enclosing graph. */
-function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup): Value[] {
+function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup, rebind: BatchRebind | undefined): Value[] {
   const env = new Map<string, Value>();
   // Branch initializers are made per run (inside the caller's tidy scope), not cached as weights.
   for (const [name, t] of g.initializers) env.set(name, t.values instanceof Float32Array && t.values.length > 16 ? { kind: "tensor", t: tf.tensor(t.values, t.dims, "float32") } : H.host(Array.from(t.values), t.dims, dtypeOf(t.dataType)));
@@ -193,7 +212,7 @@ function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup): Value[] {
       const v = lookup(name);
       if (name && !v) throw new Error(`ONNX value ${name} is not available`);
       return v;
-    });
+    }, rebind);
     outs.forEach((v, k) => {
       const name = node.outputs[k];
       if (name) env.set(name, v);
@@ -206,7 +225,7 @@ function runSubgraph(g: OnnxSubgraph, opset: number, outer: Lookup): Value[] {
   });
 }
 
-function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
+function evalNode(n: OnnxNode, opset: number, get: Lookup, rebind?: BatchRebind): Value[] {
   const i = n.inputs;
   const val = (k: number): Value => {
     const v = get(i[k]);
@@ -256,7 +275,7 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
       if (c.values.length !== 1) throw new Error(`If condition with ${c.values.length} values`);
       const branch = n.attributes.get(c.values[0] ? "then_branch" : "else_branch")?.g;
       if (!branch) throw new Error(`If node ${n.name} has no ${c.values[0] ? "then" : "else"} branch`);
-      return runSubgraph(branch, opset, get);
+      return runSubgraph(branch, opset, get, rebind);
     }
     case "Round":
       // Half to even, as ONNX and tf.round do.
@@ -399,8 +418,9 @@ function evalNode(n: OnnxNode, opset: number, get: Lookup): Value[] {
     }
     case "Reshape": {
       const v = val(0);
-      const target = opset >= 5 ? ints(1) : attrInts(n, "shape", []);
+      let target = opset >= 5 ? ints(1) : attrInts(n, "shape", []);
       const inDims = v.kind === "tensor" ? v.t.shape : v.dims;
+      if (rebind && v.kind === "tensor" && inDims[0] === rebind.actual && target[0] === rebind.frozen) target = [rebind.actual, ...target.slice(1)];
       return [reshapeValue(v, H.reshapeTarget(inDims, target, attrInt(n, "allowzero", 0) === 1))];
     }
     case "Flatten": {
