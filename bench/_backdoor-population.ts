@@ -3,8 +3,8 @@
 // and seed, and the tallies (detection of the planted class, wrong class, false alarms).
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { runProbe } from "../src/probes/run";
-import { loadProbeThresholds } from "../src/probes/thresholds";
+import { decideBackdoorCandidates, runProbe } from "../src/probes/run";
+import { loadProbeThresholds, type ProbeThresholds } from "../src/probes/thresholds";
 
 export const DEFAULT_DATA = "fixtures/models/digits_test.csv";
 /** The repository: bench/ under ts-jest, dist/bench/ when compiled. */
@@ -165,4 +165,16 @@ export function tally(runs: ModelRun[], verdict: (r: ModelRun) => { suspected: b
 export function loadPopulation(dir: string | undefined): PopulationModel[] | undefined {
   if (!dir || !existsSync(join(dir, "population.json"))) return undefined;
   return (JSON.parse(readFileSync(join(dir, "population.json"), "utf8")) as { models: PopulationModel[] }).models;
+}
+
+/**
+ * The verdict re-decided from a run's saved candidates with other thresholds, through the probe's
+ * own decision function: candidates ranked by anomaly index as the probe ranks them, the first
+ * flagged one named (as backdoorProbe picks it).
+ */
+export function redecide(r: ModelRun, t: ProbeThresholds["backdoor"]): { suspected: boolean; label?: number } {
+  const cands = [...(r.candidates ?? [])].sort((a, b) => b.anomalyIndex - a.anomalyIndex).slice(0, t.candidates);
+  const decisions = decideBackdoorCandidates(cands, t);
+  const i = decisions.findIndex((d) => d !== undefined);
+  return i < 0 ? { suspected: false } : { suspected: true, label: cands[i]!.label };
 }

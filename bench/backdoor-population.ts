@@ -1,7 +1,7 @@
 // Accuracy of the backdoor verdict (aigis probe --backdoor) on a held-out population of BadNets
 // and clean models written by fixtures/models/standard/backdoor_population/make_population.py:
 //   AIGIS_BACKDOOR_POPULATION=OUTDIR node dist/bench/backdoor-population.js
-//     [--split tune|validate|all] [--seeds 0,1] [--only SUBSTRING] [--json FILE]
+//     [--split tune|validate|all] [--seeds 0,1] [--only SUBSTRING[,SUBSTRING...]] [--json FILE]
 //     [--from FILE[,FILE...]] [--sweep] [--false-alarm-weight W]
 // Prints, per split and seed: detection rate (the planted class named), wrong-class rate and
 // false-alarm rate on clean models, each with a 95 % Wilson interval, broken down by architecture
@@ -11,14 +11,14 @@
 // src's own decision function, picks settings on the tune split and reports them on validate.
 // Accuracy, not speed: no ratio line.
 import { readFileSync, writeFileSync } from "node:fs";
-import { decideBackdoorCandidates } from "../src/probes/run";
 import { loadProbeThresholds, type ProbeThresholds } from "../src/probes/thresholds";
-import { DEFAULT_DATA, loadPopulation, probeOne, tally, wilson, type ModelRun, type Split, type Tally } from "./_backdoor-population";
+import { DEFAULT_DATA, loadPopulation, probeOne, redecide, tally, wilson, type ModelRun, type Split, type Tally } from "./_backdoor-population";
 
 interface Args {
   split: Split | "all";
   seeds: number[];
-  only?: string;
+  /** Keep models whose file name contains one of these. */
+  only?: string[];
   json?: string;
   from: string[];
   sweep: boolean;
@@ -39,7 +39,7 @@ function parseArgs(argv: string[]): Args {
       if (v !== "tune" && v !== "validate" && v !== "all") throw new Error(`--split ${v}: tune, validate or all`);
       args.split = v;
     } else if (a === "--seeds") args.seeds = value().split(",").map((s) => Number.parseInt(s, 10));
-    else if (a === "--only") args.only = value();
+    else if (a === "--only") args.only = value().split(",");
     else if (a === "--json") args.json = value();
     else if (a === "--from") args.from.push(...value().split(","));
     else if (a === "--sweep") args.sweep = true;
@@ -128,14 +128,6 @@ const GRID: { [K in keyof Swept]: number[] } = {
   candidates: [1, 2, 3],
 };
 
-/** The verdict re-decided from saved candidates (sorted by anomaly index, as the probe ranks them). */
-function redecide(r: ModelRun, t: BackdoorThresholds): { suspected: boolean; label?: number } {
-  const cands = [...(r.candidates ?? [])].sort((a, b) => b.anomalyIndex - a.anomalyIndex).slice(0, t.candidates);
-  const decisions = decideBackdoorCandidates(cands, t);
-  const i = decisions.findIndex((d) => d !== undefined);
-  return i < 0 ? { suspected: false } : { suspected: true, label: cands[i]!.label };
-}
-
 function rates(t: Tally): { detection: number; wrong: number; falseAlarm: number } {
   return { detection: t.detected / Math.max(t.backdoored, 1), wrong: t.wrongClass / Math.max(t.backdoored, 1), falseAlarm: t.falseAlarms / Math.max(t.clean, 1) };
 }
@@ -213,11 +205,15 @@ function loadRuns(files: string[]): ModelRun[] {
   return [...byKey.values()];
 }
 
+function saveRuns(file: string, runs: ModelRun[]): void {
+  writeFileSync(file, JSON.stringify({ generatedBy: "bench/backdoor-population.ts", thresholds: loadProbeThresholds().backdoor, runs }, null, 1));
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let runs: ModelRun[];
   if (args.from.length > 0) {
-    runs = loadRuns(args.from).filter((r) => (args.split === "all" || r.split === args.split) && args.seeds.includes(r.seed) && (!args.only || r.file.includes(args.only)));
+    runs = loadRuns(args.from).filter((r) => (args.split === "all" || r.split === args.split) && args.seeds.includes(r.seed) && (!args.only || args.only.some((o) => r.file.includes(o))));
     console.log(`backdoor population: ${runs.length} saved run(s) from ${args.from.join(", ")}`);
   } else {
     const dir = process.env["AIGIS_BACKDOOR_POPULATION"];
@@ -226,8 +222,8 @@ async function main(): Promise<void> {
       console.log("backdoor population: skipped (set AIGIS_BACKDOOR_POPULATION to a folder written by fixtures/models/standard/backdoor_population/make_population.py)");
       return;
     }
-    const models = population.filter((m) => (args.split === "all" || m.split === args.split) && (!args.only || m.file.includes(args.only)));
-    console.log(`backdoor population: ${dir}, ${models.length} model(s) (split ${args.split}), seeds ${args.seeds.join(",")}; runProbe({ attacks: [], backdoor: true, seed }) on ${DEFAULT_DATA}`);
+    const models = population.filter((m) => (args.split === "all" || m.split === args.split) && (!args.only || args.only.some((o) => m.file.includes(o))));
+    console.log(`backdoor population: ${dir}, ${models.length} model(s) (split ${args.split}), seeds ${args.seeds.join(",")}; runProbe({ attacks: [], backdoor: true, seed }) on each model's data (${DEFAULT_DATA} unless population.json names another)`);
     runs = [];
     const started = process.cpuUsage();
     for (const m of models) {
@@ -236,13 +232,15 @@ async function main(): Promise<void> {
         runs.push(r);
         const verdict = r.error !== undefined ? "no verdict" : r.suspected ? `flagged ${r.flaggedLabel}` : "silent";
         console.log(`  ${m.file} seed ${seed}: ${verdict}${m.backdoored ? ` (planted ${m.target})` : ""}, ${r2(r.cpuSeconds)} s CPU`);
+        // Saved after every run: a long run stopped half-way keeps what it measured.
+        if (args.json) saveRuns(args.json, runs);
       }
     }
     const used = process.cpuUsage(started);
     console.log(`probed ${runs.length} run(s) in ${((used.user + used.system) / 1e6).toFixed(1)} s CPU`);
   }
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ generatedBy: "bench/backdoor-population.ts", thresholds: loadProbeThresholds().backdoor, runs }, null, 1));
+    saveRuns(args.json, runs);
     console.log(`evidence written to ${args.json}`);
   }
   report(runs, args.seeds);

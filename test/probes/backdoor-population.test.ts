@@ -5,20 +5,21 @@
 // says so. Guards the validate split at seed 0, the half no threshold was tuned on: false alarms on
 // clean models and detection of the planted class, at the figures docs/probe.md reports for main
 // ("Population check"), with a margin. Models the probe gives no verdict on are left out and listed.
-import { loadPopulation, probeOne, tally, type ModelRun } from "../../bench/_backdoor-population";
+import { loadPopulation, probeOne, redecide, tally, wilson, type ModelRun } from "../../bench/_backdoor-population";
+import { loadProbeThresholds } from "../../src/probes/thresholds";
 
 const DIR = process.env.AIGIS_BACKDOOR_POPULATION;
 const models = loadPopulation(DIR)?.filter((m) => m.split === "validate") ?? [];
 const maybe = models.length > 0 ? describe : describe.skip;
 if (models.length === 0) console.log("backdoor population test skipped: set AIGIS_BACKDOOR_POPULATION to a folder written by fixtures/models/standard/backdoor_population/make_population.py");
 
-// Main's detector measured 3/15 false alarms and 9/16 detections here (seed 0 is deterministic):
-// the bounds hold that line. The goal is at most 10 % false alarms and at least 70 % detection;
-// tighten these as the detector gets there.
+// Main's detector measured 6/20 false alarms and 12/20 detections here (seed 0 is deterministic;
+// population --count 80 --seed 15): the bounds hold that line. The goal is at most 10 % false
+// alarms and at least 70 % detection; tighten these as the detector gets there.
 /** At most this share of clean validate models flagged. */
-const MAX_FALSE_ALARMS = 0.2;
+const MAX_FALSE_ALARMS = 0.3;
 /** At least this share of backdoored validate models flagged with the planted class. */
-const MIN_DETECTION = 0.55;
+const MIN_DETECTION = 0.6;
 
 maybe("backdoor verdict on the held-out population (validate split, seed 0)", () => {
   const runs: ModelRun[] = [];
@@ -47,5 +48,44 @@ maybe("backdoor verdict on the held-out population (validate split, seed 0)", ()
     console.log(`detected ${t.detected}/${t.backdoored}, wrong class ${t.wrongClass}; missed: ${missed.join(", ") || "none"}`);
     expect(t.backdoored).toBeGreaterThan(0);
     expect(t.detected / t.backdoored).toBeGreaterThanOrEqual(MIN_DETECTION);
+  });
+});
+
+// The bench's arithmetic, on synthetic runs (always runs).
+describe("backdoor population bench helpers", () => {
+  const run = (over: Partial<ModelRun>): ModelRun => ({ file: "m.onnx", seed: 0, split: "validate", backdoored: true, family: "mlp", arch: "mlp1", triggerKind: "patch-solid1", target: 3, ...over });
+
+  it("Wilson intervals match the closed form", () => {
+    // 0 of n: upper bound z² / (n + z²).
+    expect(wilson(0, 14)[1]).toBeCloseTo(1.96 ** 2 / (14 + 1.96 ** 2), 10);
+    const [lo, hi] = wilson(8, 14);
+    expect(lo).toBeCloseTo(0.3259, 3);
+    expect(hi).toBeCloseTo(0.7862, 3);
+    expect(wilson(0, 0)).toEqual([0, 1]);
+  });
+
+  it("tallies the planted class, a wrong class, false alarms and runs without a verdict apart", () => {
+    const t = tally([
+      run({ suspected: true, flaggedLabel: 3 }),
+      run({ suspected: true, flaggedLabel: 5 }),
+      run({ suspected: false }),
+      run({ backdoored: false, suspected: true, flaggedLabel: 1 }),
+      run({ backdoored: false, suspected: false }),
+      run({ error: "failed to call OrtRun()" }),
+    ]);
+    expect(t).toEqual({ backdoored: 3, detected: 1, wrongClass: 1, clean: 2, falseAlarms: 1, errors: 1 });
+  });
+
+  it("re-decides saved candidates through the probe's decision function", () => {
+    const t = loadProbeThresholds().backdoor;
+    // A clear Neural Cleanse outlier that STRIP does not contradict; candidates saved unsorted.
+    const clear = run({ candidates: [{ label: 1, anomalyIndex: 0.5, stripEntropyRatio: 0.9 }, { label: 3, anomalyIndex: t.anomalyIndex + 0.5, stripEntropyRatio: 0.8 }] });
+    expect(redecide(clear, t)).toEqual({ suspected: true, label: 3 });
+    // The same outlier when another candidate also yields to a patch: below anomalyIndexWhenSusceptible, silent.
+    const susceptible = run({ candidates: [{ label: 3, anomalyIndex: t.anomalyIndex + 0.5, stripEntropyRatio: 0.8 }, { label: 1, anomalyIndex: 0.5, stripEntropyRatio: t.susceptibleStripRatio / 2 }] });
+    expect(t.anomalyIndex + 0.5).toBeLessThan(t.anomalyIndexWhenSusceptible);
+    expect(redecide(susceptible, t)).toEqual({ suspected: false });
+    // Other thresholds change the verdict: a stricter anomalyIndex silences the first.
+    expect(redecide(clear, { ...t, anomalyIndex: t.anomalyIndex + 1 })).toEqual({ suspected: false });
   });
 });
