@@ -115,17 +115,25 @@ function report(runs: ModelRun[], seeds: number[]): void {
 // ------------------------------------------------------------------ threshold sweep
 
 type BackdoorThresholds = ProbeThresholds["backdoor"];
-type Swept = Pick<BackdoorThresholds, "anomalyIndex" | "anomalyIndexWithStrip" | "stripEntropyRatio" | "stripVeto" | "stripAlone" | "susceptibleStripRatio" | "anomalyIndexWhenSusceptible" | "candidates">;
+type Swept = Pick<
+  BackdoorThresholds,
+  "anomalyIndex" | "anomalyIndexWithStrip" | "stripEntropyRatio" | "stripVeto" | "stripAlone" | "susceptibleStripRatio" | "anomalyIndexWhenSusceptible" | "anomalyIndexWithSources" | "minSourceSuccess" | "anomalyIndexStable" | "candidates"
+>;
 
+// About 100,000 settings; each re-decides every saved run. The source-coverage and restart
+// thresholds only act on evidence saved by a probe that records them (restarts, minSourceSuccess).
 const GRID: { [K in keyof Swept]: number[] } = {
-  anomalyIndex: [1.5, 1.75, 2, 2.25, 2.5, 3],
-  anomalyIndexWithStrip: [1, 1.25, 1.5, 1.75, 2],
+  anomalyIndex: [1.5, 2, 2.5, 3],
+  anomalyIndexWithStrip: [1, 1.5, 2],
   stripEntropyRatio: [0.2, 0.35, 0.5],
-  stripVeto: [0.8, 1, 1.2, Number.POSITIVE_INFINITY],
-  stripAlone: [0, 0.05, 0.1, 0.15],
-  susceptibleStripRatio: [0, 0.3, 0.4, 0.5, 0.6],
-  anomalyIndexWhenSusceptible: [2, 2.5, 3, 4],
-  candidates: [1, 2, 3],
+  stripVeto: [0.8, 1, Number.POSITIVE_INFINITY],
+  stripAlone: [0, 0.1],
+  susceptibleStripRatio: [0, 0.5, 0.6],
+  anomalyIndexWhenSusceptible: [2.5, 3, 4],
+  anomalyIndexWithSources: [1.5, 2, 2.5],
+  minSourceSuccess: [0.3, 0.5, 0.7],
+  anomalyIndexStable: [1.5, 2, 2.5],
+  candidates: [1, 3],
 };
 
 function rates(t: Tally): { detection: number; wrong: number; falseAlarm: number } {

@@ -13,13 +13,13 @@ const models = loadPopulation(DIR)?.filter((m) => m.split === "validate") ?? [];
 const maybe = models.length > 0 ? describe : describe.skip;
 if (models.length === 0) console.log("backdoor population test skipped: set AIGIS_BACKDOOR_POPULATION to a folder written by fixtures/models/standard/backdoor_population/make_population.py");
 
-// Main's detector measured 6/20 false alarms and 12/20 detections here (seed 0 is deterministic;
-// population --count 80 --seed 15): the bounds hold that line. The goal is at most 10 % false
-// alarms and at least 70 % detection; tighten these as the detector gets there.
+// The goal: at most 10 % false alarms and at least 70 % detection. Measured here (seed 0 is
+// deterministic; population --count 80 --seed 15): 6/20 and 12/20 before Neural Cleanse restarts and
+// source coverage, 1/20 and 15/20 after.
 /** At most this share of clean validate models flagged. */
-const MAX_FALSE_ALARMS = 0.3;
+const MAX_FALSE_ALARMS = 0.1;
 /** At least this share of backdoored validate models flagged with the planted class. */
-const MIN_DETECTION = 0.6;
+const MIN_DETECTION = 0.7;
 
 maybe("backdoor verdict on the held-out population (validate split, seed 0)", () => {
   const runs: ModelRun[] = [];
@@ -77,7 +77,20 @@ describe("backdoor population bench helpers", () => {
   });
 
   it("re-decides saved candidates through the probe's decision function", () => {
-    const t = loadProbeThresholds().backdoor;
+    // Fixed thresholds, so the cases do not move when rules/probes/thresholds.json is retuned.
+    const t = {
+      ...loadProbeThresholds().backdoor,
+      anomalyIndex: 2,
+      anomalyIndexWithStrip: 1.5,
+      stripEntropyRatio: 0.35,
+      stripVeto: 1,
+      stripAlone: 0.1,
+      susceptibleStripRatio: 0.5,
+      anomalyIndexWhenSusceptible: 3,
+      anomalyIndexWithSources: 99,
+      anomalyIndexStable: 99,
+      candidates: 3,
+    };
     // A clear Neural Cleanse outlier that STRIP does not contradict; candidates saved unsorted.
     const clear = run({ candidates: [{ label: 1, anomalyIndex: 0.5, stripEntropyRatio: 0.9 }, { label: 3, anomalyIndex: t.anomalyIndex + 0.5, stripEntropyRatio: 0.8 }] });
     expect(redecide(clear, t)).toEqual({ suspected: true, label: 3 });
