@@ -499,18 +499,22 @@ async function backdoorProbe(
   const stripOpts = { n: stripIdx.length, overlays, m: overlays.length / d, perInput: t.strip.overlays, clip, seed, areProbabilities };
   const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1);
   const hClean = mean(await stripEntropy(model, { ...stripOpts, x: cleanRows }));
-  const stripOf = async (tr: (typeof nc.triggers)[number]): Promise<{ ratio: number; entropy: number; positions: number[] }> => {
-    // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
-    // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
-    const positions = Array.from(tr.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
-    const stamped = new Float32Array(cleanRows.length);
-    for (let i = 0; i < stripIdx.length; i++) {
+  type Trigger = (typeof nc.triggers)[number];
+  // The trigger as a hard stamp: the pattern at the mask's strong positions (the soft mask
+  // otherwise). The diffuse rest of an optimised mask is noise that blending washes out.
+  const stamp = (rows: Float32Array, tr: Trigger, positions: number[]): Float32Array => {
+    const stamped = new Float32Array(rows.length);
+    for (let i = 0; i < rows.length / d; i++) {
       if (positions.length > 0) {
-        stamped.set(cleanRows.subarray(i * d, (i + 1) * d), i * d);
+        stamped.set(rows.subarray(i * d, (i + 1) * d), i * d);
         for (const k of positions) stamped[i * d + k] = tr.pattern[k]!;
-      } else for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - tr.mask[k]!) * cleanRows[i * d + k]! + tr.mask[k]! * tr.pattern[k]!;
+      } else for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - tr.mask[k]!) * rows[i * d + k]! + tr.mask[k]! * tr.pattern[k]!;
     }
-    const entropy = mean(await stripEntropy(model, { ...stripOpts, x: stamped }));
+    return stamped;
+  };
+  const stripOf = async (tr: Trigger): Promise<{ ratio: number; entropy: number; positions: number[] }> => {
+    const positions = Array.from(tr.mask).flatMap((v, i) => (v > t.maskThreshold ? [i] : []));
+    const entropy = mean(await stripEntropy(model, { ...stripOpts, x: stamp(cleanRows, tr, positions) }));
     return { ratio: entropy / Math.max(hClean, 1e-12), entropy, positions };
   };
   // Source-class coverage: a planted trigger works from inputs of every class (the poisoning
@@ -518,15 +522,8 @@ async function backdoorProbe(
   // Measured on inputs the search did not use, per true class other than the candidate's.
   const heldIdx = data.n > ncRows ? order.slice(ncRows) : order;
   const heldRows = pick(heldIdx);
-  const sourceSuccessOf = async (tr: (typeof nc.triggers)[number], positions: number[]): Promise<number[]> => {
-    const stamped = new Float32Array(heldRows.length);
-    for (let i = 0; i < heldIdx.length; i++) {
-      if (positions.length > 0) {
-        stamped.set(heldRows.subarray(i * d, (i + 1) * d), i * d);
-        for (const k of positions) stamped[i * d + k] = tr.pattern[k]!;
-      } else for (let k = 0; k < d; k++) stamped[i * d + k] = (1 - tr.mask[k]!) * heldRows[i * d + k]! + tr.mask[k]! * tr.pattern[k]!;
-    }
-    const preds = argmaxRows(await model.predict(stamped, heldIdx.length), heldIdx.length, model.numClasses);
+  const sourceSuccessOf = async (tr: Trigger, positions: number[]): Promise<number[]> => {
+    const preds = argmaxRows(await model.predict(stamp(heldRows, tr, positions), heldIdx.length), heldIdx.length, model.numClasses);
     const hit = new Array<number>(model.numClasses).fill(0);
     const all = new Array<number>(model.numClasses).fill(0);
     heldIdx.forEach((row, i) => {
