@@ -7,19 +7,10 @@ import { join } from "node:path";
 import { tf } from "../../src/probes/backend";
 import { loadOnnxModel } from "../../src/probes/loaders/onnx";
 import { runProbe } from "../../src/probes/run";
+import { seededRows } from "../helpers/seeded-rows";
 
 const ROOT = join(__dirname, "../..");
 const DIR = join(ROOT, "fixtures/models/standard/heldout_exports");
-
-function rows(n: number, size: number, seed: number): Float32Array {
-  const out = new Float32Array(n * size);
-  let s = seed;
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 2147483648;
-  }
-  return out;
-}
 
 describe("fixed-batch ONNX exports", () => {
   it.each(["fixed_batch_cnn", "fixed_batch_view1", "trained_cnn_op11_fixed_batch"])("%s runs its translation on whole batches, row for row equal to onnxruntime", async (file) => {
@@ -27,7 +18,7 @@ describe("fixed-batch ONNX exports", () => {
     try {
       expect(model.whiteBoxUnavailable).toBeUndefined();
       expect(model.notes?.join("\n")).toMatch(/The ONNX input has a fixed batch of 1: onnxruntime runs it 1 row\(s\) at a time, while the translation for gradients runs whole batches/);
-      const x = rows(9, 64, 5);
+      const x = seededRows(9, 64, 5);
       const want = await model.predict(x, 9);
       const got = tf.tidy(() => model.logits!(tf.tensor2d(x, [9, 64])).dataSync() as Float32Array);
       expect(got.length).toBe(want.length);

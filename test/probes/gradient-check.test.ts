@@ -7,16 +7,9 @@ import { initTf, tf } from "../../src/probes/backend";
 import { loadOnnxModel } from "../../src/probes/loaders/onnx";
 import { checkGradients, defaultGradientCheck } from "../../src/probes/onnx/gradient-check";
 import type { ProbeModel } from "../../src/probes/model";
+import { seededRows } from "../helpers/seeded-rows";
 
 const ROOT = join(__dirname, "../..");
-
-function rows(n: number, size: number, seed: number): Float32Array {
-  let s = seed;
-  return new Float32Array(n * size).map(() => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  });
-}
 
 /**
  * The model's logits at x0 with a corrupted input gradient: logits(t(x) - t(x0) + x0) has the same
@@ -55,7 +48,7 @@ describe("gradient check at load time", () => {
     ["sign-flipped", (x: tf.Tensor2D) => tf.neg(x) as tf.Tensor2D],
     ["shifted by one coordinate", (x: tf.Tensor2D) => tf.concat([x.slice([0, 1], [-1, -1]), x.slice([0, 0], [-1, 1])], 1) as tf.Tensor2D],
   ])("gradients %s fail the check", async (_name, t) => {
-    const data = rows(2, 64, 3);
+    const data = seededRows(2, 64, 3);
     const good = await checkGradients((x, n) => model.predict(x, n), model.logits!, { ...opts, data });
     expect(good.ok).toBe(true);
     const bad = await checkGradients((x, n) => model.predict(x, n), corrupted(model, data, t), { ...opts, data });

@@ -15,6 +15,7 @@ import { halfToFloat, parseOnnxModel } from "../../src/probes/onnx/proto";
 import { predictLabels } from "../../src/probes/attacks/common";
 import { fgsmSpec, pgdSpec, runGradientAttack } from "../../src/probes/attacks/gradient";
 import { runProbe } from "../../src/probes/run";
+import { seededRows } from "../helpers/seeded-rows";
 
 const ROOT = join(__dirname, "../..");
 const DIR = join(ROOT, "fixtures/models/standard/heldout_exports");
@@ -22,16 +23,6 @@ interface Entry { inputShape: number[]; opset: number; expect: string; idioms: s
 const manifest = JSON.parse(readFileSync(join(DIR, "manifest.json"), "utf8")) as Record<string, Entry>;
 interface RefAttack { name: "fgsm" | "pgd"; norm: "linf" | "l2"; eps: number; steps: number; robustAccuracy: number }
 const reference = JSON.parse(readFileSync(join(DIR, "reference.json"), "utf8")) as { models: Record<string, { cleanAccuracy: number; relStep: number; attacks: RefAttack[] }> };
-
-function rows(n: number, size: number, seed: number): Float32Array {
-  const out = new Float32Array(n * size);
-  let s = seed;
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 2147483648;
-  }
-  return out;
-}
 
 const results = new Map<string, string>();
 
@@ -65,7 +56,7 @@ describe("held-out ONNX exports", () => {
       const size = entry.inputShape.reduce((a, b) => a * b, 1);
       expect(model.inputSize).toBe(size);
       // onnxruntime answers at several batch sizes (a fixed-batch export included).
-      const x = rows(5, size, 17);
+      const x = seededRows(5, size, 17);
       const want = await model.predict(x, 5);
       expect(want.length).toBe(5 * model.numClasses);
       expect(want.every((v) => Number.isFinite(v))).toBe(true);
@@ -101,11 +92,11 @@ describe("fixes the held-out exports needed", () => {
   it("a fixed-batch export is run in chunks of its batch when its graph only takes that batch, matching onnxruntime with gradients", async () => {
     // Checked on a single row, a fixed-batch translation cannot be tried on a whole batch, so the
     // chunked path is used (test/probes/fixed-batch.test.ts covers the whole-batch path).
-    for (const [file, checkRows] of [["fixed_batch_view1", { data: rows(1, 64, 4), n: 1 }], ["trained_cnn_op11_fixed_batch", { data: rows(1, 64, 3), n: 1 }]] as const) {
+    for (const [file, checkRows] of [["fixed_batch_view1", { data: seededRows(1, 64, 4), n: 1 }], ["trained_cnn_op11_fixed_batch", { data: seededRows(1, 64, 3), n: 1 }]] as const) {
       const model = await loadOnnxModel(join(DIR, `${file}.onnx`), checkRows ? { checkRows } : {});
       try {
         expect(model.whiteBoxUnavailable).toBeUndefined();
-        const x = rows(7, 64, 21);
+        const x = seededRows(7, 64, 21);
         const want = await model.predict(x, 7);
         expect(want.length).toBe(70);
         const got = tf.tidy(() => model.logits!(tf.tensor2d(x, [7, 64])).dataSync() as Float32Array);

@@ -7,19 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { initTf, tf } from "../../src/probes/backend";
 import { loadOnnxModel } from "../../src/probes/loaders/onnx";
+import { seededRows } from "../helpers/seeded-rows";
 
 const ROOT = join(__dirname, "../..");
 const STD = join(ROOT, "fixtures/models/standard");
-
-function rows(n: number, size: number, seed: number): Float32Array {
-  const out = new Float32Array(n * size);
-  let s = seed;
-  for (let i = 0; i < out.length; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    out[i] = s / 2147483648;
-  }
-  return out;
-}
 
 describe("standard ONNX exports run white-box", () => {
   beforeAll(async () => {
@@ -36,7 +27,7 @@ describe("standard ONNX exports run white-box", () => {
     expect(model.whiteBoxUnavailable).toBeUndefined();
     expect(model.logits).toBeDefined();
     for (const n of [1, 5, 17]) {
-      const x = rows(n, size, 7 + n);
+      const x = seededRows(n, size, 7 + n);
       const want = await model.predict(x, n);
       const got = tf.tidy(() => model.logits!(tf.tensor2d(x, [n, size])).dataSync() as Float32Array);
       expect(got.length).toBe(want.length);
@@ -51,8 +42,8 @@ describe("standard ONNX exports run white-box", () => {
     // Gradients against onnxruntime: the directional derivative along a random direction equals
     // the central difference of onnxruntime's outputs (weights w mix the classes).
     const n = 4;
-    const x0 = rows(n, size, 99);
-    const dir = rows(n, size, 5).map((v) => v - 0.5);
+    const x0 = seededRows(n, size, 99);
+    const dir = seededRows(n, size, 5).map((v) => v - 0.5);
     const w = Float32Array.from({ length: model.numClasses }, (_, k) => Math.sin(k + 1));
     const directional = tf.tidy(() => {
       const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(model.logits!(v as tf.Tensor2D), tf.tensor2d(w, [1, w.length]))))(tf.tensor2d(x0, [n, size]));
