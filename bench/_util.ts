@@ -44,3 +44,13 @@ export function median(xs: number[]): number {
 export function childResult(seconds: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ seconds, maxRssKiB: process.resourceUsage().maxRSS, ...extra });
 }
+
+/** 0..n-1 in a random order (Fisher-Yates) drawn from `random`, so seeded benches repeat. */
+export function shuffled(n: number, random: () => number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}

@@ -19,7 +19,7 @@ import { loadDataset } from "../src/scanners/datasets/loaders";
 import { DatasetDocument } from "../src/scanners/datasets/document";
 import { datasetThresholds } from "../src/scanners/datasets/thresholds";
 import { findLabelErrors } from "../src/scanners/datasets/analysis/label-errors";
-import { dataPath } from "./_util";
+import { dataPath, shuffled } from "./_util";
 import { spamAssassin, spamAssassinDir } from "./_text-corpora";
 
 const ROOT = join(__dirname, "..", "..");
@@ -118,15 +118,6 @@ function flip(c: Corpus, kind: "uniform" | "class-conditional", rate: number, se
     }
   }
   return { labels, flipped };
-}
-
-function shuffled(n: number, random: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 function score(flagged: Iterable<number>, truth: Set<number>): { p: number; r: number; f1: number; n: number } {

@@ -24,7 +24,7 @@ import { classImbalance } from "../src/scanners/datasets/rules/class-imbalance";
 import { labelNoise } from "../src/scanners/datasets/rules/label-noise";
 import { datasetThresholds } from "../src/scanners/datasets/thresholds";
 import type { FindingDraft, RuleContext, ScanSettings } from "../src/types";
-import { corpusDir } from "./_util";
+import { corpusDir, shuffled } from "./_util";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -121,15 +121,6 @@ function fashion(): ImageSet | undefined {
   order.forEach((k, i) => x.set(images[k]!, i * 784));
   console.log(`fashion: ${images.length} Fashion-MNIST images (28x28) from ${dir}`);
   return { name: "fashion", side: 28, max: 255, decimals: 0, x, labels: order.map((k) => labels[k]!) };
-}
-
-function shuffled(n: number, random: () => number): number[] {
-  const a = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 interface Stamp {
