@@ -63,6 +63,24 @@ function editJson(dir: string, edit: (doc: ModelDoc) => void): void {
   writeFileSync(join(dir, "model.json"), JSON.stringify(doc));
 }
 
+/** A folder holding a converter-style graph model.json: input x [-1, 64] first, then `nodes`. */
+function graphModelDir(nodes: unknown[], weightsManifest: unknown[]): string {
+  const dir = mkdtempSync(join(tmpdir(), "aigis-tfjs-"));
+  const graph = {
+    format: "graph-model",
+    generatedBy: "2.15.0",
+    convertedBy: "TensorFlow.js Converter v4.17.0",
+    modelTopology: {
+      node: [{ name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: { dim: [{ size: "-1" }, { size: "64" }] } } } }, ...nodes],
+      library: {},
+      versions: { producer: 1482 },
+    },
+    weightsManifest,
+  };
+  writeFileSync(join(dir, "model.json"), JSON.stringify(graph));
+  return dir;
+}
+
 describe("tfjs models saved by tfjs and by the converter", () => {
   let data: Awaited<ReturnType<typeof loadProbeData>>;
   beforeAll(async () => {
@@ -229,34 +247,24 @@ describe("tfjs models aigis cannot or must not load", () => {
     // A converter-style graph: logits = x.W + 0 * sum(cast(where(x > 0))). Where has a data-dependent
     // shape, so tfjs refuses execute() and needs executeAsync(), as it does for SavedModels with
     // control flow or NonMaxSuppression.
-    const dir = mkdtempSync(join(tmpdir(), "aigis-tfjs-"));
     const w = new Float32Array(640).map((_, i) => ((((i >> 4) * 7 + (i % 10) * 3) % 11) - 5) / 10);
     const dim = (...sizes: number[]) => ({ dim: sizes.map((size) => ({ size: String(size) })) });
     const constant = (name: string, dtype: string, shape: number[]) => ({ name, op: "Const", attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: dim(...shape) } } } });
-    const graph = {
-      format: "graph-model",
-      generatedBy: "2.15.0",
-      convertedBy: "TensorFlow.js Converter v4.17.0",
-      modelTopology: {
-        node: [
-          { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: dim(-1, 64) } } },
-          constant("w", "DT_FLOAT", [64, 10]),
-          constant("zero", "DT_FLOAT", []),
-          constant("axes", "DT_INT32", [2]),
-          { name: "logits", op: "MatMul", input: ["x", "w"], attr: { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: "DT_FLOAT" } } },
-          { name: "positive", op: "Greater", input: ["x", "zero"], attr: { T: { type: "DT_FLOAT" } } },
-          { name: "where", op: "Where", input: ["positive"], attr: { T: { type: "DT_BOOL" } } },
-          { name: "count", op: "Cast", input: ["where"], attr: { SrcT: { type: "DT_INT64" }, DstT: { type: "DT_FLOAT" } } },
-          { name: "total", op: "Sum", input: ["count", "axes"], attr: { keep_dims: { b: false }, T: { type: "DT_FLOAT" }, Tidx: { type: "DT_INT32" } } },
-          { name: "nothing", op: "Mul", input: ["total", "zero"], attr: { T: { type: "DT_FLOAT" } } },
-          { name: "Identity", op: "AddV2", input: ["logits", "nothing"], attr: { T: { type: "DT_FLOAT" } } },
-        ],
-        library: {},
-        versions: { producer: 1482 },
-      },
-      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: [{ name: "w", shape: [64, 10], dtype: "float32" }, { name: "zero", shape: [], dtype: "float32" }, { name: "axes", shape: [2], dtype: "int32" }] }],
-    };
-    writeFileSync(join(dir, "model.json"), JSON.stringify(graph));
+    const dir = graphModelDir(
+      [
+        constant("w", "DT_FLOAT", [64, 10]),
+        constant("zero", "DT_FLOAT", []),
+        constant("axes", "DT_INT32", [2]),
+        { name: "logits", op: "MatMul", input: ["x", "w"], attr: { transpose_a: { b: false }, transpose_b: { b: false }, T: { type: "DT_FLOAT" } } },
+        { name: "positive", op: "Greater", input: ["x", "zero"], attr: { T: { type: "DT_FLOAT" } } },
+        { name: "where", op: "Where", input: ["positive"], attr: { T: { type: "DT_BOOL" } } },
+        { name: "count", op: "Cast", input: ["where"], attr: { SrcT: { type: "DT_INT64" }, DstT: { type: "DT_FLOAT" } } },
+        { name: "total", op: "Sum", input: ["count", "axes"], attr: { keep_dims: { b: false }, T: { type: "DT_FLOAT" }, Tidx: { type: "DT_INT32" } } },
+        { name: "nothing", op: "Mul", input: ["total", "zero"], attr: { T: { type: "DT_FLOAT" } } },
+        { name: "Identity", op: "AddV2", input: ["logits", "nothing"], attr: { T: { type: "DT_FLOAT" } } },
+      ],
+      [{ paths: ["group1-shard1of1.bin"], weights: [{ name: "w", shape: [64, 10], dtype: "float32" }, { name: "zero", shape: [], dtype: "float32" }, { name: "axes", shape: [2], dtype: "int32" }] }],
+    );
     writeFileSync(join(dir, "group1-shard1of1.bin"), Buffer.concat([Buffer.from(w.buffer), Buffer.from(new Float32Array([0]).buffer), Buffer.from(new Int32Array([0, 1]).buffer)]));
     const model = await loadTfjsModel(dir);
     expect(model.format).toBe("tfjs-graph");
@@ -279,23 +287,13 @@ describe("tfjs models aigis cannot or must not load", () => {
   });
 
   it("a graph model with an op tfjs does not implement gives a clear error", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aigis-tfjs-"));
-    const graph = {
-      format: "graph-model",
-      generatedBy: "2.15.0",
-      convertedBy: "TensorFlow.js Converter v4.17.0",
-      modelTopology: {
-        node: [
-          { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" }, shape: { shape: { dim: [{ size: "-1" }, { size: "64" }] } } } },
-          { name: "StatefulPartitionedCall", op: "StatefulPartitionedCall", input: ["x"], attr: { f: { func: { name: "__inference_call_123" } }, Tin: { list: { type: ["DT_FLOAT"] } }, Tout: { list: { type: ["DT_FLOAT"] } } } },
-          { name: "Identity", op: "Identity", input: ["StatefulPartitionedCall"], attr: { T: { type: "DT_FLOAT" } } },
-        ],
-        library: {},
-        versions: { producer: 1482 },
-      },
-      weightsManifest: [],
-    };
-    writeFileSync(join(dir, "model.json"), JSON.stringify(graph));
+    const dir = graphModelDir(
+      [
+        { name: "StatefulPartitionedCall", op: "StatefulPartitionedCall", input: ["x"], attr: { f: { func: { name: "__inference_call_123" } }, Tin: { list: { type: ["DT_FLOAT"] } }, Tout: { list: { type: ["DT_FLOAT"] } } } },
+        { name: "Identity", op: "Identity", input: ["StatefulPartitionedCall"], attr: { T: { type: "DT_FLOAT" } } },
+      ],
+      [],
+    );
     await expect(loadTfjsModel(dir)).rejects.toThrow(/TensorFlow.js could not (load|run) the graph model.*StatefulPartitionedCall/);
   });
 });
